@@ -1,0 +1,17 @@
+//! The facts the generator and the handler must agree on, in one place:
+//! the vocabulary (`content/taxonomy.yaml`), the matching weights
+//! (`content/matching.yaml`), the preference rules and the `catalog.json` schema.
+//!
+//! The generator loads and validates these and writes `catalog.json`; the handler
+//! reads `catalog.json` only. Both use the types below, so a change of schema is a
+//! compile error on both sides, not a runtime surprise.
+
+mod catalog;
+mod matching;
+mod rule;
+mod taxonomy;
+
+pub use catalog::{Catalog, CatalogError, CatalogMentor, CATALOG_SCHEMA_VERSION};
+pub use matching::{Matching, Weights};
+pub use rule::{ApplicantFacts, MatchRule, RuleError};
+pub use taxonomy::{Plan, Preference, Taxonomy, TaxonomyError, Vocab, VocabKind};

@@ -1,0 +1,194 @@
+//! `content/taxonomy.yaml`: every vocabulary the site, forms, filters and scoring use.
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+use crate::rule::{MatchRule, RuleError};
+
+/// id → Japanese label, in the order staff wrote them (the order forms and filters show).
+pub type Vocab = IndexMap<String, String>;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Preference {
+    pub label: String,
+    /// A rule such as `mentor.tags has stem`; see [`MatchRule`] for the grammar.
+    #[serde(rename = "match")]
+    pub rule: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    pub label: String,
+    pub sessions: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Taxonomy {
+    pub industries: Vocab,
+    pub company_sizes: Vocab,
+    pub job_functions: Vocab,
+    pub age_bands: Vocab,
+    pub mentor_tags: Vocab,
+    pub topics: Vocab,
+    pub situations: Vocab,
+    pub preferences: IndexMap<String, Preference>,
+    pub plans: IndexMap<String, Plan>,
+}
+
+/// The plain id → label vocabularies, named as in the YAML file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VocabKind {
+    Industries,
+    CompanySizes,
+    JobFunctions,
+    AgeBands,
+    MentorTags,
+    Topics,
+    Situations,
+}
+
+impl VocabKind {
+    pub const ALL: [VocabKind; 7] = [
+        VocabKind::Industries,
+        VocabKind::CompanySizes,
+        VocabKind::JobFunctions,
+        VocabKind::AgeBands,
+        VocabKind::MentorTags,
+        VocabKind::Topics,
+        VocabKind::Situations,
+    ];
+
+    /// The key of this vocabulary in `taxonomy.yaml`.
+    pub fn key(self) -> &'static str {
+        match self {
+            VocabKind::Industries => "industries",
+            VocabKind::CompanySizes => "company_sizes",
+            VocabKind::JobFunctions => "job_functions",
+            VocabKind::AgeBands => "age_bands",
+            VocabKind::MentorTags => "mentor_tags",
+            VocabKind::Topics => "topics",
+            VocabKind::Situations => "situations",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum TaxonomyError {
+    #[error("{0}")]
+    Yaml(String),
+    #[error("{vocab}: id \"{id}\" must be lower-case ASCII letters, digits and '_' (it is used in URLs, forms and stored records)")]
+    BadId { vocab: String, id: String },
+    #[error("{vocab}: the list is empty; add at least one entry")]
+    Empty { vocab: String },
+    #[error("preferences.{id}.match: {source}")]
+    Rule { id: String, source: RuleError },
+    #[error("plans.{id}.sessions must be at least 1")]
+    NoSessions { id: String },
+}
+
+impl Taxonomy {
+    /// Parses and checks a taxonomy; every problem is returned, not just the first.
+    pub fn parse(text: &str) -> Result<Taxonomy, Vec<TaxonomyError>> {
+        let taxonomy: Taxonomy =
+            serde_yaml::from_str(text).map_err(|e| vec![TaxonomyError::Yaml(e.to_string())])?;
+        let errors = taxonomy.problems();
+        if errors.is_empty() {
+            Ok(taxonomy)
+        } else {
+            Err(errors)
+        }
+    }
+
+    pub fn vocab(&self, kind: VocabKind) -> &Vocab {
+        match kind {
+            VocabKind::Industries => &self.industries,
+            VocabKind::CompanySizes => &self.company_sizes,
+            VocabKind::JobFunctions => &self.job_functions,
+            VocabKind::AgeBands => &self.age_bands,
+            VocabKind::MentorTags => &self.mentor_tags,
+            VocabKind::Topics => &self.topics,
+            VocabKind::Situations => &self.situations,
+        }
+    }
+
+    /// Each preference's rule, parsed. Only fails on a taxonomy that [`Taxonomy::parse`] rejected.
+    pub fn rules(&self) -> Result<IndexMap<String, MatchRule>, TaxonomyError> {
+        self.preferences
+            .iter()
+            .map(|(id, p)| {
+                MatchRule::parse(&p.rule)
+                    .map(|r| (id.clone(), r))
+                    .map_err(|source| TaxonomyError::Rule { id: id.clone(), source })
+            })
+            .collect()
+    }
+
+    fn problems(&self) -> Vec<TaxonomyError> {
+        let mut errors = Vec::new();
+        let mut check_ids = |vocab: &str, ids: &mut dyn Iterator<Item = &String>| {
+            let mut any = false;
+            for id in ids {
+                any = true;
+                if !is_valid_id(id) {
+                    errors.push(TaxonomyError::BadId { vocab: vocab.into(), id: id.clone() });
+                }
+            }
+            if !any {
+                errors.push(TaxonomyError::Empty { vocab: vocab.into() });
+            }
+        };
+        for kind in VocabKind::ALL {
+            check_ids(kind.key(), &mut self.vocab(kind).keys());
+        }
+        check_ids("preferences", &mut self.preferences.keys());
+        check_ids("plans", &mut self.plans.keys());
+        for (id, p) in &self.preferences {
+            if let Err(source) = MatchRule::parse(&p.rule) {
+                errors.push(TaxonomyError::Rule { id: id.clone(), source });
+            }
+        }
+        for (id, plan) in &self.plans {
+            if plan.sessions == 0 {
+                errors.push(TaxonomyError::NoSessions { id: id.clone() });
+            }
+        }
+        errors
+    }
+}
+
+/// Ids appear in URLs, form values and DynamoDB items, so they stay boring.
+pub fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REFERENCE: &str = include_str!("../../content/taxonomy.yaml");
+
+    #[test]
+    fn project_taxonomy_parses_with_every_rule() {
+        let t = Taxonomy::parse(REFERENCE).expect("content/taxonomy.yaml is valid");
+        assert_eq!(t.industries.get("it").map(String::as_str), Some("IT・通信"));
+        assert_eq!(t.rules().unwrap().len(), t.preferences.len());
+        assert_eq!(t.plans["standard"].sessions, 3);
+    }
+
+    #[test]
+    fn bad_ids_and_rules_are_all_reported() {
+        let text = REFERENCE
+            .replace("  it: IT・通信", "  IT: IT・通信")
+            .replace("mentor.tags has stem", "mentor.tags contains stem");
+        let errors = Taxonomy::parse(&text).unwrap_err();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors[0].to_string().contains("industries: id \"IT\""));
+        assert!(errors[1].to_string().starts_with("preferences.stem.match"));
+    }
+}

@@ -1,0 +1,108 @@
+//! The loaded, validated content every later stage reads. Nothing here does I/O.
+
+use std::path::PathBuf;
+
+use mikke_catalog::{Matching, Taxonomy};
+use serde::{Deserialize, Serialize};
+
+/// A mentor profile's front matter, exactly as staff write it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MentorFrontMatter {
+    pub name: String,
+    pub title: String,
+    pub industry: String,
+    pub company_size: String,
+    pub age_band: String,
+    pub job_functions: Vec<String>,
+    pub topics: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default = "default_accepting")]
+    pub accepting: bool,
+    #[serde(default = "default_capacity")]
+    pub capacity: u32,
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// Path under `content/`, e.g. `photos/sato.jpg`.
+    #[serde(default)]
+    pub photo: Option<String>,
+}
+
+fn default_accepting() -> bool {
+    true
+}
+
+fn default_capacity() -> u32 {
+    3
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Mentor {
+    /// File stem of `content/mentors/<slug>.md`.
+    pub slug: String,
+    /// Relative to the root, e.g. `content/mentors/sato.md` (for messages).
+    pub source: PathBuf,
+    #[serde(flatten)]
+    pub front: MentorFrontMatter,
+    /// `front.summary`, or the bio's first sentence when staff gave none.
+    pub summary: String,
+    /// Sanitised HTML of the bio.
+    pub bio_html: String,
+    /// The bio as plain text (search index, snippets).
+    pub bio_text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageFrontMatter {
+    pub title: String,
+    #[serde(default)]
+    pub order: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Page {
+    /// File stem of `content/pages/<slug>.md`; served at `/<slug>/`.
+    pub slug: String,
+    pub source: PathBuf,
+    pub title: String,
+    pub order: i32,
+    pub body_html: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Briefing {
+    pub date: String,
+    pub time: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// `content/site.yaml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    pub title: String,
+    #[serde(default)]
+    pub tagline: String,
+    pub base_url: String,
+    pub api_url: String,
+    pub contact_email: String,
+    #[serde(default)]
+    pub briefings: Vec<Briefing>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Content {
+    /// The repository root the content was loaded from.
+    pub root: PathBuf,
+    pub site: SiteConfig,
+    pub taxonomy: Taxonomy,
+    pub matching: Matching,
+    /// Sorted by slug.
+    pub mentors: Vec<Mentor>,
+    /// Sorted by (order, slug).
+    pub pages: Vec<Page>,
+}

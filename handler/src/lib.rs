@@ -1,0 +1,1 @@
+//! The mikke handler: the form API.
