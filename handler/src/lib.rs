@@ -1,1 +1,3 @@
 //! The mikke handler: the form API.
+
+pub mod store;

@@ -1,0 +1,315 @@
+//! The DynamoDB store: the single-table layout documented in `store/mod.rs`, names from
+//! [`schema`](super::schema).
+
+mod item;
+mod table;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
+use aws_sdk_dynamodb::Client;
+use time::OffsetDateTime;
+
+use super::schema::{self, *};
+use super::{NewRecord, PutOutcome, RecordKind, StoreError, StoredRecord};
+use item::{n, s};
+
+/// Concurrent transactions on one marker are cancelled with `TransactionConflict` by
+/// DynamoDB; retried this many times before giving up.
+const CONFLICT_RETRIES: u32 = 8;
+
+/// The store over one DynamoDB table. Cheap to clone (the SDK client is shared).
+#[derive(Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: Arc<str>,
+}
+
+impl DynamoStore {
+    /// A store over `table`, which must exist with the documented schema (see
+    /// [`DynamoStore::create_table_if_missing`] for local runs and tests).
+    pub fn new(client: Client, table: String) -> DynamoStore {
+        DynamoStore {
+            client,
+            table: table.into(),
+        }
+    }
+
+    /// The table's name.
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    fn error<E>(&self, operation: &'static str, err: SdkError<E>) -> StoreError
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        item::sdk_error(operation, &self.table, err)
+    }
+
+    pub(super) async fn put_once(
+        &self,
+        rec: NewRecord,
+        window: Duration,
+    ) -> Result<PutOutcome, StoreError> {
+        schema::validate_record(&rec)?;
+        let window = schema::window_secs(window, "idempotency window")?;
+        let now = rec.created_at.unix_timestamp();
+        let idem_pk = schema::idem_pk(rec.kind, &rec.idempotency_key);
+        let record = Put::builder()
+            .table_name(&*self.table)
+            .set_item(Some(item::record_item(&rec)))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .build()
+            .expect("table, item and condition are set");
+        let marker = Put::builder()
+            .table_name(&*self.table)
+            .item(PK, s(&idem_pk))
+            .item(SK, s(SK_IDEM))
+            .item(ATTR_RECORD_ID, s(&rec.id))
+            .item(TTL_ATTR, n(now + window))
+            .condition_expression("attribute_not_exists(#pk) OR #exp <= :now")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#exp", TTL_ATTR)
+            .expression_attribute_values(":now", n(now))
+            .build()
+            .expect("table, item and condition are set");
+        for attempt in 0..=CONFLICT_RETRIES {
+            let sent = self
+                .client
+                .transact_write_items()
+                .transact_items(TransactWriteItem::builder().put(record.clone()).build())
+                .transact_items(TransactWriteItem::builder().put(marker.clone()).build())
+                .send()
+                .await;
+            let err = match sent {
+                Ok(_) => return Ok(PutOutcome::Created { id: rec.id }),
+                Err(e) => e,
+            };
+            let reasons: Vec<Option<String>> = match err.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(c)) => c
+                    .cancellation_reasons()
+                    .iter()
+                    .map(|r| r.code().map(str::to_string))
+                    .collect(),
+                _ => return Err(self.error("TransactWriteItems", err)),
+            };
+            let code = |i: usize| reasons.get(i).cloned().flatten().unwrap_or_default();
+            if code(1) == "ConditionalCheckFailed" {
+                if let Some(id) = self.live_marker(&idem_pk, now).await? {
+                    return Ok(PutOutcome::Replayed { id });
+                }
+                // The marker expired between the check and the read: go round again.
+            } else if code(0) == "ConditionalCheckFailed" {
+                return Err(StoreError::IdTaken {
+                    kind: rec.kind,
+                    id: rec.id,
+                });
+            } else if code(0) != "TransactionConflict" && code(1) != "TransactionConflict" {
+                return Err(self.error("TransactWriteItems", err));
+            }
+            tokio::time::sleep(Duration::from_millis(5 << attempt.min(6))).await;
+        }
+        Err(StoreError::Dynamo {
+            operation: "TransactWriteItems",
+            table: self.table.to_string(),
+            message: format!("still conflicting after {CONFLICT_RETRIES} retries"),
+        })
+    }
+
+    /// The record id of a live idempotency marker.
+    async fn live_marker(&self, idem_pk: &str, now: i64) -> Result<Option<String>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&*self.table)
+            .key(PK, s(idem_pk))
+            .key(SK, s(SK_IDEM))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| self.error("GetItem", e))?;
+        let Some(found) = out.item() else {
+            return Ok(None);
+        };
+        let key = "idempotency marker";
+        if item::get_n(&self.table, key, found, TTL_ATTR)? <= now {
+            return Ok(None);
+        }
+        Ok(Some(
+            item::get_s(&self.table, key, found, ATTR_RECORD_ID)?.to_string(),
+        ))
+    }
+
+    pub(super) async fn get(
+        &self,
+        kind: RecordKind,
+        id: &str,
+    ) -> Result<Option<StoredRecord>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&*self.table)
+            .key(PK, s(&schema::record_pk(kind, id)))
+            .key(SK, s(SK_RECORD))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| self.error("GetItem", e))?;
+        let now = OffsetDateTime::now_utc();
+        match out.item() {
+            Some(found) => Ok(
+                Some(item::record_from_item(&self.table, found)?).filter(|r| r.expires_at > now)
+            ),
+            None => Ok(None),
+        }
+    }
+
+    pub(super) async fn list_by_status(
+        &self,
+        kind: RecordKind,
+        status: &str,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        let pk = schema::status_gsi_pk(kind, status);
+        self.query_index(GSI_STATUS, GSI_STATUS_PK, &pk, None, limit)
+            .await
+    }
+
+    pub(super) async fn list_by_kind(
+        &self,
+        kind: RecordKind,
+        since: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        let from = (GSI_KIND_SK, schema::timestamp_text(since));
+        self.query_index(GSI_KIND, GSI_KIND_PK, kind.key_prefix(), Some(from), limit)
+            .await
+    }
+
+    /// Oldest-first records from a GSI, skipping expired ones (the filter runs after
+    /// DynamoDB's `Limit`, hence the paging loop).
+    async fn query_index(
+        &self,
+        index: &str,
+        pk_attr: &str,
+        pk: &str,
+        sk_from: Option<(&str, String)>,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        let mut found = Vec::new();
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        while found.len() < limit {
+            let mut condition = "#pk = :pk".to_string();
+            let mut query = self
+                .client
+                .query()
+                .table_name(&*self.table)
+                .index_name(index)
+                .expression_attribute_names("#pk", pk_attr)
+                .expression_attribute_values(":pk", s(pk))
+                .filter_expression("#exp > :now")
+                .expression_attribute_names("#exp", TTL_ATTR)
+                .expression_attribute_values(":now", n(now))
+                .scan_index_forward(true)
+                .limit(
+                    i32::try_from(limit - found.len())
+                        .unwrap_or(i32::MAX)
+                        .min(1000),
+                )
+                .set_exclusive_start_key(start.take());
+            if let Some((sk_attr, from)) = &sk_from {
+                condition.push_str(" AND #sk >= :from");
+                query = query
+                    .expression_attribute_names("#sk", *sk_attr)
+                    .expression_attribute_values(":from", s(from));
+            }
+            let out = query
+                .key_condition_expression(condition)
+                .send()
+                .await
+                .map_err(|e| self.error("Query", e))?;
+            for it in out.items() {
+                found.push(item::record_from_item(&self.table, it)?);
+            }
+            match out.last_evaluated_key() {
+                Some(key) if !key.is_empty() => start = Some(key.clone()),
+                _ => break,
+            }
+        }
+        found.truncate(limit);
+        Ok(found)
+    }
+
+    pub(super) async fn set_status(
+        &self,
+        kind: RecordKind,
+        id: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<bool, StoreError> {
+        schema::check_text("status", to, schema::MAX_STATUS_BYTES, false)?;
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let sent = self
+            .client
+            .update_item()
+            .table_name(&*self.table)
+            .key(PK, s(&schema::record_pk(kind, id)))
+            .key(SK, s(SK_RECORD))
+            .update_expression("SET #st = :to, #gpk = :gpk")
+            .condition_expression("attribute_exists(#pk) AND #st = :from AND #exp > :now")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#st", ATTR_STATUS)
+            .expression_attribute_names("#gpk", GSI_STATUS_PK)
+            .expression_attribute_names("#exp", TTL_ATTR)
+            .expression_attribute_values(":to", s(to))
+            .expression_attribute_values(":from", s(from))
+            .expression_attribute_values(":gpk", s(&schema::status_gsi_pk(kind, to)))
+            .expression_attribute_values(":now", n(now))
+            .send()
+            .await;
+        match sent {
+            Ok(_) => Ok(true),
+            Err(e) => match e.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(false),
+                _ => Err(self.error("UpdateItem", e)),
+            },
+        }
+    }
+
+    pub(super) async fn hit_rate_limit(
+        &self,
+        client_key: &str,
+        window: Duration,
+        now: OffsetDateTime,
+    ) -> Result<u32, StoreError> {
+        schema::check_text("client key", client_key, schema::MAX_KEY_BYTES, true)?;
+        let window = schema::window_secs(window, "rate-limit window")?;
+        let start = schema::window_start(now, window);
+        let out = self
+            .client
+            .update_item()
+            .table_name(&*self.table)
+            .key(PK, s(&schema::rate_pk(client_key, start)))
+            .key(SK, s(SK_RATE))
+            .update_expression("ADD #hits :one SET #exp = :exp")
+            .expression_attribute_names("#hits", ATTR_HITS)
+            .expression_attribute_names("#exp", TTL_ATTR)
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":exp", n(start + window))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(|e| self.error("UpdateItem", e))?;
+        let attrs = out.attributes().cloned().unwrap_or_default();
+        let hits = item::get_n(&self.table, "rate counter", &attrs, ATTR_HITS)?;
+        Ok(u32::try_from(hits).unwrap_or(u32::MAX))
+    }
+}

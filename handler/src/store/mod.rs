@@ -1,0 +1,283 @@
+//! Where submissions live: one API over two back ends with identical semantics.
+//!
+//! * [`EmbeddedStore`] — local mode: in-memory indexes over an append-only JSON-lines
+//!   journal in a directory (survives restarts; see `embedded.rs` for the durability trade-off).
+//! * [`DynamoStore`] — Lambda mode: one DynamoDB table (single-table design).
+//!
+//! Both are exercised by one conformance suite (`handler/tests/store_conformance.rs`), the
+//! DynamoDB one against `moto_server`.
+//!
+//! # Semantics every back end keeps
+//! * **Exactly once** — [`Store::put_once`] writes the record and an idempotency marker
+//!   atomically. A second put with the same `(kind, idempotency_key)` while the marker is
+//!   live returns [`PutOutcome::Replayed`] with the *first* id and writes nothing. The marker
+//!   lives for `idempotency_window` measured from `rec.created_at` (so the caller's clock is
+//!   the only clock; pass "now" as `created_at`), at one-second granularity: it is live while
+//!   `created_at_secs < marker.expires_at`.
+//! * **Retention** — `NewRecord::expires_at` is the record's TTL. Reads ([`Store::get`],
+//!   [`Store::list_by_status`], [`Store::list_by_kind`], [`Store::set_status`]) treat a record
+//!   whose `expires_at` (epoch seconds) is at or before the wall clock as gone, because
+//!   DynamoDB deletes expired items lazily (up to days later).
+//! * **Time** — stored timestamps are UTC; [`StoredRecord::created_at`] comes back in UTC with
+//!   nanosecond precision. Lists are oldest first, ties broken by id.
+//! * **Errors** — [`StoreError`]'s `Display` never contains bodies, idempotency keys or
+//!   client keys: only kinds, ids, paths and back-end error codes.
+//!
+//! # DynamoDB key schema (single table; names are the `pub const`s in [`schema`])
+//! | item | `pk` | `sk` | other attributes |
+//! |---|---|---|---|
+//! | record | `APP#<id>` / `INQ#<id>` | `RECORD` | `kind`, `id`, `status`, `created_at` (RFC 3339, UTC, 9 fraction digits), `body` (S: the JSON text), `expires_at` (N), `gsi1pk`, `gsi1sk`, `gsi2pk`, `gsi2sk` |
+//! | idempotency marker | `IDEM#<KIND>#<key>` | `IDEM` | `record_id`, `expires_at` (N) |
+//! | rate counter | `RATE#<client_key>#<window_start_epoch_secs>` | `RATE` | `hits` (N), `expires_at` (N) |
+//!
+//! * GSI `gsi1` (staff queue, "by status and date"): `gsi1pk` = `<KIND>#STATUS#<status>`,
+//!   `gsi1sk` = `<created_at>#<id>`; projection ALL. `set_status` rewrites `gsi1pk`.
+//! * GSI `gsi2` ("by kind and date"): `gsi2pk` = `<KIND>`, `gsi2sk` = `<created_at>#<id>`;
+//!   projection ALL. Volume is a few hundred submissions a day, far below one partition's limit.
+//! * TTL attribute `expires_at` (epoch seconds) on every item. Billing PAY_PER_REQUEST.
+//! * `<KIND>` is [`RecordKind::key_prefix`]: `APP`, `INQ` (later `MATCH`, `SHEET`, …). Issue 6's
+//!   items fit the same table: a match is `MATCH#<id>`/`RECORD`, its sheets `MATCH#<id>`/`SHEET#<n>`
+//!   (one Query returns the diary), a mentor's capacity counter `MENTOR#<slug>`/`CAPACITY`.
+//! * Writes: `put_once` is one `TransactWriteItems` of the record (`attribute_not_exists(pk)`)
+//!   and the marker (`attribute_not_exists(pk) OR expires_at <= :now`); `set_status` is a
+//!   conditional `UpdateItem`; `hit_rate_limit` is `UpdateItem ADD hits :1`.
+
+mod dynamo;
+mod embedded;
+mod journal;
+pub mod schema;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+pub use dynamo::DynamoStore;
+pub use embedded::EmbeddedStore;
+
+/// What a record is. Each kind has its own id space, status queue and idempotency keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKind {
+    /// A mentee's application (issue 4).
+    Application,
+    /// A general inquiry from the contact form (issue 5).
+    Inquiry,
+}
+
+impl RecordKind {
+    /// Every kind, for tools that walk the whole store.
+    pub const ALL: [RecordKind; 2] = [RecordKind::Application, RecordKind::Inquiry];
+
+    /// The prefix of this kind's keys in DynamoDB (`APP`, `INQ`).
+    pub fn key_prefix(self) -> &'static str {
+        match self {
+            RecordKind::Application => "APP",
+            RecordKind::Inquiry => "INQ",
+        }
+    }
+
+    /// The kind's name as stored in the `kind` attribute and the journal.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::Application => "application",
+            RecordKind::Inquiry => "inquiry",
+        }
+    }
+
+    fn from_str_opt(text: &str) -> Option<RecordKind> {
+        RecordKind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+impl std::fmt::Display for RecordKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A record to store once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRecord {
+    pub kind: RecordKind,
+    /// Caller-generated, unique within the kind (non-empty, ≤ 256 bytes, no `#`).
+    pub id: String,
+    /// When it was received; also "now" for the idempotency window.
+    pub created_at: OffsetDateTime,
+    /// Initial status, e.g. `received` or `needs_call` (non-empty, ≤ 64 bytes).
+    pub status: String,
+    /// Same key within the window ⇒ replay (non-empty, ≤ 1024 bytes; hash long payloads).
+    pub idempotency_key: String,
+    /// Retention: after this instant the record is treated as deleted.
+    pub expires_at: OffsetDateTime,
+    /// The validated, scored submission. Opaque to the store.
+    pub body: serde_json::Value,
+}
+
+/// What [`Store::put_once`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PutOutcome {
+    /// The record was written under this id.
+    Created { id: String },
+    /// The idempotency key was seen within its window: nothing was written; this is the id
+    /// the first put stored (not the id of the rejected `NewRecord`).
+    Replayed { id: String },
+}
+
+impl PutOutcome {
+    /// The id the client should be told, whichever way it went.
+    pub fn id(&self) -> &str {
+        match self {
+            PutOutcome::Created { id } | PutOutcome::Replayed { id } => id,
+        }
+    }
+}
+
+/// A record as read back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRecord {
+    pub kind: RecordKind,
+    pub id: String,
+    /// UTC.
+    pub created_at: OffsetDateTime,
+    pub status: String,
+    /// Retention deadline, whole seconds, UTC.
+    pub expires_at: OffsetDateTime,
+    pub body: serde_json::Value,
+}
+
+/// Why a store operation failed. `Display` carries no personal data.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store file {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("store journal {path}, line {line}: {reason}; move the file aside to start empty, or fix the line")]
+    Corrupt {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
+    #[error("store directory {path} is in use by another process (lock held on its `lock` file)")]
+    Locked { path: PathBuf },
+    #[error(
+        "store journal {path} could not be repaired after a failed write; restart the process"
+    )]
+    Broken { path: PathBuf },
+    #[error("a {kind} with id {id} already exists")]
+    IdTaken { kind: RecordKind, id: String },
+    #[error("invalid {what}: {reason}")]
+    Invalid { what: &'static str, reason: String },
+    #[error("DynamoDB {operation} on table {table} failed: {message}")]
+    Dynamo {
+        operation: &'static str,
+        table: String,
+        message: String,
+    },
+    #[error("DynamoDB item {key} in table {table} is malformed: {reason}")]
+    Malformed {
+        table: String,
+        key: String,
+        reason: String,
+    },
+}
+
+/// The store the handler was configured with. Cheap to clone (shared state inside).
+#[derive(Clone)]
+pub enum Store {
+    Embedded(EmbeddedStore),
+    Dynamo(DynamoStore),
+}
+
+macro_rules! dispatch {
+    ($self:ident, $s:ident => $call:expr) => {
+        match $self {
+            Store::Embedded($s) => $call.await,
+            Store::Dynamo($s) => $call.await,
+        }
+    };
+}
+
+impl Store {
+    /// Stores `rec` unless its idempotency key was used for this kind within
+    /// `idempotency_window` before `rec.created_at` (≥ 1 s; rounded up to whole seconds).
+    /// Safe under concurrent calls: of N racing puts with one key exactly one is `Created`.
+    /// An existing record with the same id and no live marker is [`StoreError::IdTaken`].
+    pub async fn put_once(
+        &self,
+        rec: NewRecord,
+        idempotency_window: Duration,
+    ) -> Result<PutOutcome, StoreError> {
+        dispatch!(self, s => s.put_once(rec, idempotency_window))
+    }
+
+    /// The record, or `None` if it never existed or its retention has passed.
+    pub async fn get(
+        &self,
+        kind: RecordKind,
+        id: &str,
+    ) -> Result<Option<StoredRecord>, StoreError> {
+        dispatch!(self, s => s.get(kind, id))
+    }
+
+    /// Up to `limit` records of `kind` in `status`, oldest first (staff queue).
+    /// On DynamoDB this reads a GSI, so a write may take a moment to appear.
+    pub async fn list_by_status(
+        &self,
+        kind: RecordKind,
+        status: &str,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        dispatch!(self, s => s.list_by_status(kind, status, limit))
+    }
+
+    /// Up to `limit` records of `kind` created at or after `since`, oldest first, any status.
+    pub async fn list_by_kind(
+        &self,
+        kind: RecordKind,
+        since: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        dispatch!(self, s => s.list_by_kind(kind, since, limit))
+    }
+
+    /// Moves a record from status `from` to `to` atomically. `Ok(false)` (nothing changed)
+    /// if the record is missing, expired, or not in `from`.
+    pub async fn set_status(
+        &self,
+        kind: RecordKind,
+        id: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.set_status(kind, id, from, to))
+    }
+
+    /// Counts one hit for `client_key` in the fixed window containing `now` (windows start at
+    /// multiples of `window` since the Unix epoch; `window` ≥ 1 s, whole seconds) and returns
+    /// the hits in that window including this one. Counters expire with their window.
+    /// `client_key` should not be personal data in clear (pass e.g. a hash of the address).
+    pub async fn hit_rate_limit(
+        &self,
+        client_key: &str,
+        window: Duration,
+        now: OffsetDateTime,
+    ) -> Result<u32, StoreError> {
+        dispatch!(self, s => s.hit_rate_limit(client_key, window, now))
+    }
+}
+
+impl From<EmbeddedStore> for Store {
+    fn from(s: EmbeddedStore) -> Self {
+        Store::Embedded(s)
+    }
+}
+
+impl From<DynamoStore> for Store {
+    fn from(s: DynamoStore) -> Self {
+        Store::Dynamo(s)
+    }
+}
