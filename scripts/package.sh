@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Builds everything a deploy uploads (DEPLOY.md):
+#   public/                   the static site (generator), synced to the S3 bucket
+#   dist/handler-lambda.zip   the function: `bootstrap` (the handler, built for Amazon
+#                             Linux 2023, glibc 2.34, x86_64) + `catalog.json`
+#
+# Usage: scripts/package.sh [--skip-site]
+#   --skip-site   reuse public/ as it is (it must hold catalog.json)
+#
+# Installs cargo-lambda (PyPI; brings zig) when missing. The release build of the
+# handler takes several minutes on two cores the first time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+skip_site=false
+for arg in "$@"; do
+  case "$arg" in
+    --skip-site) skip_site=true ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "package.sh: unknown argument $arg (try --help)" >&2; exit 2 ;;
+  esac
+done
+
+# Lambda's provided.al2023 runtime ships glibc 2.34: link against exactly that, so the
+# binary cannot ask for a newer symbol (scripts/check-deploy.sh verifies).
+TARGET=x86_64-unknown-linux-gnu.2.34
+ZIP=dist/handler-lambda.zip
+
+if ! command -v cargo-lambda >/dev/null 2>&1; then
+  echo "== installing cargo-lambda (PyPI)"
+  python3 -m pip install --quiet cargo-lambda
+fi
+
+if [ "$skip_site" = false ]; then
+  echo "== building the site into public/"
+  cargo run --quiet -p generator -- build --out public
+fi
+if [ ! -f public/catalog.json ]; then
+  echo "package.sh: public/catalog.json is missing; build the site first (drop --skip-site)" >&2
+  exit 1
+fi
+
+echo "== building the handler for $TARGET (release)"
+cargo lambda build --release --compiler cargo-zigbuild --target "$TARGET" \
+  --package handler --bin handler --output-format binary
+bootstrap=target/lambda/handler/bootstrap
+if [ ! -x "$bootstrap" ]; then
+  echo "package.sh: cargo lambda did not produce $bootstrap" >&2
+  exit 1
+fi
+
+echo "== writing $ZIP"
+mkdir -p dist
+python3 - "$bootstrap" public/catalog.json "$ZIP" <<'PY'
+# A reproducible zip: fixed timestamps, bootstrap executable (Lambda runs it as is).
+import sys, zipfile
+bootstrap, catalog, out = sys.argv[1:]
+with zipfile.ZipFile(out + ".tmp", "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+    for path, name, mode in ((bootstrap, "bootstrap", 0o755), (catalog, "catalog.json", 0o644)):
+        info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+        info.external_attr = (0o100000 | mode) << 16
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with open(path, "rb") as f:
+            z.writestr(info, f.read())
+import os
+os.replace(out + ".tmp", out)
+PY
+ls -l "$ZIP"
+echo "== done: site in public/, function in $ZIP (next: DEPLOY.md)"
