@@ -1,0 +1,120 @@
+//! Loading the Tera templates once per build. Everything under `templates/` except `static/`
+//! is a template, named by its path relative to `templates/` (`partials/mentor_card.html`).
+
+use std::path::{Path, PathBuf};
+
+use tera::Tera;
+use walkdir::WalkDir;
+
+use super::RenderError;
+
+/// Files under this directory of `templates/` are copied as they are, never parsed.
+pub const STATIC_DIR: &str = "static";
+
+pub fn load(templates_dir: &Path) -> Result<Tera, RenderError> {
+    let mut files: Vec<(PathBuf, String)> = Vec::new();
+    let walker = WalkDir::new(templates_dir).sort_by_file_name().into_iter();
+    for entry in walker.filter_entry(|e| !(e.depth() == 1 && e.file_name() == STATIC_DIR)) {
+        let entry = entry.map_err(|e| RenderError::Io {
+            path: e.path().unwrap_or(templates_dir).to_path_buf(),
+            message: e.to_string(),
+        })?;
+        if !entry.file_type().is_file() || is_hidden(entry.path()) {
+            continue;
+        }
+        let name = template_name(templates_dir, entry.path());
+        files.push((entry.into_path(), name));
+    }
+    if files.is_empty() {
+        return Err(RenderError::Io {
+            path: templates_dir.to_path_buf(),
+            message: "no templates found (is this the templates/ directory?)".into(),
+        });
+    }
+
+    let mut tera = Tera::default();
+    // Tera's default list, stated here so no one has to wonder: every page template is
+    // escaped; `| safe` is used only for sanitised bios/pages and pre-rendered cards.
+    tera.autoescape_on(vec![".html", ".htm", ".xml"]);
+    tera.set_escape_fn(escape_html);
+    // Parse one file at a time so a syntax error names its file; inheritance is resolved
+    // after all are in.
+    for (path, name) in &files {
+        let text = std::fs::read_to_string(path).map_err(|e| RenderError::Io {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        tera.add_raw_templates(vec![(name.as_str(), text.as_str())])
+            .or_else(|e| {
+                // Only a syntax error is this file's fault; a child parsed before its parent (or
+                // a macro file not loaded yet) fails the cross-file checks, which run again below
+                // once every file is in.
+                if is_parse_error(&e) {
+                    Err(RenderError::Template {
+                        template: path.clone(),
+                        message: chain(&e),
+                    })
+                } else {
+                    Ok(())
+                }
+            })?;
+    }
+    tera.build_inheritance_chains()
+        .map_err(|e| RenderError::Template {
+            template: templates_dir.to_path_buf(),
+            message: chain(&e),
+        })?;
+    tera.check_macro_files()
+        .map_err(|e| RenderError::Template {
+            template: templates_dir.to_path_buf(),
+            message: chain(&e),
+        })?;
+    Ok(tera)
+}
+
+/// Tera's default also escapes `/` (as `&#x2F;`), which turns every URL in an attribute into
+/// noise. `&`, `<`, `>`, `"` and `'` are what HTML text and quoted attributes need.
+pub fn escape_html(input: &str) -> String {
+    let mut out = String::with_capacity(input.len() + input.len() / 8);
+    for c in input.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn is_parse_error(e: &tera::Error) -> bool {
+    e.to_string().starts_with("Failed to parse")
+}
+
+fn is_hidden(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with('.') || n.ends_with('~'))
+}
+
+pub fn template_name(templates_dir: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(templates_dir).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Tera puts the useful part (line, column, variable) in the error's sources.
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut message = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    message
+}
