@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks the deployment (issue 7), for CI (.ci/run) and before a deploy:
-#   1. cfn-lint (PyPI) on deploy/template.yaml: no errors, no warnings;
+#   1. cfn-lint (PyPI) on deploy/template.yaml: no errors, no warnings; the CloudFront
+#      function that maps /dir/ to /dir/index.html, run under node on public/'s pages;
 #   2. builds dist/handler-lambda.zip (scripts/package.sh) unless --no-build;
 #   3. `objdump -T bootstrap`: an x86-64 binary asking for no glibc symbol newer than
 #      2.34 (Amazon Linux 2023, the provided.al2023 runtime);
@@ -20,7 +21,7 @@ case "${1:-}" in
   "") ;;
   --lint-only) mode=lint ;;
   --no-build) mode=no-build ;;
-  -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
   *) echo "check-deploy.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
 esac
 
@@ -42,10 +43,26 @@ cfn_lint --version
 # errors and warnings alike: a warning in a template is a deploy-time surprise.
 cfn_lint --format parseable deploy/template.yaml
 echo "   cfn-lint: no errors, no warnings"
+
+echo "== CloudFront index rewrite (the template's viewer-request function, under node)"
+if ! command -v node >/dev/null 2>&1; then
+  echo "   (installing nodejs)"
+  apt-get install -y -qq nodejs >/dev/null
+fi
+check_rewrite() {
+  if [ -d public ]; then
+    node scripts/check-index-rewrite.js deploy/template.yaml public
+  else
+    node scripts/check-index-rewrite.js deploy/template.yaml
+  fi
+}
+check_rewrite
 [ "$mode" = lint ] && exit 0
 
 if [ "$mode" = full ]; then
   bash scripts/package.sh
+  echo "== CloudFront index rewrite on the site just built"
+  check_rewrite
 fi
 [ -f "$ZIP" ] || { echo "check-deploy.sh: $ZIP is missing (run scripts/package.sh)" >&2; exit 1; }
 

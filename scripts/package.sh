@@ -21,9 +21,18 @@ for arg in "$@"; do
   esac
 done
 
-# Lambda's provided.al2023 runtime ships glibc 2.34: link against exactly that, so the
-# binary cannot ask for a newer symbol (scripts/check-deploy.sh verifies).
-TARGET=x86_64-unknown-linux-gnu.2.34
+# Lambda's provided.al2023 runtime ships glibc 2.34: link against exactly that (zig
+# provides the glibc 2.34 stubs), so the binary cannot ask for a newer symbol
+# (scripts/check-deploy.sh verifies with objdump).
+# MIKKE_LAMBDA_COMPILER=cargo builds with the host's own linker instead, for a host
+# whose zig cannot build a dependency; only valid if the host's glibc is old enough, or
+# the symbols used happen to be (check-deploy.sh tells).
+COMPILER=${MIKKE_LAMBDA_COMPILER:-cargo-zigbuild}
+case "$COMPILER" in
+  cargo-zigbuild) TARGET=x86_64-unknown-linux-gnu.2.34 ;;
+  cargo) TARGET=x86_64-unknown-linux-gnu ;;
+  *) echo "package.sh: MIKKE_LAMBDA_COMPILER must be cargo-zigbuild or cargo" >&2; exit 2 ;;
+esac
 ZIP=dist/handler-lambda.zip
 
 if ! command -v cargo-lambda >/dev/null 2>&1; then
@@ -40,8 +49,8 @@ if [ ! -f public/catalog.json ]; then
   exit 1
 fi
 
-echo "== building the handler for $TARGET (release)"
-cargo lambda build --release --compiler cargo-zigbuild --target "$TARGET" \
+echo "== building the handler for $TARGET with $COMPILER (release)"
+cargo lambda build --release --compiler "$COMPILER" --target "$TARGET" \
   --package handler --bin handler --output-format binary
 bootstrap=target/lambda/handler/bootstrap
 if [ ! -x "$bootstrap" ]; then
