@@ -264,7 +264,7 @@ impl EmbeddedStore {
 impl Inner {
     fn after_write(&mut self) {
         self.writes += 1;
-        if self.writes % SWEEP_EVERY == 0 {
+        if self.writes.is_multiple_of(SWEEP_EVERY) {
             self.state
                 .sweep(OffsetDateTime::now_utc().unix_timestamp(), false);
         }

@@ -60,7 +60,8 @@ pub(super) struct RateLine<'a> {
     pub expires_at: i64,
 }
 
-/// Reads every entry, calling `apply` in file order. Returns the number of lines read.
+/// Reads every entry, calling `apply` in file order. Returns the number of lines applied;
+/// a torn final line is cut off the file so later appends start on a fresh line.
 pub(super) fn replay(
     path: &Path,
     mut apply: impl FnMut(Entry<'static>),
@@ -77,17 +78,23 @@ pub(super) fn replay(
     let mut reader = BufReader::new(file);
     let mut line = String::new();
     let mut number = 0;
+    let mut good_bytes = 0u64;
     loop {
         line.clear();
-        if reader.read_line(&mut line).map_err(io)? == 0 {
+        let read = reader.read_line(&mut line).map_err(io)?;
+        if read == 0 {
             return Ok(number);
         }
         number += 1;
-        let complete = line.ends_with('\n');
+        if !line.ends_with('\n') {
+            // A torn final append (crash mid-write; the newline ends every append): the
+            // change never happened.
+            let file = OpenOptions::new().write(true).open(path).map_err(io)?;
+            file.set_len(good_bytes).map_err(io)?;
+            return Ok(number - 1);
+        }
         match serde_json::from_str::<Entry<'static>>(line.trim_end()) {
             Ok(entry) => apply(entry),
-            // A torn final append (crash mid-write): the change never happened.
-            Err(_) if !complete => return Ok(number - 1),
             Err(e) => {
                 return Err(StoreError::Corrupt {
                     path: path.to_path_buf(),
@@ -97,6 +104,7 @@ pub(super) fn replay(
                 });
             }
         }
+        good_bytes += read as u64;
     }
 }
 
@@ -201,6 +209,11 @@ mod tests {
         let mut seen = 0;
         assert_eq!(replay(&path, |_| seen += 1).unwrap(), 1);
         assert_eq!(seen, 1);
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            format!("{good}\n"),
+            "tail cut"
+        );
 
         std::fs::write(
             &path,

@@ -1,0 +1,113 @@
+//! One behaviour suite, two back ends: every case runs against the embedded store (in a temp
+//! dir) and against DynamoDB (moto_server on loopback). Cases live in
+//! `store_conformance/cases.rs`; this file instantiates them per back end.
+
+#[path = "store_conformance/cases.rs"]
+mod cases;
+#[path = "store_conformance/embedded_only.rs"]
+mod embedded_only;
+mod support;
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+use handler::store::{DynamoStore, EmbeddedStore, Store};
+use support::moto::MotoServer;
+
+/// A store under test plus what keeps it alive, able to simulate a process restart.
+pub struct Backend {
+    store: Option<Store>,
+    dir: Option<tempfile::TempDir>,
+    moto: Option<(Arc<MotoServer>, String)>,
+}
+
+impl Backend {
+    fn embedded() -> Backend {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = EmbeddedStore::open(dir.path()).expect("embedded store opens");
+        Backend {
+            store: Some(store.into()),
+            dir: Some(dir),
+            moto: None,
+        }
+    }
+
+    async fn dynamo(case: &str) -> Backend {
+        static TABLES: AtomicU32 = AtomicU32::new(0);
+        let moto = MotoServer::shared();
+        let table = format!("mikke-{case}-{}", TABLES.fetch_add(1, Ordering::Relaxed));
+        let store = DynamoStore::new(moto.dynamodb_client(), table.clone());
+        store
+            .create_table_if_missing()
+            .await
+            .expect("table created in moto");
+        Backend {
+            store: Some(store.into()),
+            dir: None,
+            moto: Some((moto, table)),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        self.store.as_ref().expect("store is open")
+    }
+
+    /// Drops the store and opens it again from what was persisted, as a new process would.
+    /// (Every clone of the store must be gone by now.)
+    pub async fn restart(&mut self) {
+        drop(self.store.take());
+        let store: Store = match (&self.dir, &self.moto) {
+            (Some(dir), _) => EmbeddedStore::open(dir.path())
+                .expect("embedded store reopens")
+                .into(),
+            (None, Some((moto, table))) => {
+                let store = DynamoStore::new(moto.dynamodb_client(), table.clone());
+                // Idempotent on an existing table: what a restarted process does at start.
+                store.create_table_if_missing().await.expect("table exists");
+                store.into()
+            }
+            (None, None) => unreachable!("a backend has a directory or a table"),
+        };
+        self.store = Some(store);
+    }
+}
+
+macro_rules! conformance {
+    ($($case:ident),* $(,)?) => {
+        mod embedded {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let mut backend = super::Backend::embedded();
+                    super::cases::$case(&mut backend).await;
+                }
+            )*
+        }
+        mod dynamo {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let mut backend = super::Backend::dynamo(stringify!($case)).await;
+                    super::cases::$case(&mut backend).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    put_once_stores_a_record_that_get_returns_unchanged,
+    get_of_a_missing_id_is_none,
+    same_key_within_the_window_replays_the_first_id_and_writes_nothing,
+    same_key_after_the_window_creates_a_new_record,
+    idempotency_keys_are_separate_per_kind,
+    concurrent_puts_with_one_key_create_exactly_once,
+    a_reused_id_without_a_live_marker_is_refused,
+    list_by_status_is_oldest_first_per_kind_and_status_and_honours_limit,
+    list_by_kind_returns_records_since_a_date_in_any_status,
+    set_status_changes_only_from_the_expected_status,
+    records_past_retention_are_gone_from_every_read,
+    rate_limit_counts_hits_per_client_and_resets_in_the_next_window,
+    everything_survives_a_restart,
+    invalid_input_is_refused_without_echoing_it,
+);

@@ -1,0 +1,2 @@
+//! Test harnesses shared by the handler's integration tests.
+pub mod moto;
