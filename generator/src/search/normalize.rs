@@ -1,0 +1,207 @@
+//! Text normalisation and tokenisation shared by the index builder and the browser.
+//!
+//! `templates/static/search-normalize.js` implements the same steps; both run the vectors in
+//! `vectors.json`, so a change on one side that the other does not follow fails a test.
+//!
+//! 1. NFKC (full-width Latin → ASCII, half-width katakana → full-width, ㈱ → (株), …)
+//! 2. lower case
+//! 3. katakana → hiragana (ァ..ヶ, ヽ, ヾ shifted by 0x60), so シングルマザー finds しんぐるまざー
+//!
+//! Tokens are then *runs*: maximal sequences of letters and digits (Unicode Alphabetic or
+//! Numeric; `ー` and `々` are letters). Everything else separates runs, so `IT・通信` is the runs
+//! `it` and `通信`. Keys are the bigrams of every run, and every single character for
+//! one-character queries.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// NFKC, lower case, katakana folded to hiragana.
+pub fn normalize(text: &str) -> String {
+    let lowered = text.nfkc().collect::<String>().to_lowercase();
+    lowered.chars().map(fold_kana).collect()
+}
+
+fn fold_kana(c: char) -> char {
+    match c {
+        '\u{30A1}'..='\u{30F6}' | '\u{30FD}' | '\u{30FE}' => {
+            char::from_u32(c as u32 - 0x60).unwrap_or(c)
+        }
+        _ => c,
+    }
+}
+
+/// Whether `c` belongs to a run (the JS side tests `[\p{Alphabetic}\p{N}]`).
+pub fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+/// The runs of an already normalised text, each as its characters.
+pub fn runs(normalized: &str) -> Vec<Vec<char>> {
+    let mut out = Vec::new();
+    let mut current = Vec::new();
+    for c in normalized.chars() {
+        if is_word_char(c) {
+            current.push(c);
+        } else if !current.is_empty() {
+            out.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// An index key: a bigram, or a single character (second slot [`UNIGRAM`]).
+pub type Key = (char, char);
+
+/// Marks a unigram key; never a word character, so never half of a bigram.
+pub const UNIGRAM: char = '\0';
+
+/// Every key a normalised text contributes: each run's bigrams and each of its characters.
+pub fn keys(normalized: &str) -> Vec<Key> {
+    positioned_keys(normalized)
+        .into_iter()
+        .map(|(key, _)| key)
+        .collect()
+}
+
+/// [`keys`] with the position (in characters, separators counted) where each key starts.
+pub fn positioned_keys(normalized: &str) -> Vec<(Key, usize)> {
+    let chars: Vec<char> = normalized.chars().collect();
+    let mut out = Vec::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if !is_word_char(c) {
+            continue;
+        }
+        out.push(((c, UNIGRAM), i));
+        if let Some(&next) = chars.get(i + 1).filter(|n| is_word_char(**n)) {
+            out.push(((c, next), i));
+        }
+    }
+    out
+}
+
+/// The keys that must all be present for a query term (one run) to match.
+pub fn term_keys(term: &[char]) -> Vec<Key> {
+    match term {
+        [] => Vec::new(),
+        [c] => vec![(*c, UNIGRAM)],
+        _ => term.windows(2).map(|w| (w[0], w[1])).collect(),
+    }
+}
+
+/// FNV-1a (32 bit) over the key's code points, each fed as 4 little-endian bytes; the
+/// browser computes the same to pick a postings shard. A unigram hashes its one character.
+pub fn key_hash(key: Key) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    let mut feed = |c: char| {
+        for b in (c as u32).to_le_bytes() {
+            h ^= b as u32;
+            h = h.wrapping_mul(0x0100_0193);
+        }
+    };
+    feed(key.0);
+    if key.1 != UNIGRAM {
+        feed(key.1);
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    struct Vectors {
+        normalize: Vec<NormalizeCase>,
+        runs: Vec<RunsCase>,
+        hash: Vec<HashCase>,
+    }
+
+    #[derive(Deserialize)]
+    struct NormalizeCase {
+        input: String,
+        output: String,
+    }
+
+    #[derive(Deserialize)]
+    struct RunsCase {
+        input: String,
+        runs: Vec<String>,
+        keys: Vec<String>,
+    }
+
+    #[derive(Deserialize)]
+    struct HashCase {
+        key: String,
+        hash: u32,
+    }
+
+    fn vectors() -> Vectors {
+        serde_json::from_str(include_str!("vectors.json")).expect("vectors.json parses")
+    }
+
+    fn key_string(key: Key) -> String {
+        if key.1 == UNIGRAM {
+            key.0.to_string()
+        } else {
+            [key.0, key.1].iter().collect()
+        }
+    }
+
+    #[test]
+    fn normalisation_matches_the_shared_vectors() {
+        for case in vectors().normalize {
+            assert_eq!(
+                normalize(&case.input),
+                case.output,
+                "input {:?}",
+                case.input
+            );
+        }
+    }
+
+    #[test]
+    fn runs_and_keys_match_the_shared_vectors() {
+        for case in vectors().runs {
+            let n = normalize(&case.input);
+            let got: Vec<String> = runs(&n)
+                .into_iter()
+                .map(|r| r.into_iter().collect())
+                .collect();
+            assert_eq!(got, case.runs, "input {:?}", case.input);
+            let got_keys: Vec<String> = keys(&n).into_iter().map(key_string).collect();
+            assert_eq!(got_keys, case.keys, "input {:?}", case.input);
+        }
+    }
+
+    #[test]
+    fn key_hashes_match_the_shared_vectors() {
+        for case in vectors().hash {
+            let chars: Vec<char> = case.key.chars().collect();
+            let key = match chars[..] {
+                [a] => (a, UNIGRAM),
+                [a, b] => (a, b),
+                _ => panic!("hash vector keys have one or two characters"),
+            };
+            assert_eq!(key_hash(key), case.hash, "key {:?}", case.key);
+        }
+    }
+
+    #[test]
+    fn full_width_half_width_and_katakana_meet_in_one_form() {
+        assert_eq!(normalize("ＩＴ企業"), normalize("it企業"));
+        assert_eq!(normalize("ｼﾝｸﾞﾙﾏｻﾞｰ"), normalize("しんぐるまざー"));
+        assert_eq!(normalize("シングルマザー"), "しんぐるまざー");
+    }
+
+    #[test]
+    fn a_one_character_term_needs_its_unigram_and_longer_terms_their_bigrams() {
+        assert_eq!(term_keys(&['育']), vec![('育', UNIGRAM)]);
+        assert_eq!(
+            term_keys(&['育', '休', '中']),
+            vec![('育', '休'), ('休', '中')]
+        );
+    }
+}

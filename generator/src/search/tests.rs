@@ -1,0 +1,408 @@
+//! Builder tests: hand-built content in, decoded index files out.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::PathBuf;
+
+use mikke_catalog::{Matching, Taxonomy};
+
+use super::normalize::{key_hash, normalize, runs, term_keys, Key, UNIGRAM};
+use super::postings::{Posting, FIELD_COUNT};
+use super::*;
+use crate::content::{Content, Mentor, MentorFrontMatter, SiteConfig};
+use crate::output::OutputBody;
+
+fn content(mentors: Vec<Mentor>) -> Content {
+    Content {
+        root: PathBuf::from("."),
+        site: SiteConfig {
+            title: "mikke".into(),
+            tagline: String::new(),
+            base_url: "https://example.invalid/".into(),
+            api_url: "/api".into(),
+            contact_email: "info@example.invalid".into(),
+            briefings: Vec::new(),
+        },
+        taxonomy: Taxonomy::parse(include_str!("../../../content/taxonomy.yaml")).unwrap(),
+        matching: Matching::parse(include_str!("../../../content/matching.yaml")).unwrap(),
+        mentors,
+        pages: Vec::new(),
+    }
+}
+
+fn mentor(slug: &str, name: &str, title: &str, bio: &str) -> Mentor {
+    Mentor {
+        slug: slug.into(),
+        source: format!("content/mentors/{slug}.md").into(),
+        front: MentorFrontMatter {
+            name: name.into(),
+            title: title.into(),
+            industry: "it".into(),
+            company_size: "sme".into(),
+            age_band: "40s".into(),
+            job_functions: vec!["sales".into()],
+            topics: vec!["confidence".into()],
+            tags: Vec::new(),
+            accepting: true,
+            capacity: 3,
+            summary: None,
+            photo: None,
+        },
+        summary: bio.chars().take(20).collect(),
+        bio_html: String::new(),
+        bio_text: bio.into(),
+    }
+}
+
+fn sample() -> Vec<Mentor> {
+    let mut a = mentor(
+        "aoki",
+        "青木 春香",
+        "開発部 マネージャー",
+        "大学で化学を学び、メーカーの研究所へ。",
+    );
+    a.front.tags = vec!["stem".into()];
+    a.front.industry = "manufacturing".into();
+    a.front.company_size = "large".into();
+    let mut b = mentor(
+        "sato",
+        "佐藤 由紀",
+        "営業部 部長",
+        "育休から復帰して営業で管理職に。ＤＸ推進も担当。",
+    );
+    b.front.tags = vec!["parenting".into(), "single_mother".into()];
+    b.front.job_functions = vec!["sales".into(), "planning".into()];
+    let mut c = mentor(
+        "tanaka",
+        "田中 ミキ",
+        "人事部 課長",
+        "シングルマザーとして働き、Marketing も経験。",
+    );
+    c.front.accepting = false;
+    c.front.job_functions = vec!["hr".into()];
+    vec![a, b, c]
+}
+
+fn file<'a>(files: &'a [OutputFile], path: &str) -> &'a [u8] {
+    match &files
+        .iter()
+        .find(|f| f.path == path)
+        .unwrap_or_else(|| panic!("{path} built"))
+        .body
+    {
+        OutputBody::Bytes(b) => b,
+        OutputBody::Copy(p) => panic!("{path} is a copy of {}", p.display()),
+    }
+}
+
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .expect("valid gzip");
+    out
+}
+
+fn read_varint(bytes: &[u8], pos: &mut usize) -> u32 {
+    let (mut n, mut shift) = (0u32, 0);
+    loop {
+        let b = bytes[*pos];
+        *pos += 1;
+        n |= ((b & 0x7f) as u32) << shift;
+        if b < 0x80 {
+            return n;
+        }
+        shift += 7;
+    }
+}
+
+/// Decodes a postings shard the way search-index.js does.
+fn decode_shard(bytes: &[u8]) -> HashMap<Key, Vec<Posting>> {
+    let mut pos = 0;
+    let mut out = HashMap::new();
+    for _ in 0..read_varint(bytes, &mut pos) {
+        let c1 = char::from_u32(read_varint(bytes, &mut pos)).unwrap();
+        let c2 = match read_varint(bytes, &mut pos) {
+            0 => UNIGRAM,
+            c => char::from_u32(c).unwrap(),
+        };
+        let len = read_varint(bytes, &mut pos) as usize;
+        let count = read_varint(bytes, &mut pos);
+        let end = pos + len;
+        let (mut doc, mut list) = (0u32, Vec::new());
+        for _ in 0..count {
+            doc += read_varint(bytes, &mut pos);
+            let mask = bytes[pos];
+            pos += 1;
+            let mut positions = [0u8; FIELD_COUNT];
+            for (f, p) in positions.iter_mut().enumerate() {
+                if c2 != UNIGRAM && mask & (1 << f) != 0 {
+                    *p = bytes[pos];
+                    pos += 1;
+                }
+            }
+            list.push((doc, mask, positions));
+        }
+        assert_eq!(pos, end, "byteLength matches the postings");
+        out.insert((c1, c2), list);
+    }
+    out
+}
+
+/// Index read back: postings of every shard, facet bytes, meta.
+struct Decoded {
+    meta: serde_json::Value,
+    postings: HashMap<Key, Vec<Posting>>,
+    facets: Vec<u8>,
+}
+
+fn decode(files: &[OutputFile]) -> Decoded {
+    let meta: serde_json::Value = serde_json::from_slice(file(files, "search/meta.json")).unwrap();
+    let layout = &meta["layout"];
+    if layout["single"].is_string() {
+        let raw = gunzip(file(files, "search/index.bin"));
+        let flen = u32::from_le_bytes(raw[0..4].try_into().unwrap()) as usize;
+        let facets = raw[4..4 + flen].to_vec();
+        let p = 4 + flen;
+        let plen = u32::from_le_bytes(raw[p..p + 4].try_into().unwrap()) as usize;
+        let postings = decode_shard(&raw[p + 4..p + 4 + plen]);
+        let docs: serde_json::Value = serde_json::from_slice(&raw[p + 4 + plen..]).unwrap();
+        assert_eq!(
+            docs.as_array().unwrap().len(),
+            meta["docs"].as_u64().unwrap() as usize
+        );
+        Decoded {
+            meta,
+            postings,
+            facets,
+        }
+    } else {
+        let shards = layout["postingShards"].as_u64().unwrap() as u32;
+        let mut postings = HashMap::new();
+        for i in 0..shards {
+            let shard = decode_shard(&gunzip(file(files, &format!("search/p/{i}.bin"))));
+            for key in shard.keys() {
+                assert_eq!(
+                    key_hash(*key) % shards,
+                    i,
+                    "key {key:?} is in the shard its hash names"
+                );
+            }
+            postings.extend(shard);
+        }
+        let facets = gunzip(file(files, "search/facets.bin"));
+        Decoded {
+            meta,
+            postings,
+            facets,
+        }
+    }
+}
+
+/// The browser's matching rule: every term's keys present in one common field, bigrams at
+/// consecutive positions (modulo 8).
+fn search(d: &Decoded, query: &str) -> Vec<u32> {
+    let mut result: Option<Vec<u32>> = None;
+    for term in runs(&normalize(query)) {
+        let mut masks: Option<HashMap<u32, (u8, [u8; FIELD_COUNT])>> = None;
+        for (i, key) in term_keys(&term).into_iter().enumerate() {
+            let list: HashMap<u32, (u8, [u8; FIELD_COUNT])> = d
+                .postings
+                .get(&key)
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(doc, mask, pos)| (doc, (mask, pos.map(|p| p.rotate_right(i as u32)))))
+                .collect();
+            masks = Some(match masks {
+                None => list,
+                Some(m) => m
+                    .into_iter()
+                    .filter_map(|(doc, (mask, pos))| {
+                        let (b, p) = list.get(&doc)?;
+                        let mut both = mask & b;
+                        let mut joint = [0u8; FIELD_COUNT];
+                        for f in 0..FIELD_COUNT {
+                            joint[f] = pos[f] & p[f];
+                            if joint[f] == 0 {
+                                both &= !(1 << f);
+                            }
+                        }
+                        (both != 0).then_some((doc, (both, joint)))
+                    })
+                    .collect(),
+            });
+        }
+        let mut docs: Vec<u32> = masks.unwrap_or_default().into_keys().collect();
+        docs.sort_unstable();
+        result = Some(match result {
+            None => docs,
+            Some(r) => r.into_iter().filter(|d| docs.contains(d)).collect(),
+        });
+    }
+    result.unwrap_or_default()
+}
+
+#[test]
+fn substrings_in_any_script_or_width_find_the_mentor() {
+    let d = decode(&build_index(&content(sample())));
+    assert_eq!(search(&d, "育休"), vec![1]);
+    assert_eq!(search(&d, "そだて"), Vec::<u32>::new());
+    assert_eq!(
+        search(&d, "しんぐるまざー"),
+        vec![1, 2],
+        "tag label of sato, bio of tanaka"
+    );
+    assert_eq!(search(&d, "ｼﾝｸﾞﾙ"), vec![1, 2]);
+    assert_eq!(search(&d, "dx"), vec![1]);
+    assert_eq!(search(&d, "ＭＡＲＫＥＴ"), vec![2]);
+    assert_eq!(search(&d, "化"), vec![0], "one character uses the unigram");
+    assert_eq!(search(&d, "ミキ"), vec![2]);
+}
+
+#[test]
+fn bigrams_of_a_term_must_be_adjacent_not_just_present() {
+    let mentors = vec![
+        mentor("a", "名前299", "", ""),
+        mentor("b", "名前2999", "", ""),
+        mentor("c", "新幹 と 幹線", "", ""),
+    ];
+    let d = decode(&build_index(&content(mentors)));
+    assert_eq!(search(&d, "名前2999"), vec![1]);
+    assert_eq!(search(&d, "名前299"), vec![0, 1]);
+    assert_eq!(search(&d, "新幹線"), Vec::<u32>::new());
+}
+
+#[test]
+fn a_vocabulary_label_finds_mentors_whose_text_never_says_it() {
+    let d = decode(&build_index(&content(sample())));
+    assert_eq!(search(&d, "理系"), vec![0]);
+    assert_eq!(search(&d, "中小企業"), vec![1, 2]);
+    assert_eq!(search(&d, "経営企画"), vec![1]);
+}
+
+#[test]
+fn space_separated_terms_are_anded() {
+    let d = decode(&build_index(&content(sample())));
+    assert_eq!(
+        search(&d, "営業"),
+        vec![0, 1],
+        "aoki's job function label is 営業"
+    );
+    assert_eq!(search(&d, "営業 育休"), vec![1]);
+    assert_eq!(search(&d, "営業　人事"), Vec::<u32>::new());
+}
+
+#[test]
+fn field_masks_say_where_a_key_occurs() {
+    let d = decode(&build_index(&content(sample())));
+    let name_bit = FIELDS[0].bit;
+    let bio_bit = FIELDS[4].bit;
+    assert_eq!(
+        d.postings[&('青', '木')],
+        vec![(0, name_bit, [1, 0, 0, 0, 0])]
+    );
+    assert_eq!(
+        d.postings[&('化', '学')],
+        vec![(0, bio_bit | FIELDS[3].bit, [0, 0, 0, 1 << 3, 1 << 3])]
+    );
+}
+
+#[test]
+fn facets_carry_labels_counts_and_one_bitset_per_mentor() {
+    let d = decode(&build_index(&content(sample())));
+    let facets = d.meta["facets"].as_array().unwrap();
+    let keys: Vec<&str> = facets.iter().map(|f| f["key"].as_str().unwrap()).collect();
+    assert_eq!(
+        keys,
+        [
+            "industry",
+            "company_size",
+            "job_functions",
+            "age_band",
+            "tags",
+            "topics",
+            "accepting"
+        ]
+    );
+    let industry = &facets[0];
+    assert_eq!(industry["values"][0]["id"], "it");
+    assert_eq!(industry["values"][0]["label"], "IT・通信");
+    assert_eq!(industry["values"][0]["count"], 2);
+    assert_eq!(
+        facets[6]["values"][0]["count"], 2,
+        "tanaka is not accepting"
+    );
+    // industries: 13 values → 2 bytes per mentor; it = bit 0, manufacturing = bit 1.
+    assert_eq!(&d.facets[0..6], &[0b10, 0, 0b1, 0, 0b1, 0]);
+    let total: usize = facets
+        .iter()
+        .map(|f| facets::width(f["values"].as_array().unwrap().len()) * 3)
+        .sum();
+    assert_eq!(d.facets.len(), total);
+}
+
+#[test]
+fn a_small_catalogue_is_one_compressed_file() {
+    let files = build_index(&content(sample()));
+    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, ["search/index.bin", "search/meta.json"]);
+    assert_eq!(
+        &file(&files, "search/index.bin")[..2],
+        &[0x1f, 0x8b],
+        "gzip magic"
+    );
+}
+
+#[test]
+fn a_large_catalogue_is_sharded_within_the_file_budget_and_finds_the_same() {
+    let words = [
+        "育休",
+        "営業",
+        "理系",
+        "研究",
+        "人事",
+        "管理職",
+        "転職",
+        "海外",
+        "介護",
+        "広報",
+    ];
+    let mentors: Vec<Mentor> = (0..3000)
+        .map(|i| {
+            let bio: String = (0..60)
+                .map(|j| format!("{}{}の経験。", words[(i * 7 + j * 3) % 10], i * 31 + j))
+                .collect();
+            let mut m = mentor(&format!("m{i:05}"), &format!("名前{i}"), "部長", &bio);
+            if i % 3 == 0 {
+                m.front.tags = vec!["stem".into()];
+            }
+            m
+        })
+        .collect();
+    let files = build_index(&content(mentors));
+    assert!(files.len() <= 300, "{} files", files.len());
+    let d = decode(&files);
+    assert!(d.meta["layout"]["postingShards"].as_u64().unwrap() > 1);
+    let stem: Vec<u32> = (0..3000).filter(|i| i % 3 == 0).collect();
+    assert_eq!(search(&d, "理系"), search(&d, "理系"));
+    let label_hits = search(&d, "理系");
+    assert!(stem.iter().all(|i| label_hits.contains(i)));
+    assert_eq!(search(&d, "名前2999"), vec![2999]);
+    let docs = gunzip(file(&files, "search/d/0.bin"));
+    let docs: serde_json::Value = serde_json::from_slice(&docs).unwrap();
+    assert_eq!(docs[0][0], "m00000");
+}
+
+#[test]
+fn meta_stamp_changes_with_the_content() {
+    let a = build_index(&content(sample()));
+    let mut other = sample();
+    other[0].bio_text.push_str("追記。");
+    let b = build_index(&content(other));
+    let stamp = |f: &[OutputFile]| {
+        serde_json::from_slice::<serde_json::Value>(file(f, "search/meta.json")).unwrap()["stamp"]
+            .clone()
+    };
+    assert_ne!(stamp(&a), stamp(&b));
+}

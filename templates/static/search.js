@@ -1,0 +1,436 @@
+// Directory search: enhances the server-rendered list (#mentor-list) with instant search,
+// facet filters with counts and URL state. Without this script the page lists every mentor.
+// Index format: generator/src/search/mod.rs. Matching and counting: search-index.js.
+
+import { normalize, queryTerms } from './search-normalize.js';
+import { openIndex, filterAndCount } from './search-index.js';
+
+const PAGE = 30;
+const BIO_BIT = 1 << 4;
+const SNIPPET_BEFORE = 30;
+const SNIPPET_LENGTH = 100;
+
+const $ = (id) => document.getElementById(id);
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') node.className = v;
+    else if (k === 'text') node.textContent = v;
+    else node.setAttribute(k, v);
+  }
+  node.append(...children);
+  return node;
+}
+
+function fnv1a(text) {
+  let h = 0x811c9dc5;
+  for (const b of new TextEncoder().encode(text)) {
+    h ^= b;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+// --- highlighting ------------------------------------------------------------------------------
+
+/** Where the (normalised) terms occur in `text`, as sorted, merged [start, end) ranges. */
+export function findRanges(text, terms) {
+  let norm = '';
+  const starts = [];
+  const ends = [];
+  let i = 0;
+  for (const ch of text) {
+    const n = normalize(ch);
+    for (let k = 0; k < n.length; k++) {
+      starts.push(i);
+      ends.push(i + ch.length);
+    }
+    norm += n;
+    i += ch.length;
+  }
+  const ranges = [];
+  for (const term of terms) {
+    if (!term) continue;
+    for (let at = norm.indexOf(term); at !== -1; at = norm.indexOf(term, at + 1)) {
+      ranges.push([starts[at], ends[at + term.length - 1], term]);
+    }
+  }
+  ranges.sort((a, b) => a[0] - b[0]);
+  const merged = [];
+  for (const r of ranges) {
+    const last = merged[merged.length - 1];
+    if (last && r[0] <= last[1]) {
+      last[1] = Math.max(last[1], r[1]);
+      last[2].add(r[2]);
+    } else merged.push([r[0], r[1], new Set([r[2]])]);
+  }
+  return merged;
+}
+
+function markedText(text, ranges, from = 0, to = text.length) {
+  const frag = document.createDocumentFragment();
+  let at = from;
+  for (const [s, e] of ranges) {
+    if (e <= from || s >= to) continue;
+    const a = Math.max(s, from);
+    const b = Math.min(e, to);
+    if (a > at) frag.append(text.slice(at, a));
+    frag.append(el('mark', { text: text.slice(a, b) }));
+    at = b;
+  }
+  if (at < to) frag.append(text.slice(at, to));
+  return frag;
+}
+
+/** Wraps term occurrences in the card's text in <mark>; returns the terms it found. */
+function highlight(card, terms) {
+  const found = new Set();
+  const walker = document.createTreeWalker(card, NodeFilter.SHOW_TEXT);
+  const nodes = [];
+  while (walker.nextNode()) nodes.push(walker.currentNode);
+  for (const node of nodes) {
+    const ranges = findRanges(node.data, terms);
+    if (!ranges.length) continue;
+    for (const r of ranges) for (const t of r[2]) found.add(t);
+    node.replaceWith(markedText(node.data, ranges));
+  }
+  return found;
+}
+
+function snippet(text, terms) {
+  const ranges = findRanges(text, terms);
+  if (!ranges.length) return null;
+  let start = Math.max(0, ranges[0][0] - SNIPPET_BEFORE);
+  let end = Math.min(text.length, start + SNIPPET_LENGTH);
+  if (/[\uDC00-\uDFFF]/.test(text[start] || '')) start--;
+  if (/[\uDC00-\uDFFF]/.test(text[end] || '')) end++;
+  const p = el('p', { class: 'search-snippet' });
+  if (start > 0) p.append('…');
+  p.append(markedText(text, ranges, start, end));
+  if (end < text.length) p.append('…');
+  return p;
+}
+
+// --- state and URL -----------------------------------------------------------------------------
+
+function stateFromURL(meta) {
+  const params = new URLSearchParams(location.search);
+  const sel = meta.facets.map((f) => {
+    const wanted = new Set(params.getAll(f.key).flatMap((v) => v.split(',')));
+    return f.values.filter((v) => wanted.has(v.id)).map((v) => v.id);
+  });
+  return { q: params.get('q') || '', sel };
+}
+
+function stateToSearch(meta, state) {
+  const params = new URLSearchParams();
+  if (state.q.trim()) params.set('q', state.q.trim());
+  meta.facets.forEach((f, i) => state.sel[i].forEach((id) => params.append(f.key, id)));
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
+
+const isEmpty = (state) => !queryTerms(state.q).length && state.sel.every((s) => !s.length);
+
+// --- the page ----------------------------------------------------------------------------------
+
+class DirectorySearch {
+  constructor(index) {
+    this.index = index;
+    this.meta = index.meta;
+    this.form = $('search-panel');
+    this.input = $('search-q');
+    this.list = $('mentor-list');
+    this.status = $('search-status');
+    this.nohit = $('search-nohit');
+    this.original = [...this.list.children];
+    const slugs = this.original.map((li) => li.dataset.slug || '');
+    // Cards are used directly when the page lists exactly the indexed mentors in index order.
+    this.cards =
+      slugs.length === this.meta.docs && fnv1a(slugs.join('\n')) === this.meta.slugHash
+        ? this.original
+        : null;
+    this.seq = 0;
+    this.limit = PAGE;
+    this.typing = false;
+    this.buildFacets();
+    this.more = el('button', { type: 'button', class: 'search-more', hidden: '' });
+    this.more.addEventListener('click', () => this.showMore());
+    this.list.after(this.more);
+    this.bind();
+  }
+
+  buildFacets() {
+    this.boxes = [];
+    this.countSpans = [];
+    this.summaries = [];
+    const container = $('search-facets');
+    this.meta.facets.forEach((facet, f) => {
+      const boxes = [];
+      const counts = [];
+      const items = facet.values.map((v) => {
+        const box = el('input', { type: 'checkbox', name: facet.key, value: v.id });
+        const count = el('span', { class: 'search-facet__count' });
+        boxes.push(box);
+        counts.push(count);
+        return el('li', {}, el('label', {}, box, el('span', { text: v.label }), count));
+      });
+      this.boxes.push(boxes);
+      this.countSpans.push(counts);
+      if (facet.key === 'accepting') {
+        const label = el('label', { class: 'search-toggle' }, boxes[0],
+          el('span', { text: facet.values[0].label }), counts[0]);
+        $('search-accepting').append(label);
+        this.summaries.push(null);
+        return;
+      }
+      const chosen = el('span', { class: 'search-facet__chosen' });
+      this.summaries.push(chosen);
+      const fieldset = el('fieldset', {},
+        el('legend', { class: 'visually-hidden', text: facet.label }),
+        el('ul', { class: 'search-facet__values' }, ...items));
+      container.append(el('details', { class: 'search-facet' },
+        el('summary', {}, el('span', { text: facet.label }), chosen), fieldset));
+    });
+  }
+
+  bind() {
+    this.input.addEventListener('input', (e) => this.changed(e.timeStamp, 'typing'));
+    this.form.addEventListener('change', (e) => {
+      if (e.target.type === 'checkbox') this.changed(e.timeStamp, 'facet');
+    });
+    this.form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.typing = false;
+    });
+    $('search-clear').addEventListener('click', (e) => {
+      this.input.value = '';
+      for (const boxes of this.boxes) for (const b of boxes) b.checked = false;
+      this.changed(e.timeStamp, 'facet');
+      this.input.focus();
+    });
+    window.addEventListener('popstate', () => {
+      this.typing = false;
+      this.setControls(stateFromURL(this.meta));
+      this.run(performance.now());
+    });
+  }
+
+  readControls() {
+    return {
+      q: this.input.value,
+      sel: this.boxes.map((boxes) => boxes.filter((b) => b.checked).map((b) => b.value)),
+    };
+  }
+
+  setControls(state) {
+    this.input.value = state.q;
+    this.boxes.forEach((boxes, f) => {
+      for (const b of boxes) b.checked = state.sel[f].includes(b.value);
+    });
+  }
+
+  changed(timeStamp, kind) {
+    const search = stateToSearch(this.meta, this.readControls());
+    if (search !== location.search) {
+      const url = location.pathname + search + location.hash;
+      // Typing replaces its own history entry, so Back leaves the query, not each keystroke.
+      if (kind === 'typing' && this.typing) history.replaceState(null, '', url);
+      else history.pushState(null, '', url);
+    }
+    this.typing = kind === 'typing';
+    this.limit = PAGE;
+    this.run(timeStamp);
+  }
+
+  async run(startedAt) {
+    const seq = ++this.seq;
+    const state = this.readControls();
+    this.updateChosen(state);
+    if (isEmpty(state)) {
+      this.showAll();
+      this.report(startedAt, performance.now(), this.meta.docs);
+      return;
+    }
+    const terms = queryTerms(state.q);
+    this.list.setAttribute('aria-busy', 'true');
+    let lists;
+    let facetBits;
+    try {
+      [lists, facetBits] = await Promise.all([this.index.prepare(terms), this.index.facets()]);
+    } catch (err) {
+      this.list.removeAttribute('aria-busy');
+      this.status.textContent = '検索データを読み込めませんでした。時間をおいて再読み込みしてください。';
+      throw err;
+    }
+    if (seq !== this.seq) return;
+    const dataAt = performance.now();
+    this.facetBits = facetBits;
+    const matched = terms.length ? this.index.match(terms, lists) : null;
+    const selected = state.sel.map((ids, f) => {
+      const values = this.meta.facets[f].values;
+      return ids.map((id) => values.findIndex((v) => v.id === id));
+    });
+    const { passing, counts } = filterAndCount(facetBits, this.meta, matched && matched.docs, selected);
+    let order = Array.from(passing);
+    const termInfo = new Map();
+    if (matched) {
+      const at = new Map();
+      matched.docs.forEach((d, i) => at.set(d, i));
+      order.sort((a, b) => matched.scores[at.get(b)] - matched.scores[at.get(a)] || a - b);
+      for (const d of order) termInfo.set(d, matched.masks.map((m) => m[at.get(d)]));
+    }
+    this.results = { order, terms: terms.map((t) => t.join('')), termInfo, seq };
+    this.updateCounts(counts);
+    this.render();
+    this.report(startedAt, dataAt, order.length);
+  }
+
+  showAll() {
+    this.results = null;
+    this.list.replaceChildren(...this.original);
+    this.list.removeAttribute('aria-busy');
+    this.more.hidden = true;
+    this.nohit.hidden = true;
+    this.updateCounts(this.meta.facets.map((f) => f.values.map((v) => v.count)));
+  }
+
+  showMore() {
+    const first = this.limit;
+    this.limit += PAGE;
+    this.render();
+    const card = this.list.children[first];
+    const link = card && card.querySelector('a');
+    if (link) link.focus();
+  }
+
+  render() {
+    const { order, terms, termInfo, seq } = this.results;
+    const shown = order.slice(0, this.limit);
+    const frag = document.createDocumentFragment();
+    const pending = [];
+    for (const doc of shown) {
+      let card;
+      if (this.cards) card = this.cards[doc].cloneNode(true);
+      else {
+        card = el('li', { class: 'mentor-card', 'data-doc': doc });
+        pending.push([doc, card, 'card']);
+      }
+      frag.append(card);
+      if (!this.cards) continue;
+      const found = highlight(card, terms);
+      const masks = termInfo.get(doc) || [];
+      const missing = terms.filter((t, i) => !found.has(t) && masks[i]);
+      if (!missing.length) continue;
+      const labels = this.labelsMatching(doc, missing);
+      if (labels.length) {
+        card.append(el('p', { class: 'search-snippet search-snippet--labels' },
+          '該当：', markedText(labels.join('、'), findRanges(labels.join('、'), missing))));
+      }
+      const inBio = terms.some((t, i) => missing.includes(t) && masks[i] & BIO_BIT && !labels.some((l) => normalize(l).includes(t)));
+      if (inBio) pending.push([doc, card, 'bio']);
+    }
+    this.list.replaceChildren(frag);
+    this.list.removeAttribute('aria-busy');
+    const rest = order.length - shown.length;
+    this.more.hidden = rest <= 0;
+    this.more.textContent = `さらに表示（残り${rest}人）`;
+    this.nohit.hidden = order.length > 0;
+    // Bios (snippets) and, for pages without the cards, card data arrive after the results.
+    for (const [doc, card, kind] of pending) {
+      this.index.doc(doc).then((d) => {
+        if (this.results?.seq !== seq || !d) return;
+        if (kind === 'card') this.fillCard(card, d, terms);
+        else {
+          const p = snippet(d[4], terms);
+          if (p) card.append(p);
+        }
+      });
+    }
+  }
+
+  /** Vocabulary labels of mentor `doc` that contain one of `terms` (for label-only matches). */
+  labelsMatching(doc, terms) {
+    const out = [];
+    const bits = this.facetBits;
+    this.meta.facets.forEach((facet, f) => {
+      if (facet.key === 'accepting') return;
+      const { words, bits: b } = bits[f];
+      facet.values.forEach((v, i) => {
+        if (b[doc * words + (i >> 5)] & (1 << (i & 31)) && terms.some((t) => normalize(v.label).includes(t))) {
+          out.push(v.label);
+        }
+      });
+    });
+    return out;
+  }
+
+  fillCard(card, [slug, name, title, summary, bio], terms) {
+    const link = el('a', { href: `/mentors/${slug}/` }, markedText(name, findRanges(name, terms)));
+    card.dataset.slug = slug;
+    card.append(
+      el('h3', { class: 'mentor-card__name' }, link),
+      el('p', { class: 'mentor-card__title' }, markedText(title, findRanges(title, terms))),
+      el('p', { class: 'mentor-card__summary' }, markedText(summary, findRanges(summary, terms))),
+    );
+    const p = snippet(bio, terms);
+    if (p) card.append(p);
+  }
+
+  updateCounts(counts) {
+    counts.forEach((values, f) => {
+      values.forEach((n, i) => {
+        const span = this.countSpans[f][i];
+        span.textContent = `（${n}）`;
+        span.closest('label').classList.toggle('is-empty', n === 0);
+      });
+    });
+  }
+
+  updateChosen(state) {
+    state.sel.forEach((ids, f) => {
+      const chosen = this.summaries[f];
+      if (chosen) chosen.textContent = ids.length ? `${ids.length}件選択中` : '';
+    });
+  }
+
+  report(startedAt, dataAt, count) {
+    const renderedAt = performance.now();
+    if (this.results === null) {
+      this.status.textContent = `全${count}人のメンターを表示しています。`;
+    } else if (count === 0) {
+      this.status.textContent = '条件に合うメンターは見つかりませんでした。';
+    } else {
+      const shown = Math.min(count, this.limit);
+      this.status.textContent =
+        `${count}人のメンターが見つかりました。` + (shown < count ? `上位${shown}人を表示しています。` : '');
+    }
+    const detail = {
+      count,
+      search: location.search,
+      msAfterData: renderedAt - dataAt,
+      msTotal: renderedAt - startedAt,
+      bytesFetched: this.index.bytesFetched,
+    };
+    this.list.dataset.searchState = location.search || 'all';
+    document.dispatchEvent(new CustomEvent('mikke:search', { detail }));
+  }
+}
+
+async function main() {
+  const form = $('search-panel');
+  const list = $('mentor-list');
+  if (!form || !list) return;
+  const index = await openIndex(new URL('../search/', import.meta.url));
+  const ui = new DirectorySearch(index);
+  form.hidden = false;
+  ui.setControls(stateFromURL(index.meta));
+  await ui.run(performance.now());
+  document.documentElement.dataset.searchReady = 'true';
+}
+
+main().catch((err) => {
+  // The server-rendered list stays as it is: searching is an enhancement.
+  console.error('search unavailable:', err);
+});
