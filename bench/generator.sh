@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Benchmark: `generator build` against Hugo on the same synthetic mentor profiles.
+#
+#   bash bench/generator.sh [COUNT...]        (default: 1000 10000; RUNS=3 runs each)
+#
+# For each COUNT it writes a content root with the synth binary (deterministic, seed 1), then
+# times, RUNS times each and into a fresh output directory every time:
+#   - mikke: `generator build --root ROOT --out OUT` — everything: directory, profile pages,
+#     content pages, facet pages, search index, catalog.json, sitemap, 404;
+#   - Hugo:  `hugo --quiet -s SITE -d OUT` on the SAME Markdown files with bench/hugo-site/
+#     (the directory list + one page per profile only; no taxonomies, RSS or sitemap).
+# Wall time is measured around the process (date +%s%N); peak memory is /usr/bin/time -v's
+# "Maximum resident set size". The table reports the median of the runs (for RSS, the median
+# too). Output: a Markdown table and a machine line, on stdout and in bench/out/generator/.
+# Figures go to BENCHMARKS.md; nothing here is a test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPO=$PWD
+WORK=${BENCH_OUT:-$REPO/bench/out/generator}
+RUNS=${RUNS:-3}
+if [ $# -gt 0 ]; then COUNTS=("$@"); else COUNTS=(1000 10000); fi
+
+need_apt() { # need_apt PACKAGE: installs a Debian package (as root) when its tool is missing
+    if [ "$(id -u)" = 0 ]; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null
+    else
+        echo "bench/generator.sh: please install the Debian package '$1' (apt-get install $1)" >&2
+        exit 2
+    fi
+}
+[ -x /usr/bin/time ] || need_apt time
+command -v hugo >/dev/null || need_apt hugo
+
+echo "building the release generator and synth…" >&2
+cargo build --release -q -p generator --bins
+GEN=$REPO/target/release/generator
+SYNTH=$REPO/target/release/synth
+
+mkdir -p "$WORK"
+RESULTS=$WORK/results.md
+: >"$WORK/raw.tsv"
+
+# measure TOOL COUNT OUTDIR CMD...: RUNS timed runs, one line per run in raw.tsv
+measure() {
+    local tool=$1 count=$2 out=$3
+    shift 3
+    local i
+    for ((i = 1; i <= RUNS; i++)); do
+        rm -rf "$out"
+        local log=$WORK/time-$tool-$count-$i.txt
+        local start end
+        start=$(date +%s%N)
+        if ! /usr/bin/time -v -o "$log" "$@" >"$WORK/stdout-$tool-$count.txt" 2>"$WORK/stderr-$tool-$count.txt"; then
+            echo "$tool failed on $count profiles; see $WORK/stderr-$tool-$count.txt" >&2
+            cat "$WORK/stderr-$tool-$count.txt" >&2
+            exit 1
+        fi
+        end=$(date +%s%N)
+        local rss_kb html
+        rss_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
+        html=$(find "$out" -name '*.html' | wc -l)
+        printf '%s\t%s\t%s\t%s\t%s\n' "$count" "$tool" "$(((end - start) / 1000000))" "$rss_kb" "$html" >>"$WORK/raw.tsv"
+        echo "  $tool $count run $i: $(((end - start) / 1000000)) ms, $((rss_kb / 1024)) MB, $html HTML files" >&2
+    done
+}
+
+for count in "${COUNTS[@]}"; do
+    root=$WORK/root-$count
+    echo "writing $count synthetic profiles…" >&2
+    "$SYNTH" --count "$count" --out "$root" --seed 1 >/dev/null
+
+    # Hugo's work copy: our layouts + the same mentor files + the taxonomy for labels.
+    site=$WORK/hugo-site-$count
+    rm -rf "$site"
+    cp -r bench/hugo-site "$site"
+    mkdir -p "$site/content" "$site/data" "$site/static"
+    cp -r "$root/content/mentors" "$site/content/mentors"
+    cp "$root/content/taxonomy.yaml" "$site/data/taxonomy.yaml"
+    [ -d "$root/templates/static" ] && cp -r "$root/templates/static" "$site/static/static"
+
+    measure mikke "$count" "$WORK/public-mikke-$count" "$GEN" build --root "$root" --out "$WORK/public-mikke-$count"
+    measure hugo "$count" "$WORK/public-hugo-$count" hugo --quiet -s "$site" -d "$WORK/public-hugo-$count"
+done
+
+# The table: median wall time and median peak RSS per (count, tool), and mikke/hugo ratios.
+{
+    echo "| profiles | tool | builds | median wall (s) | peak RSS (MB) | HTML files | wall mikke/hugo |"
+    echo "|---:|---|---|---:|---:|---:|---:|"
+    for count in "${COUNTS[@]}"; do
+        for tool in mikke hugo; do
+            awk -F'\t' -v c="$count" -v t="$tool" '$1 == c && $2 == t' "$WORK/raw.tsv" >"$WORK/sel.tsv"
+            wall=$(cut -f3 "$WORK/sel.tsv" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+            rss=$(cut -f4 "$WORK/sel.tsv" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+            html=$(cut -f5 "$WORK/sel.tsv" | head -1)
+            eval "wall_$tool=$wall"
+            if [ "$tool" = mikke ]; then
+                what="everything (pages, facets, search index, catalog)"
+                ratio=""
+            else
+                what="list + profile pages"
+                ratio=$(awk -v m="$wall_mikke" -v h="$wall" 'BEGIN {printf "%.2f", m / h}')
+            fi
+            printf '| %s | %s | %s | %.2f | %.0f | %s | %s |\n' "$count" "$tool" "$what" \
+                "$(awk -v w="$wall" 'BEGIN {print w / 1000}')" "$(awk -v r="$rss" 'BEGIN {print r / 1024}')" "$html" "$ratio"
+        done
+    done
+    echo
+    echo "Machine: $(nproc) CPUs, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)," \
+        "$(awk '/MemTotal/ {printf "%.0f GB RAM", $2 / 1048576}' /proc/meminfo);" \
+        "load average at end $(cut -d' ' -f1-3 /proc/loadavg);" \
+        "$(hugo version | cut -d' ' -f1-2); $(rustc --version | cut -d' ' -f1-2);" \
+        "runs per cell: $RUNS; $(date -u '+%Y-%m-%d %H:%M UTC')"
+} | tee "$RESULTS"
+rm -f "$WORK/sel.tsv"
