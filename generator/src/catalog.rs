@@ -1,1 +1,53 @@
-//! (to be written)
+//! `catalog.json`: the taxonomy, the matching weights and every mentor's attributes (no bios):
+//! the handler's only view of the mentors. The schema lives in `mikke_catalog::Catalog`,
+//! so the handler reads exactly what is written here.
+
+use mikke_catalog::{Catalog, CatalogMentor, CatalogSite, CATALOG_SCHEMA_VERSION};
+
+use crate::content::{Content, Mentor};
+use crate::output::OutputFile;
+
+pub const CATALOG_PATH: &str = "catalog.json";
+
+pub fn catalog(content: &Content) -> Catalog {
+    let mut mentors: Vec<CatalogMentor> = content.mentors.iter().map(catalog_mentor).collect();
+    // `Content` already sorts by slug; the handler's binary search depends on it, so make sure.
+    mentors.sort_by(|a, b| a.slug.cmp(&b.slug));
+    Catalog {
+        schema_version: CATALOG_SCHEMA_VERSION,
+        site: CatalogSite {
+            title: content.site.title.clone(),
+            base_url: content.site.base_url.clone(),
+            api_url: content.site.api_url.clone(),
+        },
+        taxonomy: content.taxonomy.clone(),
+        matching: content.matching.clone(),
+        mentors,
+    }
+}
+
+/// Pretty-printed: staff and reviewers read it in diffs, and gzip takes the whitespace away.
+pub fn catalog_file(content: &Content) -> OutputFile {
+    let json = serde_json::to_vec_pretty(&catalog(content))
+        .expect("the catalog holds only strings, numbers, lists and maps");
+    OutputFile::bytes(CATALOG_PATH, json)
+}
+
+fn catalog_mentor(m: &Mentor) -> CatalogMentor {
+    let f = &m.front;
+    CatalogMentor {
+        slug: m.slug.clone(),
+        name: f.name.clone(),
+        title: f.title.clone(),
+        industry: f.industry.clone(),
+        company_size: f.company_size.clone(),
+        age_band: f.age_band.clone(),
+        job_functions: f.job_functions.clone(),
+        topics: f.topics.clone(),
+        tags: f.tags.clone(),
+        accepting: f.accepting,
+        capacity: f.capacity,
+        summary: m.summary.clone(),
+        url: format!("/mentors/{}/", m.slug),
+    }
+}

@@ -1,1 +1,118 @@
-fn main() {}
+//! `generator`: build, check or preview the mikke mentor directory.
+//!
+//! Exit status: 0 on success, 1 when content has problems (all printed to stderr),
+//! 2 for anything else (I/O, templates).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use generator::site::{self, BuildError};
+
+#[derive(Parser)]
+#[command(
+    name = "generator",
+    version,
+    about = "Builds the mikke mentor directory (静的サイト) from the Markdown profiles in content/"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the whole site into the output directory (replaced atomically; kept as is on errors).
+    Build {
+        /// Repository root holding content/ and templates/.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Output directory [default: <root>/public].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Templates directory [default: <root>/templates].
+        #[arg(long)]
+        templates: Option<PathBuf>,
+    },
+    /// Check content and templates; print every problem, write nothing.
+    Check {
+        /// Repository root holding content/ and templates/.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Templates directory [default: <root>/templates].
+        #[arg(long)]
+        templates: Option<PathBuf>,
+    },
+    /// Build, serve on 127.0.0.1 and rebuild + reload the browser on every change (staff preview).
+    Serve {
+        /// Repository root holding content/ and templates/.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Port on 127.0.0.1.
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+    },
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Build {
+            root,
+            out,
+            templates,
+        } => {
+            let out = out.unwrap_or_else(|| root.join("public"));
+            let templates = templates.unwrap_or_else(|| root.join("templates"));
+            match site::build_with_templates(&root, &templates, &out) {
+                Ok(r) => {
+                    println!(
+                        "built {} mentors, {} pages, {} files into {} in {} ms",
+                        r.mentors,
+                        r.pages,
+                        r.files,
+                        out.display(),
+                        r.elapsed.as_millis()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(BuildError::Problems(problems)) => {
+                    eprintln!("{problems}");
+                    eprintln!("{} was left as it was.", out.display());
+                    ExitCode::from(1)
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    eprintln!("{} was left as it was.", out.display());
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Command::Check { root, templates } => {
+            let templates = templates.unwrap_or_else(|| root.join("templates"));
+            check(&root, &templates)
+        }
+        Command::Serve { root, port } => match generator::serve::run(&root, port) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+fn check(root: &Path, templates: &Path) -> ExitCode {
+    match site::check_with_templates(root, templates) {
+        Ok(r) => {
+            println!(
+                "ok: {} mentors, {} pages; a build would write {} files",
+                r.mentors, r.pages, r.files
+            );
+            ExitCode::SUCCESS
+        }
+        Err(problems) => {
+            eprintln!("{problems}");
+            ExitCode::from(1)
+        }
+    }
+}

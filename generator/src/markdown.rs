@@ -1,1 +1,266 @@
-//! (to be written)
+//! Markdown → safe HTML, plain text and the links it contains.
+//!
+//! The one place pulldown-cmark options are set ([`options`]), so every bio and page
+//! renders alike.
+//!
+//! - Safety: staff write Markdown, visitors read it. Raw HTML and `javascript:` links
+//!   must never run, so the HTML is passed through ammonia (which keeps harmless tags such
+//!   as `<br>` and removes scripts, event handlers and dangerous URL schemes).
+//! - Headings: the page around a bio or content page already has the `<h1>` (the
+//!   mentor's name, the page title). Whatever level staff start at (`#` or `##`), the
+//!   shallowest heading in the text becomes `<h2>` and deeper ones keep their relative
+//!   depth, so the outline never skips a level and never competes with the page's `<h1>`.
+//! - Plain text feeds the search index and snippets; the first paragraph's first
+//!   sentence is the summary when staff give none.
+
+use std::sync::OnceLock;
+
+use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+/// The result of rendering one Markdown text.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Rendered {
+    /// Sanitised HTML.
+    pub html: String,
+    /// Plain text: blocks separated by newlines, no markup.
+    pub text: String,
+    /// Plain text of the first paragraph (the summary is taken from it).
+    pub lead: String,
+    /// Every link and image destination, in order.
+    pub links: Vec<Link>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub url: String,
+    /// 1-based line within the Markdown text.
+    pub line: usize,
+}
+
+/// The longest summary derived from a bio, in characters (fits one line on a card).
+pub const SUMMARY_MAX_CHARS: usize = 80;
+
+/// The one place the Markdown dialect is chosen: tables, strikethrough and footnotes are
+/// things staff may reasonably write; smart punctuation is off because Japanese text has
+/// its own quotes and ASCII quotes must stay as typed.
+pub fn options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES
+}
+
+pub fn render(md: &str) -> Rendered {
+    let events: Vec<(Event, std::ops::Range<usize>)> =
+        Parser::new_ext(md, options()).into_offset_iter().collect();
+    let shift = heading_shift(events.iter().map(|(e, _)| e));
+
+    let line_starts = line_starts(md);
+    let line_of = |offset: usize| line_starts.partition_point(|&s| s <= offset);
+
+    let mut links = Vec::new();
+    let mut text = String::new();
+    let mut lead = String::new();
+    let mut in_first_paragraph = false;
+    let mut seen_paragraph = false;
+
+    let mut shifted = Vec::with_capacity(events.len());
+    for (event, range) in events {
+        match &event {
+            Event::Start(Tag::Link { dest_url, .. })
+            | Event::Start(Tag::Image { dest_url, .. }) => {
+                links.push(Link {
+                    url: dest_url.to_string(),
+                    line: line_of(range.start),
+                });
+            }
+            Event::Start(Tag::Paragraph) if !seen_paragraph => {
+                seen_paragraph = true;
+                in_first_paragraph = true;
+            }
+            Event::Text(t) | Event::Code(t) => {
+                text.push_str(t);
+                if in_first_paragraph {
+                    lead.push_str(t);
+                }
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                // A line break inside Japanese prose is not a word boundary; in Latin text it is.
+                let space = text.chars().next_back().is_some_and(|c| c.is_ascii());
+                if space {
+                    text.push(' ');
+                    if in_first_paragraph {
+                        lead.push(' ');
+                    }
+                }
+            }
+            Event::End(end) if is_block_end(end) => {
+                in_first_paragraph = false;
+                if !text.is_empty() && !text.ends_with('\n') {
+                    text.push('\n');
+                }
+            }
+            _ => {}
+        }
+        shifted.push(shift_heading(event, shift));
+    }
+
+    let mut raw_html = String::with_capacity(md.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut raw_html, shifted.into_iter());
+    let html = sanitizer().clean(&raw_html).to_string();
+    Rendered {
+        html,
+        text: text.trim_end().to_string(),
+        lead: lead.trim().to_string(),
+        links,
+    }
+}
+
+/// The first sentence of `lead`, at most [`SUMMARY_MAX_CHARS`] characters (cut with `…`).
+pub fn summary(lead: &str) -> String {
+    let lead = lead.trim();
+    let end = lead
+        .char_indices()
+        .find(|&(i, c)| {
+            matches!(c, '。' | '！' | '？' | '!' | '?')
+                || (c == '.' && lead[i + 1..].starts_with(char::is_whitespace))
+        })
+        .map_or(lead.len(), |(i, c)| i + c.len_utf8());
+    let sentence = lead[..end].trim();
+    if sentence.chars().count() <= SUMMARY_MAX_CHARS {
+        sentence.to_string()
+    } else {
+        let cut: String = sentence.chars().take(SUMMARY_MAX_CHARS - 1).collect();
+        format!("{}…", cut.trim_end())
+    }
+}
+
+fn sanitizer() -> &'static ammonia::Builder<'static> {
+    static SANITIZER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
+    SANITIZER.get_or_init(|| {
+        let mut builder = ammonia::Builder::default();
+        // Most links are internal; `noopener noreferrer` on them would only hide referrers.
+        builder.link_rel(None);
+        builder
+    })
+}
+
+/// How many levels to demote headings so the shallowest becomes `<h2>`.
+fn heading_shift<'a>(events: impl Iterator<Item = &'a Event<'a>>) -> usize {
+    let shallowest = events
+        .filter_map(|e| match e {
+            Event::Start(Tag::Heading { level, .. }) => Some(*level as usize),
+            _ => None,
+        })
+        .min();
+    match shallowest {
+        Some(level) => 2usize.saturating_sub(level),
+        None => 0,
+    }
+}
+
+fn shift_heading(event: Event<'_>, shift: usize) -> Event<'_> {
+    let shifted = |level: HeadingLevel| {
+        HeadingLevel::try_from((level as usize + shift).min(6)).unwrap_or(HeadingLevel::H6)
+    };
+    match event {
+        Event::Start(Tag::Heading {
+            level,
+            id,
+            classes,
+            attrs,
+        }) => Event::Start(Tag::Heading {
+            level: shifted(level),
+            id,
+            classes,
+            attrs,
+        }),
+        Event::End(TagEnd::Heading(level)) => Event::End(TagEnd::Heading(shifted(level))),
+        other => other,
+    }
+}
+
+fn is_block_end(end: &TagEnd) -> bool {
+    matches!(
+        end,
+        TagEnd::Paragraph
+            | TagEnd::Heading(_)
+            | TagEnd::Item
+            | TagEnd::CodeBlock
+            | TagEnd::TableCell
+            | TagEnd::BlockQuote(_)
+    )
+}
+
+fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shallowest_heading_becomes_h2_whatever_staff_start_with() {
+        let from_h2 = render("## 経歴\n\n### 転機\n");
+        assert_eq!(from_h2.html, "<h2>経歴</h2>\n<h3>転機</h3>\n");
+        let from_h1 = render("# 経歴\n\n## 転機\n");
+        assert_eq!(from_h1.html, from_h2.html);
+        let from_h3 = render("### 経歴\n");
+        assert_eq!(from_h3.html, "<h3>経歴</h3>\n");
+    }
+
+    #[test]
+    fn raw_html_and_javascript_links_cannot_run_scripts() {
+        let r = render(
+            "<script>alert(1)</script>\n\n<img src=x onerror=\"alert(2)\">\n\n[click](javascript:alert(3)) <b onclick=\"x()\">b</b>\n",
+        );
+        assert!(!r.html.contains("<script"), "{}", r.html);
+        assert!(!r.html.contains("onerror"), "{}", r.html);
+        assert!(!r.html.contains("onclick"), "{}", r.html);
+        assert!(!r.html.contains("javascript:"), "{}", r.html);
+        assert!(
+            r.html.contains("<b>b</b>"),
+            "harmless inline HTML is kept: {}",
+            r.html
+        );
+    }
+
+    #[test]
+    fn links_are_reported_with_their_line() {
+        let r = render("第一段落。\n\n[佐藤さん](/mentors/sato/)と\n![写真](/static/a.png)\n");
+        assert_eq!(
+            r.links,
+            [
+                Link {
+                    url: "/mentors/sato/".into(),
+                    line: 3
+                },
+                Link {
+                    url: "/static/a.png".into(),
+                    line: 4
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn plain_text_has_no_markup_and_joins_japanese_lines() {
+        let r = render("## 経歴\n\nメーカーで**研究職**を\n十年。\n\n- 育児\n- 介護\n");
+        assert_eq!(r.text, "経歴\nメーカーで研究職を十年。\n育児\n介護");
+        assert_eq!(r.lead, "メーカーで研究職を十年。");
+    }
+
+    #[test]
+    fn summary_is_the_first_sentence_within_80_chars() {
+        assert_eq!(
+            summary("営業一筋二十年。管理職になって五年です。"),
+            "営業一筋二十年。"
+        );
+        assert_eq!(summary("I sell. Really."), "I sell.");
+        let long = "あ".repeat(100);
+        let s = summary(&long);
+        assert_eq!(s.chars().count(), SUMMARY_MAX_CHARS);
+        assert!(s.ends_with('…'));
+        assert_eq!(summary(""), "");
+    }
+}

@@ -18,10 +18,16 @@ pub struct OutputFile {
 
 impl OutputFile {
     pub fn bytes(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> OutputFile {
-        OutputFile { path: path.into(), body: OutputBody::Bytes(bytes.into()) }
+        OutputFile {
+            path: path.into(),
+            body: OutputBody::Bytes(bytes.into()),
+        }
     }
 
     pub fn copy(path: impl Into<String>, source: impl Into<PathBuf>) -> OutputFile {
-        OutputFile { path: path.into(), body: OutputBody::Copy(source.into()) }
+        OutputFile {
+            path: path.into(),
+            body: OutputBody::Copy(source.into()),
+        }
     }
 }

@@ -1,1 +1,334 @@
-//! (to be written)
+//! Orchestration: load → (render, search index, catalog) → write into a fresh sibling
+//! directory → swap it in.
+//!
+//! The swap is why a failed build never leaves a broken site: everything is produced in
+//! memory and written to `<out>.tmp-<pid>` next to `out` (same filesystem, so renames are
+//! atomic); only when every file is written is the old `out` renamed away, the new one
+//! renamed in, and the old one removed. Any error before that removes the temp dir and
+//! leaves `out` exactly as it was.
+
+use std::collections::BTreeSet;
+use std::path::{Component, Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::content::{self, Content};
+use crate::diagnostics::{Problem, Problems};
+use crate::output::{OutputBody, OutputFile};
+use crate::{catalog, render, search};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuildReport {
+    pub mentors: usize,
+    pub pages: usize,
+    /// Files written into the output directory.
+    pub files: usize,
+    pub elapsed: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckReport {
+    pub mentors: usize,
+    pub pages: usize,
+    /// Files a build would write.
+    pub files: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// Content problems: staff fix these.
+    #[error("{0}")]
+    Problems(Problems),
+    #[error("templates: {0}")]
+    Render(#[from] render::RenderError),
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A programming error between stages, caught before anything is written.
+    #[error("output file \"{path}\" {reason}")]
+    Output { path: String, reason: &'static str },
+}
+
+impl BuildError {
+    /// As content problems, for `check` (which reports everything as problems to fix).
+    pub fn into_problems(self) -> Problems {
+        match self {
+            BuildError::Problems(p) => p,
+            BuildError::Render(e) => {
+                Problems::from_vec(vec![Problem::new("templates", None, e.to_string())])
+            }
+            BuildError::Io { path, source } => Problems::from_vec(vec![Problem::new(
+                path,
+                None,
+                format!("cannot be read: {source}"),
+            )]),
+            other => Problems::from_vec(vec![Problem::new("generator", None, other.to_string())]),
+        }
+    }
+}
+
+/// Builds `root` (content in `root/content`, templates in `root/templates`) into `out`.
+pub fn build(root: &Path, out: &Path) -> Result<BuildReport, BuildError> {
+    build_with_templates(root, &root.join("templates"), out)
+}
+
+pub fn build_with_templates(
+    root: &Path,
+    templates_dir: &Path,
+    out: &Path,
+) -> Result<BuildReport, BuildError> {
+    let started = Instant::now();
+    let (content, files) = generate(root, templates_dir)?;
+    write_atomically(out, &files)?;
+    Ok(BuildReport {
+        mentors: content.mentors.len(),
+        pages: content.pages.len(),
+        files: files.len(),
+        elapsed: started.elapsed(),
+    })
+}
+
+/// Everything a build checks (content, templates, output paths, files to copy), writing nothing.
+pub fn check(root: &Path) -> Result<CheckReport, Problems> {
+    check_with_templates(root, &root.join("templates"))
+}
+
+pub fn check_with_templates(root: &Path, templates_dir: &Path) -> Result<CheckReport, Problems> {
+    let (content, files) = generate(root, templates_dir).map_err(BuildError::into_problems)?;
+    Ok(CheckReport {
+        mentors: content.mentors.len(),
+        pages: content.pages.len(),
+        files: files.len(),
+    })
+}
+
+/// The whole site in memory: the content and every file to write.
+pub fn generate(
+    root: &Path,
+    templates_dir: &Path,
+) -> Result<(Content, Vec<OutputFile>), BuildError> {
+    let content =
+        content::load_with_templates(root, templates_dir).map_err(BuildError::Problems)?;
+    // Rendering dominates; the index and the catalog run beside it.
+    let (pages, (index, catalog)) = rayon::join(
+        || render::render_site(&content, templates_dir),
+        || {
+            rayon::join(
+                || search::build_index(&content),
+                || catalog::catalog_file(&content),
+            )
+        },
+    );
+    let mut files = pages?;
+    files.extend(index);
+    files.push(catalog);
+    check_outputs(&files)?;
+    Ok((content, files))
+}
+
+/// Paths must stay inside the output directory and be unique; sources to copy must exist.
+fn check_outputs(files: &[OutputFile]) -> Result<(), BuildError> {
+    let mut seen = BTreeSet::new();
+    for f in files {
+        let bad = |reason| {
+            Err(BuildError::Output {
+                path: f.path.clone(),
+                reason,
+            })
+        };
+        let path = Path::new(&f.path);
+        if f.path.is_empty() || !path.components().all(|c| matches!(c, Component::Normal(_))) {
+            return bad("is not a plain relative path");
+        }
+        if !seen.insert(f.path.as_str()) {
+            return bad("is produced twice");
+        }
+        if let OutputBody::Copy(source) = &f.body {
+            if !source.is_file() {
+                return Err(BuildError::Io {
+                    path: source.clone(),
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        "file to copy is missing",
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes `files` into a fresh `<out>.tmp-<pid>` and swaps it in for `out`.
+pub fn write_atomically(out: &Path, files: &[OutputFile]) -> Result<(), BuildError> {
+    let name = out.file_name().ok_or_else(|| BuildError::Io {
+        path: out.to_path_buf(),
+        source: std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "output must name a directory",
+        ),
+    })?;
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let pid = std::process::id();
+    let sibling = |kind: &str| {
+        let mut n = name.to_os_string();
+        n.push(format!(".{kind}-{pid}"));
+        parent.join(n)
+    };
+    let (temp, old) = (sibling("tmp"), sibling("old"));
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| BuildError::Io { path, source }
+    };
+    std::fs::create_dir_all(&parent).map_err(io(&parent))?;
+    if temp.exists() {
+        // Left by an earlier run that died with the same pid.
+        std::fs::remove_dir_all(&temp).map_err(io(&temp))?;
+    }
+    std::fs::create_dir(&temp).map_err(io(&temp))?;
+    let result = write_files(&temp, files).and_then(|()| swap(&temp, out, &old));
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&temp);
+    }
+    result
+}
+
+fn write_files(dir: &Path, files: &[OutputFile]) -> Result<(), BuildError> {
+    let dirs: BTreeSet<PathBuf> = files
+        .iter()
+        .filter_map(|f| Path::new(&f.path).parent().map(|p| dir.join(p)))
+        .collect();
+    for d in &dirs {
+        std::fs::create_dir_all(d).map_err(|source| BuildError::Io {
+            path: d.clone(),
+            source,
+        })?;
+    }
+    files.par_iter().try_for_each(|f| {
+        let target = dir.join(&f.path);
+        let written = match &f.body {
+            OutputBody::Bytes(bytes) => std::fs::write(&target, bytes),
+            OutputBody::Copy(source) => std::fs::copy(source, &target).map(|_| ()),
+        };
+        written.map_err(|source| BuildError::Io {
+            path: target,
+            source,
+        })
+    })
+}
+
+fn swap(new: &Path, out: &Path, old: &Path) -> Result<(), BuildError> {
+    let io = |path: &Path, source| BuildError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if std::fs::symlink_metadata(out).is_err() {
+        return std::fs::rename(new, out).map_err(|e| io(out, e));
+    }
+    if old.exists() {
+        std::fs::remove_dir_all(old).map_err(|e| io(old, e))?;
+    }
+    std::fs::rename(out, old).map_err(|e| io(out, e))?;
+    if let Err(e) = std::fs::rename(new, out) {
+        // Put the previous site back before reporting.
+        let _ = std::fs::rename(old, out);
+        return Err(io(out, e));
+    }
+    // The new site is in place; a leftover old copy is untidy, not an error.
+    let _ = std::fs::remove_dir_all(old);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+        let mut files: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(dir)
+            .into_iter()
+            .map(Result::unwrap)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                let rel = e
+                    .path()
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                (rel, std::fs::read(e.path()).unwrap())
+            })
+            .collect();
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn swap_replaces_previous_output_and_leaves_no_siblings() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("public");
+        write_atomically(
+            &out,
+            &[
+                OutputFile::bytes("a/index.html", "old"),
+                OutputFile::bytes("stale.txt", "x"),
+            ],
+        )
+        .unwrap();
+        write_atomically(&out, &[OutputFile::bytes("a/index.html", "new")]).unwrap();
+        assert_eq!(tree(&out), [("a/index.html".to_string(), b"new".to_vec())]);
+        let names: Vec<_> = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["public"]);
+    }
+
+    #[test]
+    fn failed_write_leaves_previous_output_untouched() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("public");
+        write_atomically(&out, &[OutputFile::bytes("index.html", "old")]).unwrap();
+        let before = tree(&out);
+        let missing = tmp.path().join("no-such-photo.jpg");
+        let err = write_atomically(
+            &out,
+            &[
+                OutputFile::bytes("index.html", "new"),
+                OutputFile::copy("photo.jpg", missing),
+            ],
+        );
+        assert!(matches!(err, Err(BuildError::Io { .. })));
+        assert_eq!(tree(&out), before);
+        assert_eq!(
+            std::fs::read_dir(tmp.path()).unwrap().count(),
+            1,
+            "temp dir removed"
+        );
+    }
+
+    #[test]
+    fn outputs_must_be_unique_relative_paths() {
+        let dup = [
+            OutputFile::bytes("a.html", ""),
+            OutputFile::bytes("a.html", ""),
+        ];
+        assert!(matches!(
+            check_outputs(&dup),
+            Err(BuildError::Output {
+                reason: "is produced twice",
+                ..
+            })
+        ));
+        for bad in ["../x", "/etc/x", ""] {
+            assert!(
+                check_outputs(&[OutputFile::bytes(bad, "")]).is_err(),
+                "{bad}"
+            );
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! The three settings files: `content/site.yaml`, `content/taxonomy.yaml`, `content/matching.yaml`.
+//! Each `parse_*` takes the text (tests need no files) and returns every problem it finds.
+
+use std::path::Path;
+
+use mikke_catalog::{Matching, Taxonomy, TaxonomyError};
+
+use super::fields::{yaml_syntax, TAXONOMY_FILE};
+use super::front_matter::YamlLines;
+use super::model::SiteConfig;
+use crate::diagnostics::{suggestion, Problem};
+
+pub const SITE_FILE: &str = "content/site.yaml";
+pub const MATCHING_FILE: &str = "content/matching.yaml";
+
+pub fn parse_site(text: &str) -> Result<SiteConfig, Vec<Problem>> {
+    let file = Path::new(SITE_FILE);
+    let site: SiteConfig =
+        serde_yaml::from_str(text).map_err(|e| vec![yaml_syntax(file, &e, 0, "site.yaml")])?;
+    let lines = YamlLines::new(text, 1);
+    let mut problems = Vec::new();
+    let mut require = |field: &str, value: &str, ok: bool, fix: &str| {
+        if !ok {
+            problems.push(Problem::field(
+                file,
+                lines.key(field),
+                field,
+                format!("{field} \"{value}\" {fix}"),
+            ));
+        }
+    };
+    require(
+        "title",
+        &site.title,
+        !site.title.trim().is_empty(),
+        "is empty; give the site's name",
+    );
+    require(
+        "base_url",
+        &site.base_url,
+        site.base_url.starts_with("http://") || site.base_url.starts_with("https://"),
+        "must start with https:// (or http:// for local use), e.g. https://mikke.example.jp",
+    );
+    require(
+        "api_url",
+        &site.api_url,
+        site.api_url.starts_with('/') || site.api_url.starts_with("https://"),
+        "must be a path such as /api or an https:// URL",
+    );
+    require(
+        "contact_email",
+        &site.contact_email,
+        site.contact_email.contains('@'),
+        "is not an email address",
+    );
+    if problems.is_empty() {
+        Ok(site)
+    } else {
+        Err(problems)
+    }
+}
+
+pub fn parse_taxonomy(text: &str) -> Result<Taxonomy, Vec<Problem>> {
+    let file = Path::new(TAXONOMY_FILE);
+    // Parse once ourselves for serde's line numbers; `Taxonomy::parse` then checks meaning.
+    serde_yaml::from_str::<Taxonomy>(text)
+        .map_err(|e| vec![yaml_syntax(file, &e, 0, "taxonomy.yaml")])?;
+    let lines = YamlLines::new(text, 1);
+    Taxonomy::parse(text).map_err(|errors| {
+        errors
+            .into_iter()
+            .map(|e| {
+                let line = match &e {
+                    TaxonomyError::BadId { vocab, id } => lines.nested(vocab, id),
+                    TaxonomyError::Empty { vocab } => lines.key(vocab),
+                    TaxonomyError::Rule { id, .. } => lines.nested("preferences", id),
+                    TaxonomyError::NoSessions { id } => lines.nested("plans", id),
+                    TaxonomyError::Yaml(_) => None,
+                };
+                Problem::new(file, line, e.to_string())
+            })
+            .collect()
+    })
+}
+
+/// `taxonomy` is `None` when the taxonomy is broken; then only the shape is checked.
+pub fn parse_matching(text: &str, taxonomy: Option<&Taxonomy>) -> Result<Matching, Vec<Problem>> {
+    let file = Path::new(MATCHING_FILE);
+    let matching =
+        Matching::parse(text).map_err(|e| vec![yaml_syntax(file, &e, 0, "matching.yaml")])?;
+    let Some(taxonomy) = taxonomy else {
+        return Ok(matching);
+    };
+    let lines = YamlLines::new(text, 1);
+    let mut problems = Vec::new();
+    let situations = || taxonomy.situations.keys().map(String::as_str);
+    let tags = || taxonomy.mentor_tags.keys().map(String::as_str);
+    for (situation, tag_ids) in &matching.situation_tags {
+        if !taxonomy.situations.contains_key(situation) {
+            problems.push(Problem::field(
+                file,
+                lines.nested("situation_tags", situation),
+                "situation_tags",
+                format!(
+                    "situation_tags: \"{situation}\" is not a situation in {TAXONOMY_FILE}{}",
+                    suggestion(situation, situations())
+                ),
+            ));
+        }
+        for tag in tag_ids {
+            if !taxonomy.mentor_tags.contains_key(tag) {
+                problems.push(Problem::field(
+                    file,
+                    lines.value("situation_tags", tag),
+                    "situation_tags",
+                    format!(
+                        "situation_tags.{situation}: \"{tag}\" is not a mentor_tags id in {TAXONOMY_FILE}{}",
+                        suggestion(tag, tags())
+                    ),
+                ));
+            }
+        }
+    }
+    if matching.completeness.needs_call_below > 100 {
+        problems.push(Problem::field(
+            file,
+            lines.nested("completeness", "needs_call_below"),
+            "completeness.needs_call_below",
+            "completeness.needs_call_below must be between 0 and 100 (completeness is a percentage)",
+        ));
+    }
+    if problems.is_empty() {
+        Ok(matching)
+    } else {
+        Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TAXONOMY: &str = include_str!("../../../content/taxonomy.yaml");
+    const MATCHING: &str = include_str!("../../../content/matching.yaml");
+    const SITE: &str = include_str!("../../../content/site.yaml");
+
+    fn lines(problems: Vec<Problem>) -> Vec<String> {
+        problems.iter().map(Problem::to_string).collect()
+    }
+
+    #[test]
+    fn project_settings_are_valid() {
+        let t = parse_taxonomy(TAXONOMY).unwrap();
+        parse_matching(MATCHING, Some(&t)).unwrap();
+        parse_site(SITE).unwrap();
+    }
+
+    #[test]
+    fn taxonomy_shape_error_names_the_line_and_the_key() {
+        let text = TAXONOMY.replacen("  it: IT・通信", "  it: [IT・通信]", 1);
+        let line = TAXONOMY
+            .lines()
+            .position(|l| l == "  it: IT・通信")
+            .unwrap()
+            + 1;
+        assert_eq!(
+            lines(parse_taxonomy(&text).unwrap_err()),
+            [format!("content/taxonomy.yaml:{line}: taxonomy.yaml: industries.it: invalid type: sequence, expected a string (compare with the other entries in the file)")]
+        );
+    }
+
+    #[test]
+    fn taxonomy_bad_id_points_at_its_line() {
+        let text = TAXONOMY.replacen("  it: IT・通信", "  IT: IT・通信", 1);
+        let line = TAXONOMY
+            .lines()
+            .position(|l| l == "  it: IT・通信")
+            .unwrap()
+            + 1;
+        assert_eq!(
+            lines(parse_taxonomy(&text).unwrap_err()),
+            [format!("content/taxonomy.yaml:{line}: industries: id \"IT\" must be lower-case ASCII letters, digits and '_' (it is used in URLs, forms and stored records)")]
+        );
+    }
+
+    #[test]
+    fn matching_names_unknown_ids_with_suggestions() {
+        let t = parse_taxonomy(TAXONOMY).unwrap();
+        let text = MATCHING.replace(
+            "  on_leave: [parenting, single_mother]",
+            "  on_leav: [parenting, single_mom]",
+        );
+        let line = MATCHING
+            .lines()
+            .position(|l| l.starts_with("  on_leave:"))
+            .unwrap()
+            + 1;
+        assert_eq!(
+            lines(parse_matching(&text, Some(&t)).unwrap_err()),
+            [
+                format!("content/matching.yaml:{line}: situation_tags: \"on_leav\" is not a situation in content/taxonomy.yaml (did you mean \"on_leave\"?)"),
+                format!("content/matching.yaml:{line}: situation_tags.on_leav: \"single_mom\" is not a mentor_tags id in content/taxonomy.yaml"),
+            ]
+        );
+    }
+
+    #[test]
+    fn site_base_url_must_be_a_url() {
+        let text = SITE.replace(
+            "base_url: http://127.0.0.1:8080",
+            "base_url: mikke.example.jp",
+        );
+        let problems = lines(parse_site(&text).unwrap_err());
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].contains("base_url \"mikke.example.jp\" must start with https://"));
+    }
+}
