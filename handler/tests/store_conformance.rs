@@ -4,6 +4,8 @@
 
 #[path = "store_conformance/cases.rs"]
 mod cases;
+#[path = "store_conformance/dynamo_only.rs"]
+mod dynamo_only;
 #[path = "store_conformance/embedded_only.rs"]
 mod embedded_only;
 mod support;

@@ -201,7 +201,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_torn_last_line_is_dropped_but_a_torn_middle_line_is_reported_without_its_text() {
+    fn a_torn_last_line_is_cut_but_a_damaged_earlier_line_is_reported_without_its_text() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.jsonl");
         let good = r#"{"op":"status","kind":"application","id":"a1","status":"matched"}"#;

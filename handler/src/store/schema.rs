@@ -49,6 +49,16 @@ pub const SK_RECORD: &str = "RECORD";
 pub const SK_IDEM: &str = "IDEM";
 pub const SK_RATE: &str = "RATE";
 
+/// The IAM actions the store's runtime calls need, on the table and `table/index/*`
+/// (`TransactWriteItems` is authorised per element: its Puts need `PutItem`).
+/// `create_table_if_missing` (local runs, tests) needs more; production never calls it.
+pub const IAM_ACTIONS: [&str; 4] = [
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:UpdateItem",
+];
+
 pub(crate) const MAX_ID_BYTES: usize = 256;
 pub(crate) const MAX_STATUS_BYTES: usize = 64;
 pub(crate) const MAX_KEY_BYTES: usize = 1024;
