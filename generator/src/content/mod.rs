@@ -153,32 +153,25 @@ struct Found {
 /// on every file concerned.
 /// A missing folder simply holds no files.
 fn discover(root: &Path, dir: &str, problems: &mut Vec<Problem>) -> Vec<Found> {
-    let mut paths: Vec<PathBuf> = walkdir::WalkDir::new(root.join(dir))
-        .sort_by_file_name()
-        .into_iter()
-        .filter_map(|entry| match entry {
-            Ok(e) => Some(e),
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for entry in walkdir::WalkDir::new(root.join(dir)).sort_by_file_name() {
+        let entry = match entry {
+            Ok(e) => e,
             Err(e) => {
-                let path = e
-                    .path()
-                    .map(|p| relative(root, p))
-                    .unwrap_or_else(|| dir.into());
                 // A missing folder is fine; anything else (permissions) is worth saying.
                 if e.depth() > 0 || root.join(dir).exists() {
+                    let path = e.path().map_or_else(|| dir.into(), |p| relative(root, p));
                     problems.push(Problem::new(path, None, format!("cannot be read: {e}")));
                 }
-                None
+                continue;
             }
-        })
-        .filter(|e| e.file_type().is_file())
-        .map(|e| e.into_path())
-        .filter(|p| p.extension().is_some_and(|x| x == "md"))
-        .filter(|p| {
-            !p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-        })
-        .map(|p| relative(root, &p))
-        .collect();
+        };
+        let path = relative(root, entry.path());
+        let hidden = entry.file_name().to_string_lossy().starts_with('.');
+        if entry.file_type().is_file() && !hidden && is_markdown(&path, problems) {
+            paths.push(path);
+        }
+    }
     paths.sort();
 
     let found: Vec<Found> = paths
@@ -220,6 +213,31 @@ fn discover(root: &Path, dir: &str, problems: &mut Vec<Problem>) -> Vec<Found> {
         }
     }
     found
+}
+
+/// `.md` files are content. A file that looks meant to be one (`sato.markdown`, `sato.MD`,
+/// `sato.txt`, `sato`) is reported rather than silently left out of the site; anything else
+/// (say, images beside the profiles) is left alone.
+fn is_markdown(path: &Path, problems: &mut Vec<Problem>) -> bool {
+    let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase());
+    if path.extension().is_some_and(|e| e == "md") {
+        return true;
+    }
+    if ext
+        .as_deref()
+        .is_none_or(|e| ["md", "markdown", "txt", "text"].contains(&e))
+    {
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        problems.push(Problem::new(
+            path,
+            None,
+            format!("is not read because only .md files are content; rename it to {stem}.md"),
+        ));
+    }
+    false
 }
 
 /// Slugs become URLs (`/mentors/<slug>/`), so they stay boring: `[a-z0-9-]+`.

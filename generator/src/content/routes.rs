@@ -26,7 +26,7 @@ pub const ROOT_FILES: [&str; 4] = ["catalog.json", "sitemap.xml", "robots.txt", 
 
 /// First path segments the generator itself uses; a content page may not take them.
 pub fn reserved_segments() -> impl Iterator<Item = &'static str> {
-    ["mentors", "static", "search"]
+    ["mentors", "static", "search", "photos"]
         .into_iter()
         .chain(FACET_ROUTES.iter().map(|(prefix, _)| *prefix))
 }
