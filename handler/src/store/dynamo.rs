@@ -11,7 +11,10 @@ use std::time::Duration;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, CancellationReason, Put, ReturnValue, ReturnValuesOnConditionCheckFailure,
+    TransactWriteItem,
+};
 use aws_sdk_dynamodb::Client;
 use time::OffsetDateTime;
 
@@ -22,6 +25,37 @@ use item::{n, s};
 /// Concurrent transactions on one marker are cancelled with `TransactionConflict` by
 /// DynamoDB; retried this many times before giving up.
 const CONFLICT_RETRIES: u32 = 8;
+
+/// What a cancelled `put_once` transaction (record put, marker put — in that order) means.
+#[derive(Debug, PartialEq, Eq)]
+enum Cancelled {
+    /// The marker is live: a replay, with the first id if DynamoDB returned the marker.
+    Replay(Option<String>),
+    /// The record's id exists and the key is fresh.
+    IdTaken,
+    /// Lost a race with another transaction on the same items (`TransactionConflict`).
+    Retry,
+    /// Anything else (throttling, validation…): report it.
+    Fail,
+}
+
+fn cancelled(reasons: &[CancellationReason]) -> Cancelled {
+    let code = |i: usize| reasons.get(i).and_then(|r| r.code()).unwrap_or_default();
+    if code(1) == "ConditionalCheckFailed" {
+        let id = reasons[1]
+            .item()
+            .and_then(|item| item.get(ATTR_RECORD_ID))
+            .and_then(|v| v.as_s().ok())
+            .cloned();
+        Cancelled::Replay(id)
+    } else if code(0) == "ConditionalCheckFailed" {
+        Cancelled::IdTaken
+    } else if code(0) == "TransactionConflict" || code(1) == "TransactionConflict" {
+        Cancelled::Retry
+    } else {
+        Cancelled::Fail
+    }
+}
 
 /// The store over one DynamoDB table. Cheap to clone (the SDK client is shared).
 #[derive(Clone)]
@@ -78,6 +112,8 @@ impl DynamoStore {
             .expression_attribute_names("#pk", PK)
             .expression_attribute_names("#exp", TTL_ATTR)
             .expression_attribute_values(":now", n(now))
+            // A failed check returns the live marker itself, sparing a read.
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
             .expect("table, item and condition are set");
         for attempt in 0..=CONFLICT_RETRIES {
@@ -92,27 +128,28 @@ impl DynamoStore {
                 Ok(_) => return Ok(PutOutcome::Created { id: rec.id }),
                 Err(e) => e,
             };
-            let reasons: Vec<Option<String>> = match err.as_service_error() {
-                Some(TransactWriteItemsError::TransactionCanceledException(c)) => c
-                    .cancellation_reasons()
-                    .iter()
-                    .map(|r| r.code().map(str::to_string))
-                    .collect(),
-                _ => return Err(self.error("TransactWriteItems", err)),
-            };
-            let code = |i: usize| reasons.get(i).cloned().flatten().unwrap_or_default();
-            if code(1) == "ConditionalCheckFailed" {
-                if let Some(id) = self.live_marker(&idem_pk, now).await? {
-                    return Ok(PutOutcome::Replayed { id });
+            let decision = match err.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(c)) => {
+                    cancelled(c.cancellation_reasons())
                 }
-                // The marker expired between the check and the read: go round again.
-            } else if code(0) == "ConditionalCheckFailed" {
-                return Err(StoreError::IdTaken {
-                    kind: rec.kind,
-                    id: rec.id,
-                });
-            } else if code(0) != "TransactionConflict" && code(1) != "TransactionConflict" {
-                return Err(self.error("TransactWriteItems", err));
+                _ => Cancelled::Fail,
+            };
+            match decision {
+                Cancelled::Replay(Some(id)) => return Ok(PutOutcome::Replayed { id }),
+                Cancelled::Replay(None) => {
+                    if let Some(id) = self.live_marker(&idem_pk, now).await? {
+                        return Ok(PutOutcome::Replayed { id });
+                    }
+                    // The marker expired between the check and the read: go round again.
+                }
+                Cancelled::IdTaken => {
+                    return Err(StoreError::IdTaken {
+                        kind: rec.kind,
+                        id: rec.id,
+                    })
+                }
+                Cancelled::Retry => {}
+                Cancelled::Fail => return Err(self.error("TransactWriteItems", err)),
             }
             tokio::time::sleep(Duration::from_millis(5 << attempt.min(6))).await;
         }
@@ -311,5 +348,50 @@ impl DynamoStore {
         let attrs = out.attributes().cloned().unwrap_or_default();
         let hits = item::get_n(&self.table, "rate counter", &attrs, ATTR_HITS)?;
         Ok(u32::try_from(hits).unwrap_or(u32::MAX))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reason(code: &str) -> CancellationReason {
+        CancellationReason::builder().code(code).build()
+    }
+
+    #[test]
+    fn a_failed_marker_check_is_a_replay_with_the_returned_id() {
+        let marker = CancellationReason::builder()
+            .code("ConditionalCheckFailed")
+            .item(ATTR_RECORD_ID, s("first"))
+            .build();
+        let got = cancelled(&[reason("None"), marker]);
+        assert_eq!(got, Cancelled::Replay(Some("first".into())));
+        let without_item = [
+            reason("ConditionalCheckFailed"),
+            reason("ConditionalCheckFailed"),
+        ];
+        assert_eq!(
+            cancelled(&without_item),
+            Cancelled::Replay(None),
+            "marker wins"
+        );
+    }
+
+    #[test]
+    fn a_failed_record_check_alone_means_the_id_is_taken() {
+        assert_eq!(
+            cancelled(&[reason("ConditionalCheckFailed"), reason("None")]),
+            Cancelled::IdTaken
+        );
+    }
+
+    #[test]
+    fn conflicts_are_retried_and_everything_else_reported() {
+        let conflict = [reason("TransactionConflict"), reason("None")];
+        assert_eq!(cancelled(&conflict), Cancelled::Retry);
+        let throttled = [reason("ThrottlingError"), reason("None")];
+        assert_eq!(cancelled(&throttled), Cancelled::Fail);
+        assert_eq!(cancelled(&[]), Cancelled::Fail);
     }
 }

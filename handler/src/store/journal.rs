@@ -60,6 +60,13 @@ pub(super) struct RateLine<'a> {
     pub expires_at: i64,
 }
 
+/// New journal files are readable by their owner only: they hold applicants' personal data.
+fn private(options: &mut OpenOptions) -> &mut OpenOptions {
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(options, 0o600);
+    options
+}
+
 /// Reads every entry, calling `apply` in file order. Returns the number of lines applied;
 /// a torn final line is cut off the file so later appends start on a fresh line.
 pub(super) fn replay(
@@ -123,9 +130,7 @@ impl Writer {
             path: path.to_path_buf(),
             source,
         };
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
+        let file = private(OpenOptions::new().create(true).append(true))
             .open(path)
             .map_err(io)?;
         let len = file.metadata().map_err(io)?.len();
@@ -178,7 +183,9 @@ pub(super) fn rewrite<'a>(
         let p = p.to_path_buf();
         move |source| StoreError::Io { path: p, source }
     };
-    let file = File::create(&tmp).map_err(io(&tmp))?;
+    let file = private(OpenOptions::new().create(true).write(true).truncate(true))
+        .open(&tmp)
+        .map_err(io(&tmp))?;
     let mut out = std::io::BufWriter::new(file);
     for entry in entries {
         serde_json::to_writer(&mut out, &entry).expect("entries serialize to JSON");

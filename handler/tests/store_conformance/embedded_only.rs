@@ -107,3 +107,20 @@ async fn reopening_compacts_superseded_counters_and_keeps_their_value() {
     let replay = store.put_once(record("a2", "k1"), hour).await.unwrap();
     assert_eq!(replay, PutOutcome::Replayed { id: "a1".into() });
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_journal_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let store: Store = EmbeddedStore::open(dir.path()).unwrap().into();
+    store
+        .put_once(record("a1", "k1"), Duration::from_secs(60))
+        .await
+        .unwrap();
+    let mode = std::fs::metadata(dir.path().join("journal.jsonl"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
