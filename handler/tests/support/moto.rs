@@ -2,10 +2,11 @@
 //! port, started by the test and killed when the last user drops it.
 //!
 //! moto is run through a tiny launcher with werkzeug in single-threaded mode rather than the
-//! stock `moto_server` command: moto's `TransactWriteItems` is not isolated (it snapshots the
-//! whole table and restores the snapshot on cancel), so concurrent requests against the
-//! threaded server can lose a committed write. Real DynamoDB transactions are serializable;
-//! serving one request at a time is how moto models that.
+//! stock `moto_server` command: moto's `TransactWriteItems` is not isolated (it checks and
+//! writes item by item and "rolls back" by restoring a deep copy of the table taken at its
+//! start). Against the threaded server, 20 racing conditional transactions on one key were
+//! seen to both succeed twice, or to leave a cancelled transaction's record behind. Real
+//! DynamoDB transactions are serializable; serving one request at a time models that.
 //!
 //! No moto → the test fails, telling you to run `scripts/install-test-deps.sh`.
 #![allow(dead_code)] // each test binary uses part of the harness
