@@ -17,7 +17,8 @@
 //! * **Retention** — `NewRecord::expires_at` is the record's TTL. Reads ([`Store::get`],
 //!   [`Store::list_by_status`], [`Store::list_by_kind`], [`Store::set_status`]) treat a record
 //!   whose `expires_at` (epoch seconds) is at or before the wall clock as gone, because
-//!   DynamoDB deletes expired items lazily (up to days later).
+//!   DynamoDB deletes expired items lazily (up to days later). Reads use the real clock, so a
+//!   test with a fake clock must still set `expires_at` in the real future to read records back.
 //! * **Time** — stored timestamps are UTC; [`StoredRecord::created_at`] comes back in UTC with
 //!   nanosecond precision. Lists are oldest first, ties broken by id.
 //! * **Errors** — [`StoreError`]'s `Display` never contains bodies, idempotency keys or
@@ -40,7 +41,9 @@
 //!   (one Query returns the diary), a mentor's capacity counter `MENTOR#<slug>`/`CAPACITY`.
 //! * Writes: `put_once` is one `TransactWriteItems` of the record (`attribute_not_exists(pk)`)
 //!   and the marker (`attribute_not_exists(pk) OR expires_at <= :now`); `set_status` is a
-//!   conditional `UpdateItem`; `hit_rate_limit` is `UpdateItem ADD hits :1`.
+//!   conditional `UpdateItem`; `hit_rate_limit` is `UpdateItem ADD hits :1`. A cancelled
+//!   transaction whose marker check failed is a replay (the marker comes back with the
+//!   cancellation); `TransactionConflict` is retried. IAM: [`schema::IAM_ACTIONS`].
 
 mod dynamo;
 mod embedded;

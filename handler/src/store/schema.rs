@@ -89,7 +89,7 @@ pub fn time_sort_key(created_at: OffsetDateTime, id: &str) -> String {
 }
 
 /// RFC 3339 in UTC with exactly nine fraction digits, so text order is time order
-/// (for years 0..=9999, which [`validate_record`] enforces).
+/// (for years 0..=9999, which `put_once` enforces).
 pub fn timestamp_text(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
     format!(
