@@ -1,6 +1,7 @@
 //! The DynamoDB store: the single-table layout documented in `store/mod.rs`, names from
 //! [`schema`](super::schema).
 
+mod cancel;
 mod item;
 mod table;
 
@@ -12,50 +13,19 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, CancellationReason, Put, ReturnValue, ReturnValuesOnConditionCheckFailure,
-    TransactWriteItem,
+    AttributeValue, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
 };
 use aws_sdk_dynamodb::Client;
 use time::OffsetDateTime;
 
 use super::schema::{self, *};
 use super::{NewRecord, PutOutcome, RecordKind, StoreError, StoredRecord};
+use cancel::{cancelled, Cancelled};
 use item::{n, s};
 
 /// Concurrent transactions on one marker are cancelled with `TransactionConflict` by
 /// DynamoDB; retried this many times before giving up.
 const CONFLICT_RETRIES: u32 = 8;
-
-/// What a cancelled `put_once` transaction (record put, marker put — in that order) means.
-#[derive(Debug, PartialEq, Eq)]
-enum Cancelled {
-    /// The marker is live: a replay, with the first id if DynamoDB returned the marker.
-    Replay(Option<String>),
-    /// The record's id exists and the key is fresh.
-    IdTaken,
-    /// Lost a race with another transaction on the same items (`TransactionConflict`).
-    Retry,
-    /// Anything else (throttling, validation…): report it.
-    Fail,
-}
-
-fn cancelled(reasons: &[CancellationReason]) -> Cancelled {
-    let code = |i: usize| reasons.get(i).and_then(|r| r.code()).unwrap_or_default();
-    if code(1) == "ConditionalCheckFailed" {
-        let id = reasons[1]
-            .item()
-            .and_then(|item| item.get(ATTR_RECORD_ID))
-            .and_then(|v| v.as_s().ok())
-            .cloned();
-        Cancelled::Replay(id)
-    } else if code(0) == "ConditionalCheckFailed" {
-        Cancelled::IdTaken
-    } else if code(0) == "TransactionConflict" || code(1) == "TransactionConflict" {
-        Cancelled::Retry
-    } else {
-        Cancelled::Fail
-    }
-}
 
 /// The store over one DynamoDB table. Cheap to clone (the SDK client is shared).
 #[derive(Clone)]
@@ -348,50 +318,5 @@ impl DynamoStore {
         let attrs = out.attributes().cloned().unwrap_or_default();
         let hits = item::get_n(&self.table, "rate counter", &attrs, ATTR_HITS)?;
         Ok(u32::try_from(hits).unwrap_or(u32::MAX))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn reason(code: &str) -> CancellationReason {
-        CancellationReason::builder().code(code).build()
-    }
-
-    #[test]
-    fn a_failed_marker_check_is_a_replay_with_the_returned_id() {
-        let marker = CancellationReason::builder()
-            .code("ConditionalCheckFailed")
-            .item(ATTR_RECORD_ID, s("first"))
-            .build();
-        let got = cancelled(&[reason("None"), marker]);
-        assert_eq!(got, Cancelled::Replay(Some("first".into())));
-        let without_item = [
-            reason("ConditionalCheckFailed"),
-            reason("ConditionalCheckFailed"),
-        ];
-        assert_eq!(
-            cancelled(&without_item),
-            Cancelled::Replay(None),
-            "marker wins"
-        );
-    }
-
-    #[test]
-    fn a_failed_record_check_alone_means_the_id_is_taken() {
-        assert_eq!(
-            cancelled(&[reason("ConditionalCheckFailed"), reason("None")]),
-            Cancelled::IdTaken
-        );
-    }
-
-    #[test]
-    fn conflicts_are_retried_and_everything_else_reported() {
-        let conflict = [reason("TransactionConflict"), reason("None")];
-        assert_eq!(cancelled(&conflict), Cancelled::Retry);
-        let throttled = [reason("ThrottlingError"), reason("None")];
-        assert_eq!(cancelled(&throttled), Cancelled::Fail);
-        assert_eq!(cancelled(&[]), Cancelled::Fail);
     }
 }

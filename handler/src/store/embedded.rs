@@ -7,7 +7,8 @@
 //! second on a laptop; production uses DynamoDB. A `lock` file (OS advisory lock) keeps a
 //! second process from opening the same directory.
 
-use std::collections::{BTreeSet, HashMap};
+mod state;
+
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -18,6 +19,7 @@ use time::OffsetDateTime;
 use super::journal::{self, Entry, IdemLine, RateLine, RecordLine, Writer};
 use super::schema::{self, MAX_KEY_BYTES, MAX_STATUS_BYTES};
 use super::{NewRecord, PutOutcome, RecordKind, StoreError, StoredRecord};
+use state::{Rec, State};
 
 const JOURNAL: &str = "journal.jsonl";
 const LOCK: &str = "lock";
@@ -35,23 +37,6 @@ struct Inner {
     journal: Writer,
     writes: u64,
     _lock: File,
-}
-
-#[derive(Default)]
-struct State {
-    records: HashMap<(RecordKind, String), Rec>,
-    /// (kind, status) → (created_at nanos, id), i.e. oldest first.
-    by_status: HashMap<(RecordKind, String), BTreeSet<(i128, String)>>,
-    by_kind: HashMap<RecordKind, BTreeSet<(i128, String)>>,
-    idem: HashMap<(RecordKind, String), (String, i64)>,
-    rate: HashMap<(String, i64), (u32, i64)>,
-}
-
-struct Rec {
-    created_at: OffsetDateTime,
-    status: String,
-    expires_at: i64,
-    body: serde_json::Value,
 }
 
 impl EmbeddedStore {
@@ -268,148 +253,5 @@ impl Inner {
             self.state
                 .sweep(OffsetDateTime::now_utc().unix_timestamp(), false);
         }
-    }
-}
-
-impl State {
-    fn apply(&mut self, entry: Entry<'static>) {
-        match entry {
-            Entry::Put { record, idem } => {
-                if let Some(idem) = idem {
-                    self.apply(Entry::Idem(idem));
-                }
-                let Some(created_at) = schema::parse_timestamp(&record.created_at) else {
-                    return; // written by timestamp_text, so unreachable short of hand edits
-                };
-                self.insert(
-                    record.kind,
-                    record.id.into_owned(),
-                    Rec {
-                        created_at,
-                        status: record.status.into_owned(),
-                        expires_at: record.expires_at,
-                        body: record.body.into_owned(),
-                    },
-                );
-            }
-            Entry::Idem(i) => {
-                self.idem.insert(
-                    (i.kind, i.key.into_owned()),
-                    (i.id.into_owned(), i.expires_at),
-                );
-            }
-            Entry::Status { kind, id, status } => self.set_status(kind, &id, &status),
-            Entry::Rate(r) => {
-                self.rate
-                    .insert((r.key.into_owned(), r.window_start), (r.hits, r.expires_at));
-            }
-        }
-    }
-
-    fn insert(&mut self, kind: RecordKind, id: String, rec: Rec) {
-        if let Some(old) = self.records.remove(&(kind, id.clone())) {
-            self.unindex(kind, &id, &old);
-        }
-        let order = (rec.created_at.unix_timestamp_nanos(), id.clone());
-        self.by_status
-            .entry((kind, rec.status.clone()))
-            .or_default()
-            .insert(order.clone());
-        self.by_kind.entry(kind).or_default().insert(order);
-        self.records.insert((kind, id), rec);
-    }
-
-    fn unindex(&mut self, kind: RecordKind, id: &str, rec: &Rec) {
-        let order = (rec.created_at.unix_timestamp_nanos(), id.to_string());
-        if let Some(set) = self.by_status.get_mut(&(kind, rec.status.clone())) {
-            set.remove(&order);
-        }
-        if let Some(set) = self.by_kind.get_mut(&kind) {
-            set.remove(&order);
-        }
-    }
-
-    fn set_status(&mut self, kind: RecordKind, id: &str, to: &str) {
-        let key = (kind, id.to_string());
-        let Some(rec) = self.records.get_mut(&key) else {
-            return;
-        };
-        let order = (rec.created_at.unix_timestamp_nanos(), id.to_string());
-        let from = std::mem::replace(&mut rec.status, to.to_string());
-        if let Some(set) = self.by_status.get_mut(&(kind, from)) {
-            set.remove(&order);
-        }
-        self.by_status
-            .entry((kind, to.to_string()))
-            .or_default()
-            .insert(order);
-    }
-
-    fn live(&self, kind: RecordKind, id: &str, now: i64) -> Option<StoredRecord> {
-        let rec = self.records.get(&(kind, id.to_string()))?;
-        (rec.expires_at > now).then(|| StoredRecord {
-            kind,
-            id: id.to_string(),
-            created_at: rec.created_at,
-            status: rec.status.clone(),
-            expires_at: OffsetDateTime::from_unix_timestamp(rec.expires_at)
-                .unwrap_or(OffsetDateTime::UNIX_EPOCH),
-            body: rec.body.clone(),
-        })
-    }
-
-    /// Drops expired markers and counters, and with `records` expired records too.
-    fn sweep(&mut self, now: i64, records: bool) {
-        self.idem.retain(|_, (_, exp)| *exp > now);
-        self.rate.retain(|_, (_, exp)| *exp > now);
-        if records {
-            let dead: Vec<(RecordKind, String)> = self
-                .records
-                .iter()
-                .filter(|(_, r)| r.expires_at <= now)
-                .map(|(k, _)| k.clone())
-                .collect();
-            for key in dead {
-                if let Some(rec) = self.records.remove(&key) {
-                    self.unindex(key.0, &key.1, &rec);
-                }
-            }
-        }
-    }
-
-    fn entry_count(&self) -> usize {
-        self.records.len() + self.idem.len() + self.rate.len()
-    }
-
-    /// The live state as journal entries (what compaction writes).
-    fn entries(&self) -> impl Iterator<Item = Entry<'_>> {
-        let records = self.records.iter().map(|((kind, id), r)| Entry::Put {
-            record: RecordLine {
-                kind: *kind,
-                id: id.into(),
-                created_at: schema::timestamp_text(r.created_at),
-                status: (&r.status).into(),
-                expires_at: r.expires_at,
-                body: std::borrow::Cow::Borrowed(&r.body),
-            },
-            idem: None,
-        });
-        let idem = self.idem.iter().map(|((kind, key), (id, exp))| {
-            Entry::Idem(IdemLine {
-                kind: *kind,
-                key: key.into(),
-                id: id.into(),
-                expires_at: *exp,
-            })
-        });
-        let rate = self.rate.iter().map(|((key, start), (hits, exp))| {
-            Entry::Rate(RateLine {
-                key: key.into(),
-                window_start: *start,
-                hits: *hits,
-                expires_at: *exp,
-            })
-        });
-        records.chain(idem).chain(rate)
     }
 }
