@@ -228,6 +228,9 @@ class DirectorySearch {
     this.input.value = state.q;
     this.boxes.forEach((boxes, f) => {
       for (const b of boxes) b.checked = state.sel[f].includes(b.value);
+      // A group with a ticked value (from a shared link or Back) opens so it can be seen.
+      const details = boxes[0]?.closest('details');
+      if (details && state.sel[f].length) details.open = true;
     });
   }
 

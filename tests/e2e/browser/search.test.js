@@ -1,0 +1,259 @@
+// The directory search in headless chromium against the built sample site on loopback.
+import { before, after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildSite, serve, launch, readIndex, cleanup } from '../lib/harness.js';
+import { Oracle } from '../lib/oracle.js';
+import { normalize } from '../../../templates/static/search-normalize.js';
+
+let site;
+let server;
+let browser;
+let oracle;
+
+before(async () => {
+  site = buildSite();
+  server = await serve(site);
+  browser = await launch();
+  oracle = new Oracle(readIndex(site));
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  if (site) cleanup(site);
+});
+
+async function open(path = '/', options = {}) {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e));
+  await page.goto(server.url + path);
+  if (options.javaScriptEnabled !== false) {
+    await page.waitForFunction(() => document.documentElement.dataset.searchReady === 'true');
+  }
+  page.errors = errors;
+  return page;
+}
+
+/** Waits until the list shows the results for the page's current URL. */
+async function settled(page) {
+  await page.waitForFunction(() => {
+    const list = document.getElementById('mentor-list');
+    return list.dataset.searchState === (location.search || 'all') && !list.hasAttribute('aria-busy');
+  });
+}
+
+const shown = (page) =>
+  page.$$eval('#mentor-list > li.mentor-card', (els) => els.map((e) => e.dataset.slug));
+
+async function type(page, text) {
+  await page.fill('#search-q', text);
+  await settled(page);
+}
+
+const sorted = (a) => [...a].sort();
+
+test('with JavaScript off the page lists every mentor and links to the facet pages', async () => {
+  const page = await open('/', { javaScriptEnabled: false });
+  assert.equal((await shown(page)).length, oracle.mentors.length);
+  assert.equal(await page.isVisible('#search-panel'), false);
+  assert.ok(await page.$('a[href^="/industries/"]'), 'browse links to static facet pages');
+  await page.context().close();
+});
+
+test('the panel appears with a labelled search box and facet counts from the index', async () => {
+  const page = await open('/');
+  assert.equal(await page.isVisible('#search-q'), true);
+  assert.equal(await page.textContent('label[for="search-q"]'), 'キーワードで探す');
+  const legends = await page.$$eval('#search-facets legend', (els) => els.map((e) => e.textContent));
+  assert.deepEqual(legends, oracle.meta.facets.filter((f) => f.key !== 'accepting').map((f) => f.label));
+  assert.equal((await shown(page)).length, oracle.mentors.length);
+  assert.match(await page.textContent('#search-status'), new RegExp(`全${oracle.mentors.length}人`));
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+for (const [script, query] of [
+  ['kanji', '育休'],
+  ['hiragana (label and bio text)', 'しながら'],
+  ['katakana', 'マネージャー'],
+  ['hiragana for katakana text', 'まねーじゃー'],
+  ['half-width katakana', 'ﾁｰﾑ'],
+  ['full-width Latin', 'ＩＴ'],
+  ['two terms ANDed', '育休　管理職'],
+]) {
+  test(`a ${script} query finds exactly the mentors whose text contains it: ${query}`, async () => {
+    const expected = oracle.results(query);
+    assert.ok(expected.length > 0, `sample content has ${query}`);
+    assert.ok(expected.length < oracle.mentors.length, `${query} narrows the list`);
+    const page = await open('/');
+    await type(page, query);
+    assert.deepEqual(sorted(await shown(page)), sorted(expected));
+    assert.match(await page.textContent('#search-status'), new RegExp(`${expected.length}人のメンターが見つかりました`));
+    assert.ok((await page.$$('#mentor-list mark')).length > 0, 'matches are highlighted');
+    await page.context().close();
+  });
+}
+
+test('a vocabulary label finds the mentors who carry it even when their text never says it', async () => {
+  // A tag label some carrier's own words (name, title, summary, bio) do not contain.
+  const tags = oracle.meta.facets.find((f) => f.key === 'tags').values;
+  let pick = null;
+  for (const tag of tags) {
+    const carriers = oracle.mentors.filter((m) => m.tags.includes(tag.id));
+    const silent = carriers.find((m) => {
+      const [, name, title, summary, bio] = oracle.docs[oracle.mentors.indexOf(m)];
+      return ![name, title, summary, bio].some((t) => normalize(t).includes(normalize(tag.label)));
+    });
+    if (silent) {
+      pick = { tag, carriers, silent };
+      break;
+    }
+  }
+  assert.ok(pick, 'the sample has a mentor whose bio does not repeat one of her tags');
+  const page = await open('/');
+  await type(page, pick.tag.label);
+  const got = await shown(page);
+  assert.ok(got.includes(pick.silent.slug), `${pick.tag.label} finds ${pick.silent.slug}`);
+  for (const m of pick.carriers) assert.ok(got.includes(m.slug));
+  assert.deepEqual(sorted(got), sorted(oracle.results(pick.tag.label)));
+  const card = page.locator(`#mentor-list > li[data-slug="${pick.silent.slug}"]`);
+  assert.match(await card.textContent(), new RegExp(pick.tag.label));
+  await page.context().close();
+});
+
+test('a name outranks a bio mention', async () => {
+  const first = oracle.mentors[3];
+  const family = first.name.split(/\s/)[0];
+  const page = await open('/');
+  await type(page, family);
+  assert.equal((await shown(page))[0], first.slug);
+  await page.context().close();
+});
+
+async function tick(page, key, id, on = true) {
+  const box = page.locator(`input[name="${key}"][value="${id}"]`);
+  const details = box.locator('xpath=ancestor::details');
+  if ((await details.count()) && !(await details.evaluate((d) => d.open))) {
+    await details.locator('summary').click();
+  }
+  await box.setChecked(on);
+  await settled(page);
+}
+
+async function countsOf(page, key) {
+  return page.$$eval(`input[name="${key}"]`, (boxes) =>
+    boxes.map((b) => Number(b.closest('label').querySelector('.search-facet__count').textContent.replace(/\D/g, ''))));
+}
+
+test('facets are OR within and AND across, with counts of what each value would leave', async () => {
+  const mentors = oracle.mentors;
+  const industries = [...new Set(mentors.map((m) => m.industry))].slice(0, 2);
+  const tag = mentors.find((m) => m.tags.length && industries.includes(m.industry)).tags[0];
+  const page = await open('/');
+  await tick(page, 'industry', industries[0]);
+  await tick(page, 'industry', industries[1]);
+  let sel = { industry: industries };
+  assert.deepEqual(sorted(await shown(page)), sorted(oracle.results('', sel)));
+  await tick(page, 'tags', tag);
+  sel = { industry: industries, tags: [tag] };
+  const expected = oracle.results('', sel);
+  assert.ok(expected.length > 0);
+  assert.deepEqual(sorted(await shown(page)), sorted(expected));
+  for (const key of ['industry', 'company_size', 'job_functions', 'age_band', 'tags', 'topics', 'accepting']) {
+    assert.deepEqual(await countsOf(page, key), oracle.counts('', sel, key), `counts of ${key}`);
+  }
+  // With a query too.
+  await type(page, 'キャリア');
+  assert.deepEqual(sorted(await shown(page)), sorted(oracle.results('キャリア', sel)));
+  assert.deepEqual(await countsOf(page, 'tags'), oracle.counts('キャリア', sel, 'tags'));
+  await page.context().close();
+});
+
+test('accepting-now toggle leaves only mentors who accept applications', async () => {
+  const page = await open('/');
+  await page.check('input[name="accepting"]');
+  await settled(page);
+  const expected = oracle.results('', { accepting: ['1'] });
+  assert.ok(expected.length < oracle.mentors.length, 'some sample mentors are not accepting');
+  assert.deepEqual(sorted(await shown(page)), sorted(expected));
+  await page.context().close();
+});
+
+test('state lives in the URL: a shared link restores it and Back/Forward walk it', async () => {
+  const industry = oracle.mentors.find((m) => oracle.matchesQuery(oracle.mentors.indexOf(m), '育休')).industry;
+  const page = await open(`/?q=${encodeURIComponent('育休')}&industry=${industry}`);
+  await settled(page);
+  assert.equal(await page.inputValue('#search-q'), '育休');
+  assert.equal(await page.isChecked(`input[name="industry"][value="${industry}"]`), true);
+  const first = oracle.results('育休', { industry: [industry] });
+  assert.deepEqual(sorted(await shown(page)), sorted(first));
+
+  await tick(page, 'industry', industry, false);
+  assert.equal(new URL(page.url()).search, `?q=${encodeURIComponent('育休')}`);
+  assert.deepEqual(sorted(await shown(page)), sorted(oracle.results('育休')));
+
+  await page.goBack();
+  await settled(page);
+  assert.equal(await page.isChecked(`input[name="industry"][value="${industry}"]`), true);
+  assert.deepEqual(sorted(await shown(page)), sorted(first));
+
+  await page.goForward();
+  await settled(page);
+  assert.equal(await page.isChecked(`input[name="industry"][value="${industry}"]`), false);
+
+  await page.reload();
+  await page.waitForFunction(() => document.documentElement.dataset.searchReady === 'true');
+  await settled(page);
+  assert.equal(await page.inputValue('#search-q'), '育休');
+  assert.deepEqual(sorted(await shown(page)), sorted(oracle.results('育休')));
+  await page.context().close();
+});
+
+test('typing makes one history entry, so Back returns to the page before the query', async () => {
+  const page = await open('/');
+  await page.locator('#search-q').pressSequentially('理系', { delay: 20 });
+  await settled(page);
+  assert.equal(new URL(page.url()).searchParams.get('q'), '理系');
+  await page.goBack();
+  await settled(page);
+  assert.equal(await page.inputValue('#search-q'), '');
+  assert.equal((await shown(page)).length, oracle.mentors.length);
+  await page.context().close();
+});
+
+test('a query with no hits says so and suggests what to do; clear-all brings everyone back', async () => {
+  const page = await open('/');
+  await type(page, 'ぬぬぬぬ');
+  assert.equal((await shown(page)).length, 0);
+  assert.equal(await page.isVisible('#search-nohit'), true);
+  assert.match(await page.textContent('#search-nohit'), /見つかりませんでした/);
+  assert.match(await page.textContent('#search-status'), /見つかりませんでした/);
+  await page.click('#search-clear');
+  await settled(page);
+  assert.equal((await shown(page)).length, oracle.mentors.length);
+  assert.equal(await page.isVisible('#search-nohit'), false);
+  assert.equal(new URL(page.url()).search, '');
+  await page.context().close();
+});
+
+test('everything works by keyboard and the count is announced politely', async () => {
+  const page = await open('/');
+  assert.equal(await page.getAttribute('#search-status', 'aria-live'), 'polite');
+  await page.focus('#search-q');
+  await page.keyboard.type('営業');
+  await settled(page);
+  await page.keyboard.press('Tab'); // the accepting-now toggle follows the search box
+  assert.equal(await page.evaluate(() => document.activeElement.name), 'accepting');
+  await page.keyboard.press('Space');
+  await settled(page);
+  assert.deepEqual(sorted(await shown(page)), sorted(oracle.results('営業', { accepting: ['1'] })));
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter'); // opens the first facet group
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Space');
+  await settled(page);
+  assert.ok(new URL(page.url()).searchParams.has('industry'), page.url());
+  await page.context().close();
+});

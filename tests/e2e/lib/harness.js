@@ -1,0 +1,94 @@
+// Shared by the browser tests and the benchmark: build the site, serve it on loopback, drive
+// Debian's chromium through playwright-core (no browser download).
+
+import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import { mkdtempSync, readFileSync, statSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, extname, resolve, normalize as normalizePath } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
+
+export const REPO = resolve(new URL('../../..', import.meta.url).pathname);
+
+/** `generator build` into a fresh temporary directory; returns its path. */
+export function buildSite(root = REPO) {
+  const out = join(mkdtempSync(join(tmpdir(), 'mikke-e2e-')), 'public');
+  execFileSync(
+    'cargo',
+    ['run', '-q', '-p', 'generator', '--bin', 'generator', '--', 'build', '--root', root, '--out', out],
+    { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  return out;
+}
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.xml': 'application/xml',
+  '.txt': 'text/plain; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.jpg': 'image/jpeg',
+  '.png': 'image/png',
+};
+
+/** A static server for `dir` on 127.0.0.1 and a free port, like a plain static host. */
+export async function serve(dir) {
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    let file = normalizePath(join(dir, path));
+    if (!file.startsWith(dir)) {
+      res.writeHead(403).end();
+      return;
+    }
+    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
+    if (!existsSync(file)) {
+      res.writeHead(404, { 'content-type': TYPES['.html'] });
+      res.end(existsSync(join(dir, '404.html')) ? readFileSync(join(dir, '404.html')) : 'not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] || 'application/octet-stream' });
+    res.end(readFileSync(file));
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const url = `http://127.0.0.1:${server.address().port}`;
+  return { url, close: () => new Promise((ok) => server.close(ok)) };
+}
+
+export const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run',
+];
+
+export function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+  });
+}
+
+/** The built index read back in node: meta, docs and every mentor's facet value ids. */
+export function readIndex(site) {
+  const meta = JSON.parse(readFileSync(join(site, 'search/meta.json'), 'utf8'));
+  const catalog = JSON.parse(readFileSync(join(site, 'catalog.json'), 'utf8'));
+  let docs;
+  if (meta.layout.single) {
+    const raw = gunzipSync(readFileSync(join(site, 'search', meta.layout.single)));
+    const flen = raw.readUInt32LE(0);
+    const plen = raw.readUInt32LE(4 + flen);
+    docs = JSON.parse(raw.subarray(8 + flen + plen).toString('utf8'));
+  } else {
+    docs = [];
+    for (let i = 0; i < meta.layout.docShards; i++) {
+      const file = join(site, 'search', meta.layout.docs.replace('{}', i));
+      docs.push(...JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')));
+    }
+  }
+  return { meta, catalog, docs };
+}
+
+export function cleanup(site) {
+  rmSync(resolve(site, '..'), { recursive: true, force: true });
+}
