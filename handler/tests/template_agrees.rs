@@ -620,6 +620,11 @@ fn the_function_may_do_exactly_what_the_store_does() {
             }
         }
     }
+    let declared: BTreeSet<String> = schema::IAM_ACTIONS.iter().map(|a| a.to_string()).collect();
+    assert_eq!(
+        granted, declared,
+        "IAM actions in deploy/template.yaml vs schema::IAM_ACTIONS"
+    );
     assert_eq!(
         granted,
         actions_called_by_store(),
