@@ -77,10 +77,10 @@ fn directory_lists_every_mentor_with_the_agreed_markup() {
         "just above the list"
     );
     assert!(home.contains("受付停止中"), "the closed mentor is marked");
-    assert!(
-        home.contains(r#"href="/tags/stem/""#),
-        "browse links to facet pages"
-    );
+    for facet in FACETS {
+        let link = format!("<a href=\"/{}/\">{}</a>", facet.dir, facet.heading);
+        assert!(home.contains(&link), "browse links to the facet pages: {link}");
+    }
 }
 
 #[test]
