@@ -79,7 +79,10 @@ fn directory_lists_every_mentor_with_the_agreed_markup() {
     assert!(home.contains("受付停止中"), "the closed mentor is marked");
     for facet in FACETS {
         let link = format!("<a href=\"/{}/\">{}</a>", facet.dir, facet.heading);
-        assert!(home.contains(&link), "browse links to the facet pages: {link}");
+        assert!(
+            home.contains(&link),
+            "browse links to the facet pages: {link}"
+        );
     }
 }
 
