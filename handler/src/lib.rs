@@ -1,3 +1,4 @@
 //! The mikke handler: the form API.
 
 pub mod store;
+pub mod tokens;
