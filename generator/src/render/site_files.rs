@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Serialize;
 use walkdir::WalkDir;
 
-use crate::content::{Content, Page};
+use crate::content::{Briefing, Content, Page};
 use crate::output::OutputFile;
 
 use super::templates::{template_name, STATIC_DIR};
@@ -21,6 +21,41 @@ struct MentorChoice<'a> {
     name: &'a str,
     title: &'a str,
     accepting: bool,
+}
+
+/// An online briefing from site.yaml, with its date written the Japanese way.
+#[derive(Serialize)]
+struct BriefingView<'a> {
+    date: &'a str,
+    /// `2026年12月5日（土）`, or the date as written if it is not `YYYY-MM-DD`.
+    date_label: String,
+    time: &'a str,
+    note: &'a str,
+}
+
+impl<'a> BriefingView<'a> {
+    fn new(b: &'a Briefing) -> BriefingView<'a> {
+        BriefingView {
+            date: &b.date,
+            date_label: japanese_date(&b.date).unwrap_or_else(|| b.date.clone()),
+            time: &b.time,
+            note: &b.note,
+        }
+    }
+}
+
+fn japanese_date(iso: &str) -> Option<String> {
+    let mut parts = iso.splitn(3, '-').map(|p| p.parse::<u32>().ok());
+    let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Sakamoto's day-of-week method (0 = Sunday), Gregorian calendar.
+    const T: [u32; 12] = [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4];
+    let yy = if m < 3 { y - 1 } else { y };
+    let weekday = (yy + yy / 4 - yy / 100 + yy / 400 + T[m as usize - 1] + d) % 7;
+    let name = ["日", "月", "火", "水", "木", "金", "土"][weekday as usize];
+    Some(format!("{y}年{m}月{d}日（{name}）"))
 }
 
 #[derive(Serialize)]
@@ -108,6 +143,13 @@ fn render_page(
             })
             .collect();
         ctx.insert("mentor_choices", &choices);
+        let briefings: Vec<BriefingView> = content
+            .site
+            .briefings
+            .iter()
+            .map(BriefingView::new)
+            .collect();
+        ctx.insert("briefings", &briefings);
     }
     renderer.page(template, &ctx, &format!("{slug}/index.html"))
 }
@@ -188,4 +230,27 @@ pub(super) fn photos(content: &Content) -> Vec<OutputFile> {
             Some(OutputFile::copy(to, from))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::japanese_date;
+
+    #[test]
+    fn briefing_dates_read_the_japanese_way_with_the_weekday() {
+        assert_eq!(
+            japanese_date("2026-12-05").as_deref(),
+            Some("2026年12月5日（土）")
+        );
+        assert_eq!(
+            japanese_date("2027-01-16").as_deref(),
+            Some("2027年1月16日（土）")
+        );
+        assert_eq!(
+            japanese_date("2024-02-29").as_deref(),
+            Some("2024年2月29日（木）")
+        );
+        assert_eq!(japanese_date("12月5日"), None);
+        assert_eq!(japanese_date("2026-13-01"), None);
+    }
 }

@@ -254,3 +254,20 @@ fn a_missing_variable_names_the_template_and_the_page() {
         "{err}"
     );
 }
+
+#[test]
+fn the_briefing_page_lists_the_dates_from_site_yaml() {
+    let mut c = content();
+    c.site.briefings = vec![crate::content::Briefing {
+        date: "2026-12-05".into(),
+        time: "10:00〜11:00".into(),
+        note: "土曜午前".into(),
+    }];
+    let files = render_site(&c, &templates_dir()).unwrap();
+    let page = html(&files, "briefing/index.html");
+    assert!(
+        page.contains(r#"<time datetime="2026-12-05">2026年12月5日（土）</time> 10:00〜11:00"#),
+        "{page}"
+    );
+    assert!(html(&files, "sitemap.xml").contains("/briefing/</loc>"));
+}
