@@ -1,4 +1,17 @@
-//! The mikke handler: the form API.
+//! The mikke handler: the form API. One router ([`app`]) serves API Gateway under
+//! Lambda and the local server alike; see `/work/notes/arch/handler.md`.
 
+pub mod app;
+pub mod config;
+pub mod error;
+pub mod forms;
+pub mod ratelimit;
+pub mod sample;
+pub mod scoring;
 pub mod store;
 pub mod tokens;
+
+pub use app::{app, AppState};
+pub use config::{Config, ConfigError, Mode};
+pub use error::ApiError;
+pub use scoring::Matcher;

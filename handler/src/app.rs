@@ -1,0 +1,328 @@
+//! The router: one function builds it from the state, for Lambda, the local
+//! server and the tests alike.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post};
+use axum::{Json, Router};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde_json::json;
+use time::OffsetDateTime;
+use tower_http::services::ServeDir;
+
+use crate::config::Config;
+use crate::error::{ApiError, Format};
+use crate::forms::{check_application, honeypot_filled, BodyError, RawFields, HONEYPOT};
+use crate::ratelimit;
+use crate::scoring::{completeness, match_mentors, Matcher};
+use crate::store::{NewRecord, PutOutcome, RecordKind, Store, StoreError};
+
+/// Largest body accepted, in bytes.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// A retry within this time is a replay of the first submission.
+pub const IDEMPOTENCY_WINDOW: Duration = Duration::from_secs(24 * 60 * 60);
+/// The rate limit counts posts per client in windows of this length.
+pub const RATE_WINDOW: Duration = Duration::from_secs(60);
+/// The status a new application is stored with (and answered with).
+pub const RECEIVED: &str = "received";
+
+/// "Now"; a parameter so tests can pin the rate-limit window.
+pub type Clock = fn() -> OffsetDateTime;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    /// The catalog with its rules parsed and its mentors indexed, once at start.
+    pub matcher: Arc<Matcher>,
+    pub config: Arc<Config>,
+    pub clock: Clock,
+}
+
+impl AppState {
+    pub fn new(store: Store, matcher: Matcher, config: Config) -> AppState {
+        AppState {
+            store,
+            matcher: Arc::new(matcher),
+            config: Arc::new(config),
+            clock: OffsetDateTime::now_utc,
+        }
+    }
+}
+
+pub fn app(state: AppState) -> Router {
+    let router = Router::new()
+        .route(
+            "/api/applications",
+            post(post_application)
+                .options(preflight)
+                .fallback(method_not_allowed),
+        )
+        .route("/api/health", get(health))
+        .route("/api/{*rest}", any(not_found));
+    let router = match &state.config.site_dir {
+        Some(dir) => router.fallback_service(ServeDir::new(dir)),
+        None => router.fallback(not_found),
+    };
+    router.with_state(state)
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+async fn not_found() -> Response {
+    ApiError::NotFound.into_response()
+}
+
+async fn method_not_allowed() -> Response {
+    ApiError::MethodNotAllowed.into_response()
+}
+
+/// A browser's CORS preflight, for a site served from another allowed origin.
+async fn preflight(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match headers.get(header::ORIGIN) {
+        Some(origin) if allowed(&state.config, origin) => {
+            let mut response = StatusCode::NO_CONTENT.into_response();
+            let h = response.headers_mut();
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static("POST"),
+            );
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_HEADERS,
+                HeaderValue::from_static("content-type"),
+            );
+            h.insert(
+                header::ACCESS_CONTROL_MAX_AGE,
+                HeaderValue::from_static("600"),
+            );
+            with_cors(response, Some(origin))
+        }
+        _ => ApiError::ForbiddenOrigin.into_response(),
+    }
+}
+
+/// Browsers send `Origin` with every cross-site POST, so an origin outside the list
+/// is refused. A request with no `Origin` is not from a browser form on another site
+/// (curl, server-to-server, old tooling) and is let through: the rate limit and the
+/// checks still apply, and the API holds no session a forged request could ride.
+fn allowed(config: &Config, origin: &HeaderValue) -> bool {
+    origin
+        .to_str()
+        .is_ok_and(|o| config.allowed_origins.iter().any(|a| a == o))
+}
+
+fn with_cors(mut response: Response, origin: Option<&HeaderValue>) -> Response {
+    if let Some(origin) = origin {
+        response
+            .headers_mut()
+            .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+        response
+            .headers_mut()
+            .insert(header::VARY, HeaderValue::from_static("Origin"));
+    }
+    response
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyKind {
+    Json,
+    Form,
+}
+
+/// A plain form post gets pages; everything else gets JSON.
+fn format_of(headers: &HeaderMap) -> Format {
+    match body_kind(headers) {
+        Ok(BodyKind::Form) => Format::Html,
+        _ => Format::Json,
+    }
+}
+
+fn body_kind(headers: &HeaderMap) -> Result<BodyKind, ApiError> {
+    let value = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .ok_or(ApiError::UnsupportedMediaType)?;
+    let mut params = value.split(';').map(str::trim);
+    let kind = match params
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+        .as_str()
+    {
+        "application/json" => BodyKind::Json,
+        "application/x-www-form-urlencoded" => BodyKind::Form,
+        _ => return Err(ApiError::UnsupportedMediaType),
+    };
+    for param in params {
+        if let Some((name, charset)) = param.split_once('=') {
+            let charset = charset.trim().trim_matches('"');
+            if name.trim().eq_ignore_ascii_case("charset") && !charset.eq_ignore_ascii_case("utf-8")
+            {
+                return Err(ApiError::UnsupportedMediaType);
+            }
+        }
+    }
+    Ok(kind)
+}
+
+async fn read_body(headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes, ApiError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return Err(ApiError::TooLarge);
+    }
+    match Limited::new(body, MAX_BODY_BYTES).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(ApiError::TooLarge),
+        Err(_) => Err(ApiError::BadBody(BodyError::Incomplete)),
+    }
+}
+
+async fn post_application(State(state): State<AppState>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let format = format_of(&parts.headers);
+    let origin = parts.headers.get(header::ORIGIN).cloned();
+    let response = match accept_application(&state, &parts, body, format).await {
+        Ok(response) => response,
+        Err(error) => {
+            match &error {
+                ApiError::Validation(fields) => {
+                    tracing::info!(status = 422, fields = ?fields.names(), "application refused")
+                }
+                other => tracing::info!(
+                    status = other.status().as_u16(),
+                    error = other.code(),
+                    "application refused"
+                ),
+            }
+            error.into_response_as(format, &state.config.apply_url())
+        }
+    };
+    with_cors(
+        response,
+        origin.as_ref().filter(|o| allowed(&state.config, o)),
+    )
+}
+
+async fn accept_application(
+    state: &AppState,
+    parts: &Parts,
+    body: Body,
+    format: Format,
+) -> Result<Response, ApiError> {
+    if let Some(origin) = parts.headers.get(header::ORIGIN) {
+        if !allowed(&state.config, origin) {
+            return Err(ApiError::ForbiddenOrigin);
+        }
+    }
+    let now = (state.clock)();
+    let hits = state
+        .store
+        .hit_rate_limit(&ratelimit::client_key(parts), RATE_WINDOW, now)
+        .await?;
+    if hits > state.config.rate_limit {
+        return Err(ApiError::RateLimited {
+            retry_after: ratelimit::retry_after(now.unix_timestamp(), RATE_WINDOW.as_secs()),
+        });
+    }
+    let kind = body_kind(&parts.headers)?;
+    let bytes = read_body(&parts.headers, body).await?;
+    let raw = match kind {
+        BodyKind::Json => RawFields::from_json(&bytes),
+        BodyKind::Form => RawFields::from_urlencoded(&bytes),
+    }
+    .map_err(ApiError::BadBody)?;
+
+    if honeypot_filled(&raw, HONEYPOT) {
+        // Look like success so the bot learns nothing; store nothing.
+        tracing::info!(status = 201, "honeypot filled; nothing stored");
+        return Ok(accepted(state, format, &new_id(now)));
+    }
+    let submission =
+        check_application(&raw, state.matcher.catalog()).map_err(ApiError::Validation)?;
+    let app = &submission.application;
+    // Capacity arrives with issue 6 (matches); until then every accepting mentor is a candidate.
+    let matched = match_mentors(&state.matcher, app, &HashSet::new());
+    let complete = completeness(app, &state.matcher.catalog().matching);
+    let body = json!({
+        "application": app,
+        "match": matched,
+        "completeness": complete,
+    });
+    let expires_at = now + time::Duration::days(i64::from(state.config.retention_days));
+    let key = submission.idempotency_key();
+    let mut attempts = 0;
+    let outcome = loop {
+        let record = NewRecord {
+            kind: RecordKind::Application,
+            id: new_id(now),
+            created_at: now,
+            status: RECEIVED.into(),
+            idempotency_key: key.clone(),
+            expires_at,
+            body: body.clone(),
+        };
+        match state.store.put_once(record, IDEMPOTENCY_WINDOW).await {
+            // A fresh random id collided with a stored one: draw again.
+            Err(StoreError::IdTaken { .. }) if attempts < 3 => attempts += 1,
+            other => break other?,
+        }
+    };
+    let (id, replayed) = match &outcome {
+        PutOutcome::Created { id } => (id, false),
+        PutOutcome::Replayed { id } => (id, true),
+    };
+    tracing::info!(
+        id = %id,
+        replayed,
+        needs_call = complete.needs_call,
+        completeness = complete.score,
+        top_score = matched.suggestions.first().map(|s| s.score),
+        "application accepted"
+    );
+    Ok(accepted(state, format, id))
+}
+
+/// 201 with the id for JSON; 303 to the thank-you page for a form post (no id or
+/// personal data in the URL).
+fn accepted(state: &AppState, format: Format, id: &str) -> Response {
+    match format {
+        Format::Json => (
+            StatusCode::CREATED,
+            Json(json!({ "id": id, "status": RECEIVED })),
+        )
+            .into_response(),
+        Format::Html => {
+            let location = HeaderValue::from_str(&state.config.thanks_url())
+                .unwrap_or_else(|_| HeaderValue::from_static("/apply/thanks/"));
+            (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
+        }
+    }
+}
+
+/// `20261123-k3m9x2pq`: the day (for people reading a queue) and 40 random bits.
+fn new_id(now: OffsetDateTime) -> String {
+    const ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
+    let mut bits: u64 = rand::random();
+    let mut suffix = String::with_capacity(8);
+    for _ in 0..8 {
+        suffix.push(ALPHABET[(bits & 31) as usize] as char);
+        bits >>= 5;
+    }
+    let d = now.date();
+    format!(
+        "{:04}{:02}{:02}-{suffix}",
+        d.year(),
+        u8::from(d.month()),
+        d.day()
+    )
+}

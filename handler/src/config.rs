@@ -1,0 +1,314 @@
+//! Configuration from environment variables, read and checked once at start so a
+//! bad deployment fails before its first request. Every variable is listed in
+//! `/work/notes/arch/handler.md` (and the README).
+
+use std::path::PathBuf;
+
+/// Where the handler runs; decides the store and which variables are required.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `AWS_LAMBDA_RUNTIME_API` is set: DynamoDB, API Gateway in front.
+    Lambda,
+    /// The local server on 127.0.0.1 with the embedded store.
+    Local,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub mode: Mode,
+    /// `MIKKE_TABLE`: the DynamoDB table (required under Lambda).
+    pub table: String,
+    /// `MIKKE_DYNAMODB_ENDPOINT`: e.g. moto or DynamoDB Local; `None` = AWS.
+    pub dynamodb_endpoint: Option<String>,
+    /// `MIKKE_SITE_URL`: where the site lives, without a trailing `/`.
+    pub site_url: String,
+    /// `MIKKE_ALLOWED_ORIGINS`: origins whose browsers may post; default: the site's origin.
+    pub allowed_origins: Vec<String>,
+    /// `MIKKE_CATALOG`: path to `catalog.json`.
+    pub catalog: PathBuf,
+    /// `MIKKE_RATE_LIMIT`: posts per client per minute.
+    pub rate_limit: u32,
+    /// `MIKKE_RETENTION_DAYS`: how long submissions are kept.
+    pub retention_days: u32,
+    /// `MIKKE_DATA_DIR`: the embedded store's directory (local mode).
+    pub data_dir: PathBuf,
+    /// `MIKKE_PORT`: the local server's port on 127.0.0.1.
+    pub port: u16,
+    /// `MIKKE_SITE_DIR`: also serve this generated site directory (local mode).
+    pub site_dir: Option<PathBuf>,
+}
+
+/// Every problem of the configuration, reported together.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("invalid configuration:\n  - {}", .0.join("\n  - "))]
+pub struct ConfigError(pub Vec<String>);
+
+pub const DEFAULT_PORT: u16 = 8080;
+pub const DEFAULT_RATE_LIMIT: u32 = 30;
+pub const DEFAULT_RETENTION_DAYS: u32 = 730;
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        let mode = if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
+            Mode::Lambda
+        } else {
+            Mode::Local
+        };
+        Config::from_vars(mode, |name| std::env::var(name).ok())
+    }
+
+    /// Reads the configuration through `var` (so tests need not touch the environment).
+    pub fn from_vars(
+        mode: Mode,
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let mut problems = Vec::new();
+        let get = |name: &str| {
+            var(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+
+        let port = number(
+            &mut problems,
+            "MIKKE_PORT",
+            get("MIKKE_PORT"),
+            DEFAULT_PORT,
+            1..=u16::MAX,
+        );
+        let rate_limit = number(
+            &mut problems,
+            "MIKKE_RATE_LIMIT",
+            get("MIKKE_RATE_LIMIT"),
+            DEFAULT_RATE_LIMIT,
+            1..=1_000_000,
+        );
+        let retention_days = number(
+            &mut problems,
+            "MIKKE_RETENTION_DAYS",
+            get("MIKKE_RETENTION_DAYS"),
+            DEFAULT_RETENTION_DAYS,
+            1..=36_500,
+        );
+
+        let table = get("MIKKE_TABLE");
+        if mode == Mode::Lambda && table.is_none() {
+            problems.push("MIKKE_TABLE is required under Lambda: the DynamoDB table name".into());
+        }
+        let dynamodb_endpoint = get("MIKKE_DYNAMODB_ENDPOINT");
+        if let Some(e) = &dynamodb_endpoint {
+            if !is_http_url(e) {
+                problems.push(format!(
+                    "MIKKE_DYNAMODB_ENDPOINT must be an http(s) URL, got \"{e}\""
+                ));
+            }
+        }
+
+        let site_url = match get("MIKKE_SITE_URL") {
+            Some(url) if is_http_url(&url) => url.trim_end_matches('/').to_string(),
+            Some(url) => {
+                problems.push(format!(
+                    "MIKKE_SITE_URL must be an http(s) URL such as https://mikke.example.jp, got \"{url}\""
+                ));
+                String::new()
+            }
+            None if mode == Mode::Lambda => {
+                problems.push(
+                    "MIKKE_SITE_URL is required under Lambda: the site's address, for redirects"
+                        .into(),
+                );
+                String::new()
+            }
+            None => format!("http://127.0.0.1:{port}"),
+        };
+
+        let allowed_origins = match get("MIKKE_ALLOWED_ORIGINS") {
+            Some(list) => {
+                let origins: Vec<String> = list
+                    .split(',')
+                    .map(|o| o.trim().trim_end_matches('/').to_string())
+                    .filter(|o| !o.is_empty())
+                    .collect();
+                for o in &origins {
+                    if !is_origin(o) {
+                        problems.push(format!(
+                            "MIKKE_ALLOWED_ORIGINS: \"{o}\" is not an origin (scheme://host[:port], no path)"
+                        ));
+                    }
+                }
+                origins
+            }
+            None => origin_of(&site_url).into_iter().collect(),
+        };
+
+        if !problems.is_empty() {
+            return Err(ConfigError(problems));
+        }
+        Ok(Config {
+            mode,
+            table: table.unwrap_or_else(|| "mikke".into()),
+            dynamodb_endpoint,
+            site_url,
+            allowed_origins,
+            catalog: get("MIKKE_CATALOG")
+                .unwrap_or_else(|| "public/catalog.json".into())
+                .into(),
+            rate_limit,
+            retention_days,
+            data_dir: get("MIKKE_DATA_DIR")
+                .unwrap_or_else(|| ".mikke-data".into())
+                .into(),
+            port,
+            site_dir: get("MIKKE_SITE_DIR").map(PathBuf::from),
+        })
+    }
+
+    /// Where a plain form post lands after a successful application.
+    pub fn thanks_url(&self) -> String {
+        format!("{}/apply/thanks/", self.site_url)
+    }
+
+    /// The application form, the way back from an error page.
+    pub fn apply_url(&self) -> String {
+        format!("{}/apply/", self.site_url)
+    }
+}
+
+fn number<T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy>(
+    problems: &mut Vec<String>,
+    name: &str,
+    value: Option<String>,
+    default: T,
+    range: std::ops::RangeInclusive<T>,
+) -> T {
+    let Some(text) = value else { return default };
+    match text.parse::<T>() {
+        Ok(n) if range.contains(&n) => n,
+        _ => {
+            problems.push(format!(
+                "{name} must be a whole number from {} to {}, got \"{text}\"",
+                range.start(),
+                range.end()
+            ));
+            default
+        }
+    }
+}
+
+fn is_http_url(text: &str) -> bool {
+    let rest = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"));
+    rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/') && !r.contains(char::is_whitespace))
+}
+
+fn is_origin(text: &str) -> bool {
+    is_http_url(text) && text.splitn(4, '/').nth(3).is_none()
+}
+
+/// `https://mikke.example.jp/sub` → `https://mikke.example.jp`.
+fn origin_of(url: &str) -> Option<String> {
+    let scheme_end = url.find("://")? + 3;
+    let host_end = url[scheme_end..]
+        .find('/')
+        .map_or(url.len(), |i| scheme_end + i);
+    Some(url[..host_end].to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(mode: Mode, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_vars(mode, |n| vars.get(n).cloned())
+    }
+
+    #[test]
+    fn local_mode_runs_with_no_variables() {
+        let c = config(Mode::Local, &[]).unwrap();
+        assert_eq!(c.port, DEFAULT_PORT);
+        assert_eq!(c.site_url, "http://127.0.0.1:8080");
+        assert_eq!(c.allowed_origins, ["http://127.0.0.1:8080"]);
+        assert_eq!(c.catalog, PathBuf::from("public/catalog.json"));
+        assert_eq!(c.site_dir, None);
+    }
+
+    #[test]
+    fn every_variable_is_read() {
+        let c = config(
+            Mode::Lambda,
+            &[
+                ("MIKKE_TABLE", "mikke-prod"),
+                ("MIKKE_DYNAMODB_ENDPOINT", "http://127.0.0.1:5000"),
+                ("MIKKE_SITE_URL", "https://mikke.example.jp/"),
+                (
+                    "MIKKE_ALLOWED_ORIGINS",
+                    "https://mikke.example.jp, https://www.mikke.example.jp/",
+                ),
+                ("MIKKE_CATALOG", "/var/task/catalog.json"),
+                ("MIKKE_RATE_LIMIT", "5"),
+                ("MIKKE_RETENTION_DAYS", "90"),
+                ("MIKKE_DATA_DIR", "/tmp/d"),
+                ("MIKKE_PORT", "9000"),
+                ("MIKKE_SITE_DIR", "public"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.table, "mikke-prod");
+        assert_eq!(
+            c.dynamodb_endpoint.as_deref(),
+            Some("http://127.0.0.1:5000")
+        );
+        assert_eq!(c.site_url, "https://mikke.example.jp");
+        assert_eq!(c.thanks_url(), "https://mikke.example.jp/apply/thanks/");
+        assert_eq!(
+            c.allowed_origins,
+            ["https://mikke.example.jp", "https://www.mikke.example.jp"]
+        );
+        assert_eq!((c.rate_limit, c.retention_days, c.port), (5, 90, 9000));
+        assert_eq!(c.site_dir, Some(PathBuf::from("public")));
+    }
+
+    #[test]
+    fn lambda_mode_requires_table_and_site_url() {
+        let err = config(Mode::Lambda, &[]).unwrap_err();
+        assert_eq!(err.0.len(), 2, "{err}");
+        assert!(err.0[0].starts_with("MIKKE_TABLE is required"));
+        assert!(err.0[1].starts_with("MIKKE_SITE_URL is required"));
+    }
+
+    #[test]
+    fn every_bad_value_is_reported_together() {
+        let err = config(
+            Mode::Local,
+            &[
+                ("MIKKE_PORT", "80x"),
+                ("MIKKE_RATE_LIMIT", "0"),
+                ("MIKKE_RETENTION_DAYS", "-1"),
+                ("MIKKE_SITE_URL", "mikke.example.jp"),
+                ("MIKKE_ALLOWED_ORIGINS", "https://a.jp/path"),
+                ("MIKKE_DYNAMODB_ENDPOINT", "localhost:8000"),
+            ],
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        for name in [
+            "MIKKE_PORT",
+            "MIKKE_RATE_LIMIT",
+            "MIKKE_RETENTION_DAYS",
+            "MIKKE_SITE_URL",
+            "MIKKE_ALLOWED_ORIGINS",
+            "MIKKE_DYNAMODB_ENDPOINT",
+        ] {
+            assert!(text.contains(name), "{name} missing from:\n{text}");
+        }
+        assert_eq!(err.0.len(), 6);
+        assert!(text.contains("MIKKE_PORT must be a whole number from 1 to 65535, got \"80x\""));
+    }
+}

@@ -1,0 +1,18 @@
+//! Submitted forms: reading a body (JSON or form-encoded), checking fields with
+//! Japanese messages, and the pages a plain form post gets back.
+
+mod application;
+mod fields;
+mod page;
+mod raw;
+
+pub use application::{
+    check_application, ApplicantType, Application, ApplicationSubmission, HONEYPOT,
+    MAX_MESSAGE_CHARS, MAX_NAME_CHARS, MAX_PREFERRED_MENTORS,
+};
+pub use fields::{honeypot_filled, Checker, FieldErrors};
+pub use page::problem_page;
+pub use raw::{BodyError, RawFields, RawValue};
+
+#[cfg(test)]
+mod tests;
