@@ -12,6 +12,7 @@ use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use anyhow::Context as _;
 use axum::body::{to_bytes, Body};
 use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE};
@@ -71,7 +72,11 @@ async fn serve(root: PathBuf, port: u16) -> anyhow::Result<()> {
         async move { build_and_report(&root, &out).await }
     }));
 
-    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
+    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port))
+        .await
+        .with_context(|| {
+            format!("cannot listen on 127.0.0.1:{port} (is another preview running? try --port)")
+        })?;
     println!(
         "Serving {} at http://127.0.0.1:{port}/ (Ctrl+C to stop)",
         out.display()

@@ -185,6 +185,8 @@ pub(crate) struct Renderer<'a> {
     tera: Tera,
     dir: &'a Path,
     base: Context,
+    /// `site.base_url` without its trailing `/`.
+    base_url: &'a str,
 }
 
 impl<'a> Renderer<'a> {
@@ -198,7 +200,13 @@ impl<'a> Renderer<'a> {
         let headings: indexmap::IndexMap<&str, &str> =
             FACETS.iter().map(|f| (f.kind.key(), f.heading)).collect();
         base.insert("headings", &headings);
-        Ok(Renderer { tera, dir, base })
+        let base_url = content.site.base_url.trim_end_matches('/');
+        Ok(Renderer {
+            tera,
+            dir,
+            base,
+            base_url,
+        })
     }
 
     fn has_template(&self, name: &str) -> bool {
@@ -213,6 +221,7 @@ impl<'a> Renderer<'a> {
     fn base(&self, current_path: &str) -> Context {
         let mut ctx = self.base.clone();
         ctx.insert("current_path", current_path);
+        ctx.insert("canonical_url", &format!("{}{current_path}", self.base_url));
         ctx
     }
 
