@@ -51,3 +51,41 @@ fn catalog_mentor(m: &Mentor) -> CatalogMentor {
         url: format!("/mentors/{}/", m.slug),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn fixture() -> Content {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid");
+        crate::content::load(&root).unwrap()
+    }
+
+    #[test]
+    fn catalog_round_trips_through_the_shared_schema_without_bios() {
+        let content = fixture();
+        let OutputFile { path, body } = catalog_file(&content);
+        assert_eq!(path, "catalog.json");
+        let crate::output::OutputBody::Bytes(bytes) = body else {
+            panic!("catalog is bytes")
+        };
+        let text = String::from_utf8(bytes).unwrap();
+        let parsed = Catalog::parse(&text).unwrap();
+        assert_eq!(parsed, catalog(&content));
+        assert_eq!(parsed.schema_version, CATALOG_SCHEMA_VERSION);
+        let slugs: Vec<&str> = parsed.mentors.iter().map(|m| m.slug.as_str()).collect();
+        assert_eq!(slugs, ["sato", "suzuki", "tanaka"]);
+        assert_eq!(parsed.mentors[0].url, "/mentors/sato/");
+        assert!(!text.contains("二人の子を育てながら"), "no bios");
+    }
+
+    #[test]
+    fn mentor_order_does_not_depend_on_load_order() {
+        let mut content = fixture();
+        let sorted = catalog_file(&content);
+        content.mentors.reverse();
+        assert_eq!(catalog_file(&content), sorted);
+    }
+}

@@ -305,6 +305,19 @@ fn a_broken_template_fails_the_build_and_check_without_touching_output() {
 }
 
 #[test]
+fn check_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    copy_dir(&fixture("valid"), &root);
+    let before = tree(tmp.path());
+    let report = site::check_with_templates(&root, &templates()).unwrap();
+    assert_eq!((report.mentors, report.pages), (3, 2));
+    assert!(report.files > 3);
+    assert_eq!(tree(tmp.path()), before);
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+}
+
+#[test]
 fn a_successful_build_replaces_stale_files() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("public");

@@ -63,7 +63,8 @@ pub fn check<T: DeserializeOwned>(
         Err(e) => {
             return (
                 None,
-                vec![yaml_syntax(ctx.file, &e, yaml_line - 1, "front matter")],
+                vec![duplicate_key(&e, ctx)
+                    .unwrap_or_else(|| yaml_syntax(ctx.file, &e, yaml_line - 1, "front matter"))],
             )
         }
     };
@@ -135,6 +136,22 @@ pub fn yaml_syntax(file: &Path, e: &serde_yaml::Error, line_offset: usize, what:
         format!("{what} is not valid YAML: {text} (check the indentation, and put values containing \":\" or \"#\" in quotes)")
     };
     Problem::new(file, line, message)
+}
+
+/// serde_yaml reports a repeated field at the start of the mapping; point at the repeat.
+fn duplicate_key(e: &serde_yaml::Error, ctx: &Ctx) -> Option<Problem> {
+    let text = e.to_string();
+    let key = text
+        .strip_prefix("duplicate entry with key \"")?
+        .split('"')
+        .next()?;
+    let line = ctx.lines.key_lines(key).get(1).copied();
+    Some(Problem::field(
+        ctx.file,
+        line,
+        key,
+        format!("field \"{key}\" is written twice; keep one of them"),
+    ))
 }
 
 fn key_text(key: &Value) -> String {

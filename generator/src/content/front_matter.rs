@@ -133,6 +133,14 @@ impl<'a> YamlLines<'a> {
             .or(Some(start + self.first_line))
     }
 
+    /// Every file line holding top-level `key:` (more than one only in a broken file).
+    pub fn key_lines(&self, key: &str) -> Vec<usize> {
+        (0..self.lines.len())
+            .filter(|&i| top_level_key(self.lines[i]) == Some(key))
+            .map(|i| i + self.first_line)
+            .collect()
+    }
+
     fn key_index(&self, key: &str) -> Option<usize> {
         self.lines
             .iter()

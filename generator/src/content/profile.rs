@@ -331,6 +331,15 @@ topics:
     }
 
     #[test]
+    fn a_field_written_twice_points_at_the_repeat() {
+        let text = VALID.replace("industry: it\n", "industry: it\nindustry: finance\n");
+        assert_eq!(
+            problems(&text),
+            ["content/mentors/sato.md:5: field \"industry\" is written twice; keep one of them"]
+        );
+    }
+
+    #[test]
     fn bio_is_required() {
         let text = VALID.split("## 経歴").next().unwrap();
         assert_eq!(
