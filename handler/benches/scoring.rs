@@ -5,8 +5,8 @@ use std::collections::HashSet;
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use handler::scoring::{completeness, match_mentors, Matcher};
 use handler::sample;
+use handler::scoring::{completeness, match_mentors, Matcher};
 
 fn scoring(c: &mut Criterion) {
     let matcher = Matcher::new(sample::synthetic_catalog(10_000)).unwrap();
@@ -18,7 +18,13 @@ fn scoring(c: &mut Criterion) {
         b.iter(|| match_mentors(black_box(&matcher), black_box(&app), &none))
     });
 
-    let full: HashSet<String> = matcher.catalog().mentors.iter().step_by(10).map(|m| m.slug.clone()).collect();
+    let full: HashSet<String> = matcher
+        .catalog()
+        .mentors
+        .iter()
+        .step_by(10)
+        .map(|m| m.slug.clone())
+        .collect();
     c.bench_function("match_mentors/10k_mentors_1k_at_capacity", |b| {
         b.iter(|| match_mentors(black_box(&matcher), black_box(&app), &full))
     });

@@ -28,12 +28,22 @@ fn lambda(rate_limit: &str) -> Lambda {
     let config = Config::from_vars(Mode::Lambda, |n| env.get(n).map(|v| v.to_string())).unwrap();
     // The embedded store stands in for DynamoDB here: this test is about the event path.
     let store = Store::from(EmbeddedStore::open(dir.path()).unwrap());
-    let state = AppState::new(store.clone(), Matcher::new(sample::small_catalog()).unwrap(), config);
-    Lambda { store, router: app(state), _dir: dir }
+    let state = AppState::new(
+        store.clone(),
+        Matcher::new(sample::small_catalog()).unwrap(),
+        config,
+    );
+    Lambda {
+        store,
+        router: app(state),
+        _dir: dir,
+    }
 }
 
 fn event(name: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/events").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/events")
+        .join(name);
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
@@ -42,7 +52,10 @@ async fn invoke(l: &Lambda, event: Value) -> Value {
     let request: LambdaRequest = serde_json::from_value(event).expect("an API Gateway v2 event");
     assert!(matches!(request, LambdaRequest::ApiGatewayV2(_)));
     let mut adapter = Adapter::from(l.router.clone());
-    let response = adapter.call(LambdaEvent::new(request, Context::default())).await.unwrap();
+    let response = adapter
+        .call(LambdaEvent::new(request, Context::default()))
+        .await
+        .unwrap();
     serde_json::to_value(&response).unwrap()
 }
 
@@ -51,7 +64,11 @@ fn body_json(response: &Value) -> Value {
 }
 
 async fn stored(l: &Lambda) -> usize {
-    l.store.list_by_status(RecordKind::Application, "received", 10).await.unwrap().len()
+    l.store
+        .list_by_status(RecordKind::Application, "received", 10)
+        .await
+        .unwrap()
+        .len()
 }
 
 #[tokio::test]
@@ -61,12 +78,20 @@ async fn a_json_event_is_stored_and_answered_201() {
     assert_eq!(response["statusCode"], 201, "{response}");
     let body = body_json(&response);
     assert_eq!(body["status"], "received");
-    assert_eq!(response["headers"]["access-control-allow-origin"], "https://mikke.example.jp");
+    assert_eq!(
+        response["headers"]["access-control-allow-origin"],
+        "https://mikke.example.jp"
+    );
     // The same event again (API Gateway or the browser retrying) is a replay.
     let again = invoke(&l, event("post-json.json")).await;
     assert_eq!(body_json(&again), body);
     assert_eq!(stored(&l).await, 1);
-    let record = l.store.get(RecordKind::Application, body["id"].as_str().unwrap()).await.unwrap().unwrap();
+    let record = l
+        .store
+        .get(RecordKind::Application, body["id"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(record.body["match"]["suggestions"][0]["slug"], "aoki");
 }
 
@@ -75,11 +100,21 @@ async fn a_base64_form_event_is_decoded_stored_and_redirected() {
     let l = lambda("100");
     let response = invoke(&l, event("post-form-base64.json")).await;
     assert_eq!(response["statusCode"], 303, "{response}");
-    assert_eq!(response["headers"]["location"], "https://mikke.example.jp/apply/thanks/");
-    let records = l.store.list_by_status(RecordKind::Application, "received", 10).await.unwrap();
+    assert_eq!(
+        response["headers"]["location"],
+        "https://mikke.example.jp/apply/thanks/"
+    );
+    let records = l
+        .store
+        .list_by_status(RecordKind::Application, "received", 10)
+        .await
+        .unwrap();
     assert_eq!(records.len(), 1);
     assert_eq!(records[0].body["application"]["name"], "山田 花子");
-    assert_eq!(records[0].body["application"]["topics"], json!(["leadership", "confidence"]));
+    assert_eq!(
+        records[0].body["application"]["topics"],
+        json!(["leadership", "confidence"])
+    );
 }
 
 #[tokio::test]
@@ -88,7 +123,11 @@ async fn a_base64_form_event_with_mistakes_gets_the_japanese_page() {
     let response = invoke(&l, event("post-form-base64-invalid.json")).await;
     assert_eq!(response["statusCode"], 422);
     let page = response["body"].as_str().unwrap();
-    for message in ["お名前を入力してください", "メールアドレスの形式が正しくありません", "相談したいテーマを1つ以上選んでください"] {
+    for message in [
+        "お名前を入力してください",
+        "メールアドレスの形式が正しくありません",
+        "相談したいテーマを1つ以上選んでください",
+    ] {
         assert!(page.contains(message), "{message}");
     }
     assert_eq!(stored(&l).await, 0);

@@ -62,7 +62,7 @@ fn an_it_applicant_at_an_sme_gets_the_it_mentor_at_an_sme_first() {
         ]
     );
     assert!(result.unmet_wishes.is_empty());
-    assert_eq!(completeness(&app, &m.catalog().matching).needs_call, false);
+    assert!(!completeness(&app, &m.catalog().matching).needs_call);
 }
 
 /// Mentors who are not accepting (harada-tamaki, kondo-hiromi, maeda-sachiko,

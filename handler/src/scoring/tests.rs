@@ -35,14 +35,14 @@ fn it_applicant_at_an_sme_gets_the_it_mentor_at_an_sme_first_with_those_reasons(
     assert!(result.unmet_wishes.is_empty());
 }
 
-/// The worked example of ARCHITECTURE.md ("Scoring"), checked by hand:
-/// max = 2×20 + min(3×8, 24) + min(2×8, 16) + 10 + 8 + 4 = 102;
-/// aoki earns 40 + 16 + 16 + 10 + 8 + 4 = 94 → round(94 / 102 × 100) = 92;
-/// kato (finance, SME, 40s, work_life_balance, single_mother) earns
-/// 20 (sme) + 8 + 8 (raising_children) + 0 + 0 + 4 = 40 → 39;
-/// ito (IT, large, 50s, promotion_decision, executive_officer) earns 20 + 8 + 8 (new_leader)
-/// + 10 + 0 + 4 = 50 → 49;
-/// sato (manufacturing, large, 50s, leadership) earns 0 + 8 + 8 (new_leader) + 0 + 0 + 4 = 20 → 20.
+// The worked example of ARCHITECTURE.md ("Scoring"), checked by hand:
+// max = 2×20 + min(3×8, 24) + min(2×8, 16) + 10 + 8 + 4 = 102;
+// aoki earns 40 + 16 + 16 + 10 + 8 + 4 = 94 → round(94 / 102 × 100) = 92;
+// kato (finance, SME, 40s, work_life_balance, single_mother) earns
+// 20 (sme) + 8 + 8 (raising_children) + 0 + 0 + 4 = 40 → 39;
+// ito (IT, large, 50s, promotion_decision, executive_officer) earns 20 + 8 + 8 (new_leader)
+// + 10 + 0 + 4 = 50 → 49;
+// sato (manufacturing, large, 50s, leadership) earns 0 + 8 + 8 (new_leader) + 0 + 0 + 4 = 20 → 20.
 #[test]
 fn worked_example_scores_and_order() {
     let m = matcher(sample::small_catalog());
