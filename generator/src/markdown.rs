@@ -40,11 +40,12 @@ pub struct Link {
 /// The longest summary derived from a bio, in characters (fits one line on a card).
 pub const SUMMARY_MAX_CHARS: usize = 80;
 
-/// The one place the Markdown dialect is chosen: tables, strikethrough and footnotes are
-/// things staff may reasonably write; smart punctuation is off because Japanese text has
-/// its own quotes and ASCII quotes must stay as typed.
+/// The one place the Markdown dialect is chosen: tables and strikethrough are things staff
+/// may reasonably write. Footnotes stay off because their in-page anchors need `id`
+/// attributes, which the sanitiser removes. Smart punctuation is off because Japanese
+/// text has its own quotes and ASCII quotes must stay as typed.
 pub fn options() -> Options {
-    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES
+    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH
 }
 
 pub fn render(md: &str) -> Rendered {
@@ -223,6 +224,13 @@ mod tests {
             "harmless inline HTML is kept: {}",
             r.html
         );
+    }
+
+    #[test]
+    fn tables_and_strikethrough_render() {
+        let r = render("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~旧~~\n");
+        assert!(r.html.contains("<table>"), "{}", r.html);
+        assert!(r.html.contains("<del>旧</del>"), "{}", r.html);
     }
 
     #[test]
