@@ -356,6 +356,28 @@ topics:
     }
 
     #[test]
+    fn any_truncation_of_a_profile_is_reported_not_panicked_on() {
+        let t = taxonomy();
+        let boundaries = VALID.char_indices().map(|(i, _)| i).chain([VALID.len()]);
+        for end in boundaries {
+            let text = &VALID[..end];
+            let parsed = parse_mentor(text, Path::new("m.md"), "m", Some(&t), &|_| true);
+            let last_line = text.lines().count().max(1) + 1;
+            assert_eq!(
+                parsed.item.is_some(),
+                parsed.problems.is_empty(),
+                "at {end}"
+            );
+            for p in &parsed.problems {
+                assert!(
+                    p.line.is_none_or(|l| (1..=last_line).contains(&l)),
+                    "{p} at {end}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn page_needs_a_title() {
         let parsed = parse_page(
             "---\norder: 2\n---\n本文\n",
