@@ -8,6 +8,8 @@ mod cases;
 mod dynamo_only;
 #[path = "store_conformance/embedded_only.rs"]
 mod embedded_only;
+#[path = "store_conformance/match_cases.rs"]
+mod match_cases;
 mod support;
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -81,7 +83,7 @@ macro_rules! conformance {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $case() {
                     let mut backend = super::Backend::embedded();
-                    super::cases::$case(&mut backend).await;
+                    super::$case(&mut backend).await;
                 }
             )*
         }
@@ -90,12 +92,15 @@ macro_rules! conformance {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $case() {
                     let mut backend = super::Backend::dynamo(stringify!($case)).await;
-                    super::cases::$case(&mut backend).await;
+                    super::$case(&mut backend).await;
                 }
             )*
         }
     };
 }
+
+use cases::*;
+use match_cases::*;
 
 conformance!(
     put_once_stores_a_record_that_get_returns_unchanged,
@@ -112,4 +117,14 @@ conformance!(
     rate_limit_counts_hits_per_client_and_resets_in_the_next_window,
     everything_survives_a_restart,
     invalid_input_is_refused_without_echoing_it,
+    matches_assign_counts_capacity_and_marks_the_application_matched,
+    matches_assign_takes_needs_call_applications_and_refuses_missing_ones,
+    matches_concurrent_assigns_never_exceed_capacity,
+    matches_close_frees_capacity_once,
+    matches_extend_adds_sessions_to_active_matches_only,
+    sheets_are_stored_once_per_session_with_replay_and_conflict,
+    replies_are_stored_once_per_sheet,
+    diary_returns_the_match_with_its_sheets_and_replies_in_order,
+    followups_list_highest_priority_first_then_oldest,
+    matches_sheets_and_replies_survive_a_restart,
 );

@@ -3,6 +3,7 @@
 
 mod cancel;
 mod item;
+mod matches;
 mod table;
 
 use std::collections::HashMap;

@@ -7,6 +7,7 @@
 //! second on a laptop; production uses DynamoDB. A `lock` file (OS advisory lock) keeps a
 //! second process from opening the same directory.
 
+mod matches;
 mod state;
 
 use std::fs::{File, OpenOptions};

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::matches::{Match, Reply};
 use super::{RecordKind, StoreError};
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -29,6 +30,44 @@ pub(super) enum Entry<'a> {
         status: Cow<'a, str>,
     },
     Rate(RateLine<'a>),
+    /// A match's whole state after a change, with what changed alongside it atomically: the
+    /// application moved to `matched` (assign) and the mentor's counter (assign, close).
+    Match {
+        #[serde(rename = "match")]
+        the_match: Cow<'a, Match>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        matched_application: Option<Cow<'a, str>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        capacity: Option<CapacityLine<'a>>,
+    },
+    Capacity(CapacityLine<'a>),
+    Sheet(SheetLine<'a>),
+    Reply {
+        match_id: Cow<'a, str>,
+        session: u32,
+        reply: Cow<'a, Reply>,
+    },
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct CapacityLine<'a> {
+    pub mentor: Cow<'a, str>,
+    /// The count after the change (absolute).
+    pub active: u32,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct SheetLine<'a> {
+    pub match_id: Cow<'a, str>,
+    pub session: u32,
+    pub submission_id: Cow<'a, str>,
+    /// `schema::timestamp_text`.
+    pub created_at: String,
+    pub expires_at: i64,
+    pub priority: u32,
+    pub content: Cow<'a, serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply: Option<Cow<'a, Reply>>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]

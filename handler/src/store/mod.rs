@@ -30,15 +30,22 @@
 //! | record | `APP#<id>` / `INQ#<id>` | `RECORD` | `kind`, `id`, `status`, `created_at` (RFC 3339, UTC, 9 fraction digits), `body` (S: the JSON text), `expires_at` (N), `gsi1pk`, `gsi1sk`, `gsi2pk`, `gsi2sk` |
 //! | idempotency marker | `IDEM#<KIND>#<key>` | `IDEM` | `record_id`, `expires_at` (N) |
 //! | rate counter | `RATE#<client_key>#<window_start_epoch_secs>` | `RATE` | `hits` (N), `expires_at` (N) |
+//! | match | `MATCH#<id>` | `RECORD` | `kind`=`match`, `id`, `status` (`active`/`closed`), `created_at`, `expires_at`, `application_id`, `mentor`, `mentor_name`, `plan`, `sessions` (N) |
+//! | sheet | `MATCH#<id>` | `SHEET#<nnn>` | `id` (match), `session` (N), `submission_id`, `created_at`, `expires_at`, `priority` (N), `body` (S: JSON), `reply`, `replied_at`, `gsi1pk`=`FOLLOWUP#SHEET`, `gsi1sk`=`<100-priority:03>#<created_at>#<match>#<nnn>` |
+//! | mentor counter | `MENTOR#<slug>` | `CAPACITY` | `active` (N), `gsi2pk`=`MENTOR#CAPACITY`, `gsi2sk`=`<slug>` |
 //!
 //! * GSI `gsi1` (staff queue, "by status and date"): `gsi1pk` = `<KIND>#STATUS#<status>`,
 //!   `gsi1sk` = `<created_at>#<id>`; projection ALL. `set_status` rewrites `gsi1pk`.
 //! * GSI `gsi2` ("by kind and date"): `gsi2pk` = `<KIND>`, `gsi2sk` = `<created_at>#<id>`;
 //!   projection ALL. Volume is a few hundred submissions a day, far below one partition's limit.
 //! * TTL attribute `expires_at` (epoch seconds) on every item. Billing PAY_PER_REQUEST.
-//! * `<KIND>` is [`RecordKind::key_prefix`]: `APP`, `INQ` (later `MATCH`, `SHEET`, …). Issue 6's
-//!   items fit the same table: a match is `MATCH#<id>`/`RECORD`, its sheets `MATCH#<id>`/`SHEET#<n>`
-//!   (one Query returns the diary), a mentor's capacity counter `MENTOR#<slug>`/`CAPACITY`.
+//! * `<KIND>` is [`RecordKind::key_prefix`]: `APP`, `INQ`. Matches, sheets and counters
+//!   (issue 6, `matches.rs`) are not records: they have their own calls. The follow-up list is
+//!   one Query of `gsi1` (`FOLLOWUP#SHEET`, highest priority first: the sort key starts with
+//!   `100 - priority`); the counters are one Query of `gsi2` (`MENTOR#CAPACITY`). Assign and
+//!   close are `TransactWriteItems` over match, application and counter; a sheet is a
+//!   `ConditionCheck` of its match plus a conditional Put; the diary is a consistent GetItem of
+//!   the match and one `TransactGetItems` of its sheets (so no Query on the base table).
 //! * Writes: `put_once` is one `TransactWriteItems` of the record (`attribute_not_exists(pk)`)
 //!   and the marker (`attribute_not_exists(pk) OR expires_at <= :now`); `set_status` is a
 //!   conditional `UpdateItem`; `hit_rate_limit` is `UpdateItem ADD hits :1`. A cancelled
@@ -48,6 +55,7 @@
 mod dynamo;
 mod embedded;
 mod journal;
+mod matches;
 pub mod schema;
 
 use std::path::PathBuf;
@@ -58,6 +66,10 @@ use time::OffsetDateTime;
 
 pub use dynamo::DynamoStore;
 pub use embedded::EmbeddedStore;
+pub use matches::{
+    AssignOutcome, Diary, Match, MatchStatus, NewSheet, Reply, ReplyOutcome, Sheet, SheetOutcome,
+    MATCHED, MAX_SESSIONS, OPEN_APPLICATION_STATUSES,
+};
 
 /// What a record is. Each kind has its own id space, status queue and idempotency keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

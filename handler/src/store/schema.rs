@@ -49,10 +49,37 @@ pub const SK_RECORD: &str = "RECORD";
 pub const SK_IDEM: &str = "IDEM";
 pub const SK_RATE: &str = "RATE";
 
+/// Matches (issue 6): `MATCH#<id>` / `RECORD`, with its sheets `MATCH#<id>` / `SHEET#<nnn>`.
+pub const MATCH_PREFIX: &str = "MATCH";
+/// On a match: the application it was made from, the mentor, the plan and the sessions (N).
+pub const ATTR_APPLICATION_ID: &str = "application_id";
+pub const ATTR_MENTOR: &str = "mentor";
+pub const ATTR_MENTOR_NAME: &str = "mentor_name";
+pub const ATTR_PLAN: &str = "plan";
+pub const ATTR_SESSIONS: &str = "sessions";
+/// On a sheet: its session (N), idempotency key, follow-up priority (N), the checked sheet
+/// as JSON text in [`ATTR_BODY`], and once answered the reply and its time.
+pub const ATTR_SESSION: &str = "session";
+pub const ATTR_SUBMISSION_ID: &str = "submission_id";
+pub const ATTR_PRIORITY: &str = "priority";
+pub const ATTR_REPLY: &str = "reply";
+pub const ATTR_REPLIED_AT: &str = "replied_at";
+/// A mentor's active-match counter: `MENTOR#<slug>` / `CAPACITY`, `active` (N).
+pub const SK_CAPACITY: &str = "CAPACITY";
+pub const ATTR_ACTIVE: &str = "active";
+/// Sheets carry `gsi1pk` = this and `gsi1sk` = [`followup_sort_key`]: the staff's follow-up
+/// list is one Query of `gsi1`, highest priority first.
+pub const FOLLOWUP_GSI_PK: &str = "FOLLOWUP#SHEET";
+/// Capacity counters carry `gsi2pk` = this and `gsi2sk` = the slug: all counters in one Query.
+pub const CAPACITY_GSI_PK: &str = "MENTOR#CAPACITY";
+
 /// The IAM actions the store's runtime calls need, on the table and `table/index/*`
 /// (`TransactWriteItems` is authorised per element: its Puts need `PutItem`).
 /// `create_table_if_missing` (local runs, tests) needs more; production never calls it.
-pub const IAM_ACTIONS: [&str; 4] = [
+/// `put_sheet` checks the match with a `ConditionCheck` element (`ConditionCheckItem`); the
+/// diary's sheets are one `TransactGetItems` (authorised per element as `GetItem`).
+pub const IAM_ACTIONS: [&str; 5] = [
+    "dynamodb:ConditionCheckItem",
     "dynamodb:GetItem",
     "dynamodb:PutItem",
     "dynamodb:Query",
@@ -76,6 +103,36 @@ pub fn idem_pk(kind: RecordKind, key: &str) -> String {
 /// `RATE#<client_key>#<window_start>`.
 pub fn rate_pk(client_key: &str, window_start: i64) -> String {
     format!("RATE#{client_key}#{window_start}")
+}
+
+/// `MATCH#<id>`.
+pub fn match_pk(id: &str) -> String {
+    format!("{MATCH_PREFIX}#{id}")
+}
+
+/// `SHEET#007`: zero-padded so sort-key order is session order.
+pub fn sheet_sk(session: u32) -> String {
+    format!("SHEET#{session:03}")
+}
+
+/// `MENTOR#<slug>`.
+pub fn mentor_pk(slug: &str) -> String {
+    format!("MENTOR#{slug}")
+}
+
+/// `<100 - priority, 3 digits>#<created_at>#<match id>#<session, 3 digits>`: ascending order
+/// is highest priority first, then oldest.
+pub fn followup_sort_key(
+    priority: u32,
+    created_at: OffsetDateTime,
+    match_id: &str,
+    session: u32,
+) -> String {
+    format!(
+        "{:03}#{}#{match_id}#{session:03}",
+        100 - priority.min(100),
+        timestamp_text(created_at)
+    )
 }
 
 /// `APP#STATUS#<status>`.

@@ -1,11 +1,13 @@
 //! The embedded store's memory: records with their two indexes, idempotency markers and
 //! rate counters, and how journal entries change them.
 
-use std::collections::{BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use time::OffsetDateTime;
 
-use super::super::journal::{Entry, IdemLine, RateLine, RecordLine};
+use super::super::journal::{CapacityLine, Entry, IdemLine, RateLine, RecordLine, SheetLine};
+use super::super::matches::{followup_order, Match, Sheet, MATCHED};
 use super::super::schema;
 use super::super::{RecordKind, StoredRecord};
 
@@ -17,6 +19,13 @@ pub(super) struct State {
     pub(super) by_kind: HashMap<RecordKind, BTreeSet<(i128, String)>>,
     pub(super) idem: HashMap<(RecordKind, String), (String, i64)>,
     pub(super) rate: HashMap<(String, i64), (u32, i64)>,
+    pub(super) matches: HashMap<String, Match>,
+    /// (match id, session) → sheet, so a match's sheets are one range in session order.
+    pub(super) sheets: BTreeMap<(String, u32), Sheet>,
+    /// [`followup_order`] of every sheet.
+    pub(super) followups: BTreeSet<(u32, i128, String, u32)>,
+    /// Mentor slug → active matches.
+    pub(super) capacity: HashMap<String, u32>,
 }
 
 pub(super) struct Rec {
@@ -58,7 +67,59 @@ impl State {
                 self.rate
                     .insert((r.key.into_owned(), r.window_start), (r.hits, r.expires_at));
             }
+            Entry::Match {
+                the_match,
+                matched_application,
+                capacity,
+            } => {
+                if let Some(app) = matched_application {
+                    self.set_status(RecordKind::Application, &app, MATCHED);
+                }
+                if let Some(c) = capacity {
+                    self.apply(Entry::Capacity(c));
+                }
+                let m = the_match.into_owned();
+                self.matches.insert(m.id.clone(), m);
+            }
+            Entry::Capacity(c) => {
+                self.capacity.insert(c.mentor.into_owned(), c.active);
+            }
+            Entry::Sheet(line) => {
+                let Some(created_at) = schema::parse_timestamp(&line.created_at) else {
+                    return;
+                };
+                self.insert_sheet(Sheet {
+                    match_id: line.match_id.into_owned(),
+                    session: line.session,
+                    submission_id: line.submission_id.into_owned(),
+                    created_at,
+                    expires_at: OffsetDateTime::from_unix_timestamp(line.expires_at)
+                        .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+                    priority: line.priority,
+                    content: line.content.into_owned(),
+                    reply: line.reply.map(Cow::into_owned),
+                });
+            }
+            Entry::Reply {
+                match_id,
+                session,
+                reply,
+            } => {
+                if let Some(sheet) = self.sheets.get_mut(&(match_id.into_owned(), session)) {
+                    sheet.reply = Some(reply.into_owned());
+                }
+            }
         }
+    }
+
+    pub(super) fn insert_sheet(&mut self, sheet: Sheet) {
+        // An expired sheet may be replaced: its place in the follow-up order goes with it.
+        if let Some(old) = self.sheets.get(&(sheet.match_id.clone(), sheet.session)) {
+            self.followups.remove(&followup_order(old));
+        }
+        self.followups.insert(followup_order(&sheet));
+        self.sheets
+            .insert((sheet.match_id.clone(), sheet.session), sheet);
     }
 
     pub(super) fn insert(&mut self, kind: RecordKind, id: String, rec: Rec) {
@@ -118,6 +179,19 @@ impl State {
         self.idem.retain(|_, (_, exp)| *exp > now);
         self.rate.retain(|_, (_, exp)| *exp > now);
         if records {
+            self.matches
+                .retain(|_, m| m.expires_at.unix_timestamp() > now);
+            let dead_sheets: Vec<(String, u32)> = self
+                .sheets
+                .iter()
+                .filter(|(_, s)| s.expires_at.unix_timestamp() <= now)
+                .map(|(k, _)| k.clone())
+                .collect();
+            for key in dead_sheets {
+                if let Some(sheet) = self.sheets.remove(&key) {
+                    self.followups.remove(&followup_order(&sheet));
+                }
+            }
             let dead: Vec<(RecordKind, String)> = self
                 .records
                 .iter()
@@ -133,7 +207,12 @@ impl State {
     }
 
     pub(super) fn entry_count(&self) -> usize {
-        self.records.len() + self.idem.len() + self.rate.len()
+        self.records.len()
+            + self.idem.len()
+            + self.rate.len()
+            + self.matches.len()
+            + self.sheets.len()
+            + self.capacity.len()
     }
 
     /// The live state as journal entries (what compaction writes).
@@ -165,6 +244,34 @@ impl State {
                 expires_at: *exp,
             })
         });
-        records.chain(idem).chain(rate)
+        let matches = self.matches.values().map(|m| Entry::Match {
+            the_match: Cow::Borrowed(m),
+            matched_application: None,
+            capacity: None,
+        });
+        let capacity = self.capacity.iter().map(|(mentor, active)| {
+            Entry::Capacity(CapacityLine {
+                mentor: mentor.into(),
+                active: *active,
+            })
+        });
+        let sheets = self.sheets.values().map(|s| {
+            Entry::Sheet(SheetLine {
+                match_id: (&s.match_id).into(),
+                session: s.session,
+                submission_id: (&s.submission_id).into(),
+                created_at: schema::timestamp_text(s.created_at),
+                expires_at: s.expires_at.unix_timestamp(),
+                priority: s.priority,
+                content: Cow::Borrowed(&s.content),
+                reply: s.reply.as_ref().map(Cow::Borrowed),
+            })
+        });
+        records
+            .chain(idem)
+            .chain(rate)
+            .chain(matches)
+            .chain(capacity)
+            .chain(sheets)
     }
 }

@@ -1,0 +1,655 @@
+//! Matches, sheets and replies on DynamoDB (layout in `store/schema.rs`):
+//! assign and close are transactions across the match, the application and the mentor's
+//! counter; a sheet is a transaction of a `ConditionCheck` on its match and a conditional Put;
+//! a reply is a conditional Update of its sheet; the diary is a consistent GetItem of the match
+//! and one `TransactGetItems` of its sheets (≤ 99 ≤ the 100-item limit).
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, CancellationReason, ConditionCheck, Get, Put, ReturnValue, TransactGetItem,
+    TransactWriteItem, Update,
+};
+use time::OffsetDateTime;
+
+use super::super::matches::{
+    match_id_taken, AssignOutcome, Diary, Match, MatchStatus, NewSheet, Reply, ReplyOutcome, Sheet,
+    SheetOutcome, MATCHED, MAX_SESSIONS, OPEN_APPLICATION_STATUSES,
+};
+use super::super::schema::{self, *};
+use super::super::{RecordKind, StoreError};
+use super::item::{get_n, get_s, n, s};
+use super::{DynamoStore, CONFLICT_RETRIES};
+
+type Item = HashMap<String, AttributeValue>;
+
+fn now() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
+}
+
+fn code(reasons: &[CancellationReason], i: usize) -> &str {
+    reasons.get(i).and_then(|r| r.code()).unwrap_or_default()
+}
+
+fn failed(reasons: &[CancellationReason], i: usize) -> bool {
+    code(reasons, i) == "ConditionalCheckFailed"
+}
+
+fn conflicted(reasons: &[CancellationReason]) -> bool {
+    reasons
+        .iter()
+        .any(|r| r.code() == Some("TransactionConflict"))
+}
+
+async fn backoff(attempt: u32) {
+    tokio::time::sleep(Duration::from_millis(5 << attempt.min(6))).await;
+}
+
+impl DynamoStore {
+    fn malformed(&self, key: &str, reason: String) -> StoreError {
+        StoreError::Malformed {
+            table: self.table.to_string(),
+            key: key.to_string(),
+            reason,
+        }
+    }
+
+    fn match_item(&self, m: &Match) -> Item {
+        HashMap::from([
+            (PK.into(), s(&schema::match_pk(&m.id))),
+            (SK.into(), s(SK_RECORD)),
+            (ATTR_KIND.into(), s("match")),
+            (ATTR_ID.into(), s(&m.id)),
+            (ATTR_STATUS.into(), s(m.status.as_str())),
+            (
+                ATTR_CREATED_AT.into(),
+                s(&schema::timestamp_text(m.created_at)),
+            ),
+            (TTL_ATTR.into(), n(m.expires_at.unix_timestamp())),
+            (ATTR_APPLICATION_ID.into(), s(&m.application_id)),
+            (ATTR_MENTOR.into(), s(&m.mentor_slug)),
+            (ATTR_MENTOR_NAME.into(), s(&m.mentor_name)),
+            (ATTR_PLAN.into(), s(&m.plan)),
+            (ATTR_SESSIONS.into(), n(i64::from(m.sessions))),
+        ])
+    }
+
+    fn match_from_item(&self, item: &Item) -> Result<Match, StoreError> {
+        let t = &*self.table;
+        let key = item
+            .get(PK)
+            .and_then(|v| v.as_s().ok())
+            .cloned()
+            .unwrap_or_else(|| "(no pk)".into());
+        let status = get_s(t, &key, item, ATTR_STATUS)?;
+        let status = MatchStatus::parse(status)
+            .ok_or_else(|| self.malformed(&key, format!("unknown {ATTR_STATUS} `{status}`")))?;
+        let created_at = schema::parse_timestamp(get_s(t, &key, item, ATTR_CREATED_AT)?)
+            .ok_or_else(|| self.malformed(&key, format!("{ATTR_CREATED_AT} is not RFC 3339")))?;
+        let expires_at = OffsetDateTime::from_unix_timestamp(get_n(t, &key, item, TTL_ATTR)?)
+            .map_err(|_| self.malformed(&key, format!("{TTL_ATTR} out of range")))?;
+        let sessions = u32::try_from(get_n(t, &key, item, ATTR_SESSIONS)?)
+            .map_err(|_| self.malformed(&key, format!("{ATTR_SESSIONS} out of range")))?;
+        Ok(Match {
+            id: get_s(t, &key, item, ATTR_ID)?.to_string(),
+            application_id: get_s(t, &key, item, ATTR_APPLICATION_ID)?.to_string(),
+            mentor_slug: get_s(t, &key, item, ATTR_MENTOR)?.to_string(),
+            mentor_name: get_s(t, &key, item, ATTR_MENTOR_NAME)?.to_string(),
+            plan: get_s(t, &key, item, ATTR_PLAN)?.to_string(),
+            sessions,
+            status,
+            created_at,
+            expires_at,
+        })
+    }
+
+    fn sheet_item(&self, sheet: &NewSheet) -> Item {
+        HashMap::from([
+            (PK.into(), s(&schema::match_pk(&sheet.match_id))),
+            (SK.into(), s(&schema::sheet_sk(sheet.session))),
+            (ATTR_ID.into(), s(&sheet.match_id)),
+            (ATTR_SESSION.into(), n(i64::from(sheet.session))),
+            (ATTR_SUBMISSION_ID.into(), s(&sheet.submission_id)),
+            (
+                ATTR_CREATED_AT.into(),
+                s(&schema::timestamp_text(sheet.created_at)),
+            ),
+            (TTL_ATTR.into(), n(sheet.expires_at.unix_timestamp())),
+            (ATTR_PRIORITY.into(), n(i64::from(sheet.priority))),
+            (ATTR_BODY.into(), s(&sheet.content.to_string())),
+            (GSI_STATUS_PK.into(), s(FOLLOWUP_GSI_PK)),
+            (
+                GSI_STATUS_SK.into(),
+                s(&schema::followup_sort_key(
+                    sheet.priority,
+                    sheet.created_at,
+                    &sheet.match_id,
+                    sheet.session,
+                )),
+            ),
+        ])
+    }
+
+    fn sheet_from_item(&self, item: &Item) -> Result<Sheet, StoreError> {
+        let t = &*self.table;
+        let key = format!(
+            "{}/{}",
+            item.get(PK)
+                .and_then(|v| v.as_s().ok())
+                .map_or("(no pk)", |v| v),
+            item.get(SK)
+                .and_then(|v| v.as_s().ok())
+                .map_or("(no sk)", |v| v)
+        );
+        let number = |attr: &str| -> Result<u32, StoreError> {
+            u32::try_from(get_n(t, &key, item, attr)?)
+                .map_err(|_| self.malformed(&key, format!("{attr} out of range")))
+        };
+        let time = |attr: &str| -> Result<OffsetDateTime, StoreError> {
+            schema::parse_timestamp(get_s(t, &key, item, attr)?)
+                .ok_or_else(|| self.malformed(&key, format!("{attr} is not RFC 3339")))
+        };
+        let content = serde_json::from_str(get_s(t, &key, item, ATTR_BODY)?)
+            // Only the position: the sheet is personal data.
+            .map_err(|e| {
+                self.malformed(
+                    &key,
+                    format!("{ATTR_BODY} is not JSON (column {})", e.column()),
+                )
+            })?;
+        let reply = match item.get(ATTR_REPLY) {
+            Some(_) => Some(Reply {
+                text: get_s(t, &key, item, ATTR_REPLY)?.to_string(),
+                created_at: time(ATTR_REPLIED_AT)?,
+            }),
+            None => None,
+        };
+        Ok(Sheet {
+            match_id: get_s(t, &key, item, ATTR_ID)?.to_string(),
+            session: number(ATTR_SESSION)?,
+            submission_id: get_s(t, &key, item, ATTR_SUBMISSION_ID)?.to_string(),
+            created_at: time(ATTR_CREATED_AT)?,
+            expires_at: OffsetDateTime::from_unix_timestamp(get_n(t, &key, item, TTL_ATTR)?)
+                .map_err(|_| self.malformed(&key, format!("{TTL_ATTR} out of range")))?,
+            priority: number(ATTR_PRIORITY)?,
+            content,
+            reply,
+        })
+    }
+
+    /// A consistent read of one item, `None` when absent or past retention.
+    async fn live_item(&self, pk: &str, sk: &str) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&*self.table)
+            .key(PK, s(pk))
+            .key(SK, s(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| self.error("GetItem", e))?;
+        let now = now();
+        Ok(out.item().cloned().filter(|item| {
+            matches!(item.get(TTL_ATTR), Some(AttributeValue::N(x)) if x.parse::<i64>().is_ok_and(|e| e > now))
+        }))
+    }
+
+    pub(in crate::store) async fn create_match(
+        &self,
+        m: &Match,
+        capacity: u32,
+    ) -> Result<AssignOutcome, StoreError> {
+        let put = Put::builder()
+            .table_name(&*self.table)
+            .set_item(Some(self.match_item(m)))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .build()
+            .expect("table, item and condition are set");
+        let application = Update::builder()
+            .table_name(&*self.table)
+            .key(
+                PK,
+                s(&schema::record_pk(
+                    RecordKind::Application,
+                    &m.application_id,
+                )),
+            )
+            .key(SK, s(SK_RECORD))
+            .update_expression("SET #st = :matched, #gpk = :gpk")
+            .condition_expression(
+                "attribute_exists(#pk) AND #st IN (:open0, :open1) AND #exp > :now",
+            )
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#st", ATTR_STATUS)
+            .expression_attribute_names("#gpk", GSI_STATUS_PK)
+            .expression_attribute_names("#exp", TTL_ATTR)
+            .expression_attribute_values(":matched", s(MATCHED))
+            .expression_attribute_values(
+                ":gpk",
+                s(&schema::status_gsi_pk(RecordKind::Application, MATCHED)),
+            )
+            .expression_attribute_values(":open0", s(OPEN_APPLICATION_STATUSES[0]))
+            .expression_attribute_values(":open1", s(OPEN_APPLICATION_STATUSES[1]))
+            .expression_attribute_values(":now", n(now()))
+            .build()
+            .expect("table, key and expression are set");
+        let counter = Update::builder()
+            .table_name(&*self.table)
+            .key(PK, s(&schema::mentor_pk(&m.mentor_slug)))
+            .key(SK, s(SK_CAPACITY))
+            .update_expression("ADD #active :one SET #gpk = :gpk, #gsk = :slug")
+            .condition_expression("attribute_not_exists(#active) OR #active < :cap")
+            .expression_attribute_names("#active", ATTR_ACTIVE)
+            .expression_attribute_names("#gpk", GSI_KIND_PK)
+            .expression_attribute_names("#gsk", GSI_KIND_SK)
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":cap", n(i64::from(capacity)))
+            .expression_attribute_values(":gpk", s(CAPACITY_GSI_PK))
+            .expression_attribute_values(":slug", s(&m.mentor_slug))
+            .build()
+            .expect("table, key and expression are set");
+        for attempt in 0..=CONFLICT_RETRIES {
+            let sent = self
+                .client
+                .transact_write_items()
+                .transact_items(TransactWriteItem::builder().put(put.clone()).build())
+                .transact_items(
+                    TransactWriteItem::builder()
+                        .update(application.clone())
+                        .build(),
+                )
+                .transact_items(TransactWriteItem::builder().update(counter.clone()).build())
+                .send()
+                .await;
+            let err = match sent {
+                Ok(_) => return Ok(AssignOutcome::Created),
+                Err(e) => e,
+            };
+            let reasons = match err.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(c)) => {
+                    c.cancellation_reasons().to_vec()
+                }
+                _ => return Err(self.error("TransactWriteItems", err)),
+            };
+            if failed(&reasons, 1) {
+                return Ok(AssignOutcome::ApplicationNotOpen);
+            } else if failed(&reasons, 2) {
+                return Ok(AssignOutcome::MentorFull);
+            } else if failed(&reasons, 0) {
+                return Err(match_id_taken());
+            } else if !conflicted(&reasons) {
+                return Err(self.error("TransactWriteItems", err));
+            }
+            backoff(attempt).await;
+        }
+        Err(self.still_conflicting())
+    }
+
+    fn still_conflicting(&self) -> StoreError {
+        StoreError::Dynamo {
+            operation: "TransactWriteItems",
+            table: self.table.to_string(),
+            message: format!("still conflicting after {CONFLICT_RETRIES} retries"),
+        }
+    }
+
+    pub(in crate::store) async fn get_match(&self, id: &str) -> Result<Option<Match>, StoreError> {
+        match self.live_item(&schema::match_pk(id), SK_RECORD).await? {
+            Some(item) => Ok(Some(self.match_from_item(&item)?)),
+            None => Ok(None),
+        }
+    }
+
+    pub(in crate::store) async fn extend_match(
+        &self,
+        id: &str,
+        more: u32,
+    ) -> Result<Option<Match>, StoreError> {
+        let sent = self
+            .client
+            .update_item()
+            .table_name(&*self.table)
+            .key(PK, s(&schema::match_pk(id)))
+            .key(SK, s(SK_RECORD))
+            .update_expression("ADD #sessions :more")
+            .condition_expression(
+                "attribute_exists(#pk) AND #st = :active AND #exp > :now AND #sessions <= :most",
+            )
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#st", ATTR_STATUS)
+            .expression_attribute_names("#exp", TTL_ATTR)
+            .expression_attribute_names("#sessions", ATTR_SESSIONS)
+            .expression_attribute_values(":more", n(i64::from(more)))
+            .expression_attribute_values(":active", s(MatchStatus::Active.as_str()))
+            .expression_attribute_values(":now", n(now()))
+            .expression_attribute_values(":most", n(i64::from(MAX_SESSIONS.saturating_sub(more))))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match sent {
+            Ok(out) => {
+                let item = out.attributes().cloned().unwrap_or_default();
+                Ok(Some(self.match_from_item(&item)?))
+            }
+            Err(e) => match e.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(_)) => {
+                    // Too many sessions is the caller's mistake; say so rather than "no match".
+                    match self.get_match(id).await? {
+                        Some(m) if m.status == MatchStatus::Active => {
+                            super::super::matches::check_sessions(m.sessions + more)?;
+                            Ok(None)
+                        }
+                        _ => Ok(None),
+                    }
+                }
+                _ => Err(self.error("UpdateItem", e)),
+            },
+        }
+    }
+
+    pub(in crate::store) async fn close_match(
+        &self,
+        id: &str,
+    ) -> Result<Option<Match>, StoreError> {
+        let Some(m) = self.get_match(id).await? else {
+            return Ok(None);
+        };
+        if m.status != MatchStatus::Active {
+            return Ok(None);
+        }
+        let close = Update::builder()
+            .table_name(&*self.table)
+            .key(PK, s(&schema::match_pk(id)))
+            .key(SK, s(SK_RECORD))
+            .update_expression("SET #st = :closed")
+            .condition_expression("#st = :active AND #exp > :now")
+            .expression_attribute_names("#st", ATTR_STATUS)
+            .expression_attribute_names("#exp", TTL_ATTR)
+            .expression_attribute_values(":closed", s(MatchStatus::Closed.as_str()))
+            .expression_attribute_values(":active", s(MatchStatus::Active.as_str()))
+            .expression_attribute_values(":now", n(now()))
+            .build()
+            .expect("table, key and expression are set");
+        let free = Update::builder()
+            .table_name(&*self.table)
+            .key(PK, s(&schema::mentor_pk(&m.mentor_slug)))
+            .key(SK, s(SK_CAPACITY))
+            .update_expression("ADD #active :minus")
+            .condition_expression("#active > :zero")
+            .expression_attribute_names("#active", ATTR_ACTIVE)
+            .expression_attribute_values(":minus", n(-1))
+            .expression_attribute_values(":zero", n(0))
+            .build()
+            .expect("table, key and expression are set");
+        for attempt in 0..=CONFLICT_RETRIES {
+            let sent = self
+                .client
+                .transact_write_items()
+                .transact_items(TransactWriteItem::builder().update(close.clone()).build())
+                .transact_items(TransactWriteItem::builder().update(free.clone()).build())
+                .send()
+                .await;
+            let err = match sent {
+                Ok(_) => {
+                    return Ok(Some(Match {
+                        status: MatchStatus::Closed,
+                        ..m
+                    }))
+                }
+                Err(e) => e,
+            };
+            let reasons = match err.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(c)) => {
+                    c.cancellation_reasons().to_vec()
+                }
+                _ => return Err(self.error("TransactWriteItems", err)),
+            };
+            if failed(&reasons, 0) {
+                return Ok(None); // closed (or expired) meanwhile
+            } else if !conflicted(&reasons) {
+                return Err(self.error("TransactWriteItems", err));
+            }
+            backoff(attempt).await;
+        }
+        Err(self.still_conflicting())
+    }
+
+    pub(in crate::store) async fn active_counts(&self) -> Result<HashMap<String, u32>, StoreError> {
+        let mut counts = HashMap::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&*self.table)
+                .index_name(GSI_KIND)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", GSI_KIND_PK)
+                .expression_attribute_values(":pk", s(CAPACITY_GSI_PK))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| self.error("Query", e))?;
+            for item in out.items() {
+                let key = "capacity counter";
+                let slug = get_s(&self.table, key, item, GSI_KIND_SK)?;
+                let active = get_n(&self.table, key, item, ATTR_ACTIVE)?;
+                if active > 0 {
+                    counts.insert(slug.to_string(), u32::try_from(active).unwrap_or(u32::MAX));
+                }
+            }
+            match out.last_evaluated_key() {
+                Some(key) if !key.is_empty() => start = Some(key.clone()),
+                _ => return Ok(counts),
+            }
+        }
+    }
+
+    pub(in crate::store) async fn put_sheet(
+        &self,
+        sheet: &NewSheet,
+    ) -> Result<SheetOutcome, StoreError> {
+        let now = now();
+        let check = ConditionCheck::builder()
+            .table_name(&*self.table)
+            .key(PK, s(&schema::match_pk(&sheet.match_id)))
+            .key(SK, s(SK_RECORD))
+            .condition_expression("#st = :active AND #sessions >= :session AND #exp > :now")
+            .expression_attribute_names("#st", ATTR_STATUS)
+            .expression_attribute_names("#sessions", ATTR_SESSIONS)
+            .expression_attribute_names("#exp", TTL_ATTR)
+            .expression_attribute_values(":active", s(MatchStatus::Active.as_str()))
+            .expression_attribute_values(":session", n(i64::from(sheet.session)))
+            .expression_attribute_values(":now", n(now))
+            .build()
+            .expect("table, key and condition are set");
+        let put = Put::builder()
+            .table_name(&*self.table)
+            .set_item(Some(self.sheet_item(sheet)))
+            .condition_expression("attribute_not_exists(#pk) OR #exp <= :now")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#exp", TTL_ATTR)
+            .expression_attribute_values(":now", n(now))
+            .build()
+            .expect("table, item and condition are set");
+        let sheet_sk = schema::sheet_sk(sheet.session);
+        let pk = schema::match_pk(&sheet.match_id);
+        for attempt in 0..=CONFLICT_RETRIES {
+            let sent = self
+                .client
+                .transact_write_items()
+                .transact_items(
+                    TransactWriteItem::builder()
+                        .condition_check(check.clone())
+                        .build(),
+                )
+                .transact_items(TransactWriteItem::builder().put(put.clone()).build())
+                .send()
+                .await;
+            let err = match sent {
+                Ok(_) => return Ok(SheetOutcome::Created),
+                Err(e) => e,
+            };
+            let reasons = match err.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(c)) => {
+                    c.cancellation_reasons().to_vec()
+                }
+                _ => return Err(self.error("TransactWriteItems", err)),
+            };
+            // A retry wins over everything else, even a match closed since the first answer.
+            if failed(&reasons, 1) {
+                if let Some(existing) = self.live_item(&pk, &sheet_sk).await? {
+                    let first = get_s(&self.table, &pk, &existing, ATTR_SUBMISSION_ID)?;
+                    return Ok(if first == sheet.submission_id {
+                        SheetOutcome::Replayed
+                    } else {
+                        SheetOutcome::Conflict
+                    });
+                }
+                // Expired between the check and the read: go round again.
+            } else if failed(&reasons, 0) {
+                return Ok(SheetOutcome::Refused);
+            } else if !conflicted(&reasons) {
+                return Err(self.error("TransactWriteItems", err));
+            }
+            backoff(attempt).await;
+        }
+        Err(self.still_conflicting())
+    }
+
+    pub(in crate::store) async fn put_reply(
+        &self,
+        match_id: &str,
+        session: u32,
+        reply: &Reply,
+    ) -> Result<ReplyOutcome, StoreError> {
+        let pk = schema::match_pk(match_id);
+        let sk = schema::sheet_sk(session);
+        let sent = self
+            .client
+            .update_item()
+            .table_name(&*self.table)
+            .key(PK, s(&pk))
+            .key(SK, s(&sk))
+            .update_expression("SET #reply = :reply, #at = :at")
+            .condition_expression(
+                "attribute_exists(#pk) AND attribute_not_exists(#reply) AND #exp > :now",
+            )
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#reply", ATTR_REPLY)
+            .expression_attribute_names("#at", ATTR_REPLIED_AT)
+            .expression_attribute_names("#exp", TTL_ATTR)
+            .expression_attribute_values(":reply", s(&reply.text))
+            .expression_attribute_values(":at", s(&schema::timestamp_text(reply.created_at)))
+            .expression_attribute_values(":now", n(now()))
+            .send()
+            .await;
+        match sent {
+            Ok(_) => Ok(ReplyOutcome::Created),
+            Err(e) => match e.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(_)) => {
+                    let Some(existing) = self.live_item(&pk, &sk).await? else {
+                        return Ok(ReplyOutcome::NoSheet);
+                    };
+                    Ok(match existing.get(ATTR_REPLY).and_then(|v| v.as_s().ok()) {
+                        Some(text) if *text == reply.text => ReplyOutcome::Replayed,
+                        Some(_) => ReplyOutcome::Conflict,
+                        // The sheet exists, unanswered, yet the check failed: it expired.
+                        None => ReplyOutcome::NoSheet,
+                    })
+                }
+                _ => Err(self.error("UpdateItem", e)),
+            },
+        }
+    }
+
+    pub(in crate::store) async fn diary(
+        &self,
+        match_id: &str,
+    ) -> Result<Option<Diary>, StoreError> {
+        let Some(the_match) = self.get_match(match_id).await? else {
+            return Ok(None);
+        };
+        let pk = schema::match_pk(match_id);
+        let gets: Vec<TransactGetItem> = (1..=the_match.sessions.min(MAX_SESSIONS))
+            .map(|session| {
+                let get = Get::builder()
+                    .table_name(&*self.table)
+                    .key(PK, s(&pk))
+                    .key(SK, s(&schema::sheet_sk(session)))
+                    .build()
+                    .expect("table and key are set");
+                TransactGetItem::builder().get(get).build()
+            })
+            .collect();
+        let out = self
+            .client
+            .transact_get_items()
+            .set_transact_items(Some(gets))
+            .send()
+            .await
+            .map_err(|e| self.error("TransactGetItems", e))?;
+        let now = OffsetDateTime::now_utc();
+        let mut sheets = Vec::new();
+        for response in out.responses() {
+            if let Some(item) = response.item().filter(|i| !i.is_empty()) {
+                let sheet = self.sheet_from_item(item)?;
+                if sheet.expires_at > now {
+                    sheets.push(sheet);
+                }
+            }
+        }
+        sheets.sort_by_key(|s| s.session);
+        Ok(Some(Diary { the_match, sheets }))
+    }
+
+    pub(in crate::store) async fn list_followups(
+        &self,
+        min_priority: u32,
+        limit: usize,
+    ) -> Result<Vec<Sheet>, StoreError> {
+        let bound = format!("{:03}", 100 - min_priority.min(100) + 1);
+        let mut found = Vec::new();
+        let mut start: Option<Item> = None;
+        let now = now();
+        while found.len() < limit {
+            let out = self
+                .client
+                .query()
+                .table_name(&*self.table)
+                .index_name(GSI_STATUS)
+                .key_condition_expression("#pk = :pk AND #sk < :bound")
+                .expression_attribute_names("#pk", GSI_STATUS_PK)
+                .expression_attribute_names("#sk", GSI_STATUS_SK)
+                .expression_attribute_values(":pk", s(FOLLOWUP_GSI_PK))
+                .expression_attribute_values(":bound", s(&bound))
+                .filter_expression("#exp > :now")
+                .expression_attribute_names("#exp", TTL_ATTR)
+                .expression_attribute_values(":now", n(now))
+                .scan_index_forward(true)
+                .limit(
+                    i32::try_from(limit - found.len())
+                        .unwrap_or(i32::MAX)
+                        .min(1000),
+                )
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| self.error("Query", e))?;
+            for item in out.items() {
+                found.push(self.sheet_from_item(item)?);
+            }
+            match out.last_evaluated_key() {
+                Some(key) if !key.is_empty() => start = Some(key.clone()),
+                _ => break,
+            }
+        }
+        found.truncate(limit);
+        Ok(found)
+    }
+}
