@@ -3,7 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use generator::content::{self, FACET_ROUTES};
+use generator::content;
+use generator::render::FACETS;
 use generator::site::{self, BuildError};
 use mikke_catalog::Catalog;
 
@@ -100,7 +101,8 @@ fn sample_content_builds_a_page_per_mentor_and_exact_facet_lists() {
     let all: BTreeSet<String> = content.mentors.iter().map(|m| m.slug.clone()).collect();
     assert_eq!(listed_slugs(&home), all, "the directory lists every mentor");
 
-    for (prefix, kind) in FACET_ROUTES {
+    for facet in FACETS {
+        let (prefix, kind) = (facet.dir, facet.kind);
         for id in content.taxonomy.vocab(kind).keys() {
             let expected: BTreeSet<String> = content
                 .mentors

@@ -88,9 +88,13 @@ pub fn load_with_templates(root: &Path, templates_dir: &Path) -> Result<Content,
 
     // Links are checked against every file found, valid or not, so one broken profile
     // does not also turn every link to it into a second problem.
+    let template_pages = template_pages(templates_dir);
     let routes = Routes::new(
         mentor_files.iter().map(|f| f.slug.as_str()),
-        page_files.iter().map(|f| f.slug.as_str()),
+        page_files
+            .iter()
+            .map(|f| f.slug.as_str())
+            .chain(template_pages.iter().map(String::as_str)),
         taxonomy.as_ref(),
         templates_dir.join("static"),
         site.as_ref()
@@ -135,6 +139,25 @@ pub fn load_with_templates(root: &Path, templates_dir: &Path) -> Result<Content,
         }
         _ => Err(Problems::from_vec(problems)),
     }
+}
+
+/// `templates/pages/<path>.html` renders to `/<path>/` even without a content page.
+fn template_pages(templates_dir: &Path) -> Vec<String> {
+    let dir = templates_dir.join("pages");
+    walkdir::WalkDir::new(&dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(&dir)
+                .ok()?
+                .to_string_lossy()
+                .replace('\\', "/");
+            rel.strip_suffix(".html").map(str::to_string)
+        })
+        .collect()
 }
 
 fn keep<T>(result: Result<T, Vec<Problem>>, problems: &mut Vec<Problem>) -> Option<T> {

@@ -7,18 +7,24 @@ use std::path::PathBuf;
 use mikke_catalog::{Taxonomy, VocabKind};
 
 use crate::diagnostics::did_you_mean;
+use crate::render::FACETS;
 
-/// Facet listing pages: `/<prefix>/<id>/` for every id of the vocabulary.
-pub const FACET_ROUTES: [(&str, VocabKind); 6] = [
-    ("industries", VocabKind::Industries),
-    ("company-sizes", VocabKind::CompanySizes),
-    ("job-functions", VocabKind::JobFunctions),
-    ("age-bands", VocabKind::AgeBands),
-    ("topics", VocabKind::Topics),
-    ("tags", VocabKind::MentorTags),
-];
+/// Facet listing pages `/<dir>/` and `/<dir>/<id>/`. Derived from `render::FACETS`, the one
+/// place the facet URL segments are defined, so links are checked against what is built.
+pub const FACET_ROUTES: [(&str, VocabKind); FACETS.len()] = facet_routes();
 
-/// Pages built from templates rather than content (forms and the diary).
+const fn facet_routes() -> [(&'static str, VocabKind); FACETS.len()] {
+    let mut routes = [("", VocabKind::Industries); FACETS.len()];
+    let mut i = 0;
+    while i < FACETS.len() {
+        routes[i] = (FACETS[i].dir, FACETS[i].kind);
+        i += 1;
+    }
+    routes
+}
+
+/// Routes later stages promise (forms, the diary), linked from the site before their
+/// templates exist. Template-only pages that do exist come from `templates/pages/`.
 pub const FORM_ROUTES: [&str; 5] = ["apply", "consultation", "briefing", "corporate", "diary"];
 
 /// Files at the root of the output besides pages.
@@ -28,7 +34,7 @@ pub const ROOT_FILES: [&str; 4] = ["catalog.json", "sitemap.xml", "robots.txt", 
 pub fn reserved_segments() -> impl Iterator<Item = &'static str> {
     ["mentors", "static", "search", "photos"]
         .into_iter()
-        .chain(FACET_ROUTES.iter().map(|(prefix, _)| *prefix))
+        .chain(FACET_ROUTES.iter().map(|(dir, _)| *dir))
 }
 
 pub struct Routes {
@@ -42,6 +48,7 @@ pub struct Routes {
 }
 
 impl Routes {
+    /// `page_slugs`: content pages and template-only pages (`templates/pages/<path>.html`).
     pub fn new<'a>(
         mentor_slugs: impl IntoIterator<Item = &'a str>,
         page_slugs: impl IntoIterator<Item = &'a str>,
@@ -54,9 +61,9 @@ impl Routes {
         pages.extend(page_slugs.into_iter().map(|s| format!("/{s}/")));
         pages.extend(FORM_ROUTES.iter().map(|s| format!("/{s}/")));
         if let Some(t) = taxonomy {
-            for (prefix, kind) in FACET_ROUTES {
-                pages.insert(format!("/{prefix}/"));
-                pages.extend(t.vocab(kind).keys().map(|id| format!("/{prefix}/{id}/")));
+            for (dir, kind) in FACET_ROUTES {
+                pages.insert(format!("/{dir}/"));
+                pages.extend(t.vocab(kind).keys().map(|id| format!("/{dir}/{id}/")));
             }
         }
         Routes {
@@ -168,7 +175,7 @@ mod tests {
         let static_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src");
         Routes::new(
             ["sato", "tanaka-yuko"],
-            ["faq"],
+            ["faq", "apply/thanks"],
             Some(&t),
             static_dir,
             Some("https://mikke.example.jp".into()),
@@ -187,6 +194,7 @@ mod tests {
             "/tags/stem/",
             "/company-sizes/sme/",
             "/apply/?mentor=sato",
+            "/apply/thanks/",
             "/catalog.json",
             "/static/lib.rs",
             "https://mikke.example.jp/mentors/sato/",
