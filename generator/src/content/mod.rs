@@ -43,6 +43,17 @@ pub fn load(root: &Path) -> Result<Content, Problems> {
 
 /// As [`load`], for a root whose templates live elsewhere (test fixtures share the real ones).
 pub fn load_with_templates(root: &Path, templates_dir: &Path) -> Result<Content, Problems> {
+    if !root.join("content").is_dir() {
+        // One clear line instead of a missing-file problem for every settings file.
+        return Err(Problems::from_vec(vec![Problem::new(
+            "content",
+            None,
+            format!(
+                "no content folder in {}; run from the repository root or pass --root DIR",
+                root.display()
+            ),
+        )]));
+    }
     let mut problems = Vec::new();
     let site = keep(
         read(root, settings::SITE_FILE).and_then(|t| parse_site(&t)),
@@ -362,6 +373,17 @@ mod tests {
         for bad in ["Sato", "sato_hanako", "佐藤", "", "sato hanako"] {
             assert!(!is_valid_slug(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_root_without_content_says_so_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        let problems = load(tmp.path()).unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems.lines()[0].starts_with("content: no content folder in "),
+            "{problems}"
+        );
     }
 
     #[test]
