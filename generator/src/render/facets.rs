@@ -185,17 +185,6 @@ mod tests {
         );
     }
 
-    /// `content::FACET_ROUTES` (the link checker's copy of the URL space) must name the same
-    /// directories, or links in Markdown would be checked against pages that are not built.
-    #[test]
-    fn the_link_checker_knows_every_facet_directory() {
-        let mut ours: Vec<_> = FACETS.iter().map(|f| (f.dir, f.kind)).collect();
-        let mut theirs = crate::content::FACET_ROUTES.to_vec();
-        ours.sort_by_key(|(dir, _)| *dir);
-        theirs.sort_by_key(|(dir, _)| *dir);
-        assert_eq!(ours, theirs);
-    }
-
     #[test]
     fn facet_urls_use_the_directory_segment() {
         let f = Facet::of(VocabKind::CompanySizes);

@@ -271,3 +271,17 @@ fn the_briefing_page_lists_the_dates_from_site_yaml() {
     );
     assert!(html(&files, "sitemap.xml").contains("/briefing/</loc>"));
 }
+
+#[test]
+fn a_site_without_mentors_still_renders_with_a_friendly_note() {
+    let mut c = content();
+    c.mentors.clear();
+    let files = render_site(&c, &templates_dir()).unwrap();
+    let home = html(&files, "index.html");
+    assert!(home.contains("ただいまメンターの紹介を準備しています"));
+    assert!(
+        home.contains(r#"<ul class="mentor-list" id="mentor-list">"#),
+        "search still finds its list"
+    );
+    assert!(html(&files, "tags/stem/index.html").contains("まだこの条件のメンターはいません"));
+}
