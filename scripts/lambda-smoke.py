@@ -132,6 +132,24 @@ def create_table(endpoint, template):
     return client
 
 
+def create_signing_key(endpoint, env):
+    """The diary links' key, as DEPLOY.md has the operator create it: a SecureString in
+    Parameter Store, named by the template's MIKKE_SIGNING_KEY_PARAMETER (moto serves
+    SSM on the same endpoint)."""
+    import boto3
+
+    name = env.get("MIKKE_SIGNING_KEY_PARAMETER")
+    if not name:
+        return
+    boto3.client(
+        "ssm",
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    ).put_parameter(Name=name, Type="SecureString", Value=base64.b64encode(os.urandom(48)).decode())
+
+
 # ---------------------------------------------------------------- runtime API emulator
 
 
@@ -339,6 +357,7 @@ def main():
                     fail("moto_server did not start (is moto[server] installed?)")
                 time.sleep(0.1)
         dynamodb = create_table(endpoint, template)
+        create_signing_key(endpoint, env_from_template)
 
         runtime = RuntimeApi()
         # The template's catalog path is /var/task/catalog.json; here the zip is
@@ -350,6 +369,8 @@ def main():
             **env_from_template,
             "MIKKE_CATALOG": os.path.join(task, "catalog.json"),
             "MIKKE_DYNAMODB_ENDPOINT": endpoint,
+            # The SDK's standard per-service endpoint setting: SSM (the signing key) on moto too.
+            "AWS_ENDPOINT_URL_SSM": endpoint,
             "AWS_LAMBDA_RUNTIME_API": runtime.address,
             "AWS_LAMBDA_FUNCTION_NAME": "mikke-smoke",
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
