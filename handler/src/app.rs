@@ -42,6 +42,8 @@ pub struct AppState {
     pub matcher: Arc<Matcher>,
     pub config: Arc<Config>,
     pub clock: Clock,
+    /// Signs and checks the private diary links (issue 6).
+    pub signing_key: Arc<crate::tokens::SigningKey>,
 }
 
 impl AppState {
@@ -49,9 +51,22 @@ impl AppState {
         AppState {
             store,
             matcher: Arc::new(matcher),
+            // `main` resolves the configured source (SSM, file) and sets the real key with
+            // `with_signing_key`; a key given inline is used as is; anything else (tests)
+            // gets a throwaway key, so links issued elsewhere never verify by accident.
+            signing_key: Arc::new(match &config.signing_key {
+                crate::tokens::KeySource::Value(key) => key.clone(),
+                _ => crate::tokens::SigningKey::generate(),
+            }),
             config: Arc::new(config),
             clock: OffsetDateTime::now_utc,
         }
+    }
+
+    /// The key that signs the diary links.
+    pub fn with_signing_key(mut self, key: crate::tokens::SigningKey) -> AppState {
+        self.signing_key = Arc::new(key);
+        self
     }
 }
 

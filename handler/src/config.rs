@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 
+pub use crate::tokens::KeySource;
+
 /// Where the handler runs; decides the store and which variables are required.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -36,6 +38,10 @@ pub struct Config {
     pub port: u16,
     /// `MIKKE_SITE_DIR`: also serve this generated site directory (local mode).
     pub site_dir: Option<PathBuf>,
+    /// Where the diary links' signing key comes from: `MIKKE_SIGNING_KEY` (base64), else
+    /// `MIKKE_SIGNING_KEY_PARAMETER` (an SSM SecureString fetched at start), else — local mode
+    /// only — a development key kept in the data directory. Lambda refuses to start without one.
+    pub signing_key: KeySource,
 }
 
 /// Every problem of the configuration, reported together.
@@ -142,6 +148,20 @@ impl Config {
             None => origin_of(&site_url).into_iter().collect(),
         };
 
+        let data_dir: PathBuf = get("MIKKE_DATA_DIR")
+            .unwrap_or_else(|| ".mikke-data".into())
+            .into();
+        let signing_key = KeySource::choose(
+            mode == Mode::Lambda,
+            get("MIKKE_SIGNING_KEY"),
+            get("MIKKE_SIGNING_KEY_PARAMETER"),
+            &data_dir,
+        )
+        .unwrap_or_else(|problem| {
+            problems.push(problem);
+            KeySource::DevFile(data_dir.clone())
+        });
+
         if !problems.is_empty() {
             return Err(ConfigError(problems));
         }
@@ -156,11 +176,10 @@ impl Config {
                 .into(),
             rate_limit,
             retention_days,
-            data_dir: get("MIKKE_DATA_DIR")
-                .unwrap_or_else(|| ".mikke-data".into())
-                .into(),
+            data_dir,
             port,
             site_dir: get("MIKKE_SITE_DIR").map(PathBuf::from),
+            signing_key,
         })
     }
 
@@ -257,6 +276,7 @@ mod tests {
                 ("MIKKE_DATA_DIR", "/tmp/d"),
                 ("MIKKE_PORT", "9000"),
                 ("MIKKE_SITE_DIR", "public"),
+                ("MIKKE_SIGNING_KEY_PARAMETER", "/mikke/signing-key"),
             ],
         )
         .unwrap();
@@ -276,11 +296,49 @@ mod tests {
     }
 
     #[test]
-    fn lambda_mode_requires_table_and_site_url() {
+    fn lambda_mode_requires_table_site_url_and_signing_key() {
         let err = config(Mode::Lambda, &[]).unwrap_err();
-        assert_eq!(err.0.len(), 2, "{err}");
+        assert_eq!(err.0.len(), 3, "{err}");
         assert!(err.0[0].starts_with("MIKKE_TABLE is required"));
         assert!(err.0[1].starts_with("MIKKE_SITE_URL is required"));
+        assert!(err.0[2].contains("MIKKE_SIGNING_KEY_PARAMETER"), "{err}");
+    }
+
+    #[test]
+    fn the_signing_key_comes_from_the_variable_the_parameter_or_the_data_dir() {
+        let key = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY=";
+        let c = config(
+            Mode::Lambda,
+            &[
+                ("MIKKE_TABLE", "t"),
+                ("MIKKE_SITE_URL", "https://a.jp"),
+                ("MIKKE_SIGNING_KEY", key),
+            ],
+        )
+        .unwrap();
+        assert!(matches!(c.signing_key, KeySource::Value(_)));
+        assert!(!format!("{c:?}").contains(key), "the key never prints");
+        let c = config(
+            Mode::Lambda,
+            &[
+                ("MIKKE_TABLE", "t"),
+                ("MIKKE_SITE_URL", "https://a.jp"),
+                ("MIKKE_SIGNING_KEY_PARAMETER", "/mikke/signing-key"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            c.signing_key,
+            KeySource::Parameter("/mikke/signing-key".into())
+        );
+        let c = config(Mode::Local, &[("MIKKE_DATA_DIR", "/tmp/d")]).unwrap();
+        assert_eq!(c.signing_key, KeySource::DevFile(PathBuf::from("/tmp/d")));
+        let err = config(Mode::Local, &[("MIKKE_SIGNING_KEY", "c2hvcnQ=")]).unwrap_err();
+        assert!(
+            err.to_string().contains("MIKKE_SIGNING_KEY must be base64"),
+            "{err}"
+        );
+        assert!(!err.to_string().contains("c2hvcnQ="), "{err}");
     }
 
     #[test]

@@ -66,21 +66,32 @@ async fn run(config: Config) -> Result<(), String> {
             }
             // Built once per process: the SDK client pools connections across invocations.
             let client = aws_sdk_dynamodb::Client::new(&aws);
+            let key = config.signing_key.load(Some(&aws)).await?;
             let store = Store::from(DynamoStore::new(client, config.table.clone()));
-            let router = app(AppState::new(store, matcher, config));
+            let router = app(AppState::new(store, matcher, config).with_signing_key(key));
             lambda_http::run(router)
                 .await
                 .map_err(|e| format!("Lambda runtime stopped: {e}"))
         }
         Mode::Local => {
             let store = EmbeddedStore::open(&config.data_dir).map_err(|e| e.to_string())?;
+            let key = match &config.signing_key {
+                // Parameter Store from a laptop: the default AWS credentials chain.
+                handler::tokens::KeySource::Parameter(_) => {
+                    let aws =
+                        aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+                    config.signing_key.load(Some(&aws)).await?
+                }
+                source => source.load(None).await?,
+            };
             let address = SocketAddr::from(([127, 0, 0, 1], config.port));
             let listener = tokio::net::TcpListener::bind(address).await.map_err(|e| {
                 format!("cannot listen on {address}: {e} (set MIKKE_PORT to another port)")
             })?;
             let site = config.site_dir.as_ref().map(|d| d.display().to_string());
             tracing::info!(%address, site = site.as_deref().unwrap_or("(API only)"), "listening");
-            let router = app(AppState::new(Store::from(store), matcher, config));
+            let router =
+                app(AppState::new(Store::from(store), matcher, config).with_signing_key(key));
             axum::serve(
                 listener,
                 router.into_make_service_with_connect_info::<SocketAddr>(),

@@ -277,3 +277,77 @@ impl std::fmt::Display for Token {
 
 #[cfg(test)]
 mod tests;
+
+/// Where the signing key comes from (see `Config::signing_key`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum KeySource {
+    /// `MIKKE_SIGNING_KEY`: the key itself, base64.
+    Value(SigningKey),
+    /// `MIKKE_SIGNING_KEY_PARAMETER`: the name of an SSM SecureString holding it (base64),
+    /// fetched once at start, so the key is in neither the template nor the function's settings.
+    Parameter(String),
+    /// Local mode without either: a development key in this directory ([`DEV_KEY_FILE`]).
+    DevFile(PathBuf),
+}
+
+impl KeySource {
+    /// Picks the source from the two variables; `Err` is the configuration problem to report.
+    pub fn choose(
+        lambda: bool,
+        value: Option<String>,
+        parameter: Option<String>,
+        data_dir: &Path,
+    ) -> Result<KeySource, String> {
+        match (value, parameter) {
+            (Some(text), _) => SigningKey::from_base64(&text)
+                .map(KeySource::Value)
+                .map_err(|e| e.to_string()),
+            (None, Some(name)) if name.starts_with('/') => Ok(KeySource::Parameter(name)),
+            (None, Some(name)) => Err(format!(
+                "MIKKE_SIGNING_KEY_PARAMETER must be an SSM parameter name starting with `/`, got \"{name}\""
+            )),
+            (None, None) if lambda => Err(
+                "MIKKE_SIGNING_KEY_PARAMETER (an SSM SecureString name) or MIKKE_SIGNING_KEY is required under Lambda: the key that signs the private diary links".into(),
+            ),
+            (None, None) => Ok(KeySource::DevFile(data_dir.to_path_buf())),
+        }
+    }
+
+    /// The key, reading the development file or the SSM parameter as needed.
+    pub async fn load(&self, aws: Option<&aws_config::SdkConfig>) -> Result<SigningKey, String> {
+        match self {
+            KeySource::Value(key) => Ok(key.clone()),
+            KeySource::DevFile(dir) => SigningKey::load_or_create(dir).map_err(|e| e.to_string()),
+            KeySource::Parameter(name) => {
+                let Some(aws) = aws else {
+                    return Err(format!(
+                        "MIKKE_SIGNING_KEY_PARAMETER {name}: no AWS configuration to read it with"
+                    ));
+                };
+                let out = aws_sdk_ssm::Client::new(aws)
+                    .get_parameter()
+                    .name(name)
+                    .with_decryption(true)
+                    .send()
+                    .await
+                    // The error chain names the parameter and the service's reason, never a
+                    // value (not `DisplayErrorContext`: its Debug tail is the raw response).
+                    .map_err(|e| {
+                        let mut message = format!("cannot read SSM parameter {name}: {e}");
+                        let mut source = std::error::Error::source(&e);
+                        while let Some(cause) = source {
+                            message.push_str(&format!(": {cause}"));
+                            source = cause.source();
+                        }
+                        message
+                    })?;
+                let text = out
+                    .parameter()
+                    .and_then(|p| p.value())
+                    .ok_or_else(|| format!("SSM parameter {name} has no value"))?;
+                SigningKey::from_base64(text)
+                    .map_err(|_| format!("SSM parameter {name} must hold base64 of at least {MIN_KEY_BYTES} random bytes (e.g. `openssl rand -base64 48`)"))
+            }
+        }
+    }
+}

@@ -24,6 +24,11 @@ fn lambda(rate_limit: &str) -> Lambda {
         ("MIKKE_TABLE", "mikke-test"),
         ("MIKKE_SITE_URL", "https://mikke.example.jp"),
         ("MIKKE_RATE_LIMIT", rate_limit),
+        // Lambda refuses to start without a diary-link key (32 bytes, base64).
+        (
+            "MIKKE_SIGNING_KEY",
+            "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY=",
+        ),
     ]);
     let config = Config::from_vars(Mode::Lambda, |n| env.get(n).map(|v| v.to_string())).unwrap();
     // The embedded store stands in for DynamoDB here: this test is about the event path.
