@@ -77,9 +77,20 @@ pub fn match_mentors(m: &Matcher, app: &Application, at_capacity: &HashSet<Strin
     let q = query(m, app);
     let max_points = max_points(m, &q);
     let mut top: Vec<(u32, u32, usize)> = Vec::with_capacity(TOP_N + 1);
+    // Few mentors are full: find them by binary search rather than hashing every slug.
+    let mut full = vec![false; m.catalog.mentors.len()];
+    for slug in at_capacity {
+        if let Ok(i) = m
+            .catalog
+            .mentors
+            .binary_search_by(|x| x.slug.as_str().cmp(slug))
+        {
+            full[i] = true;
+        }
+    }
     let mut candidates = 0;
     for (i, mentor) in m.catalog.mentors.iter().enumerate() {
-        if !mentor.accepting || (!at_capacity.is_empty() && at_capacity.contains(&mentor.slug)) {
+        if !mentor.accepting || full[i] {
             continue;
         }
         candidates += 1;
