@@ -1,6 +1,7 @@
 //! The inverted index: key (bigram or single character) → mentors and the fields it occurs in.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use rayon::prelude::*;
 
@@ -22,14 +23,38 @@ pub const FIELD_COUNT: usize = 5;
 type Occurrence = (u8, [u8; FIELD_COUNT]);
 
 /// Key → postings, each list in ascending mentor order.
-pub type Inverted = HashMap<Key, Vec<Posting>>;
+pub type Inverted = HashMap<Key, Vec<Posting>, KeyHash>;
+
+/// Keys are two chars hashed millions of times per build; SipHash's DoS resistance buys nothing
+/// here (the content is the staff's own), so a multiply-rotate hash (as in rustc's FxHash)
+/// roughly halves the inversion time at 10,000 mentors.
+pub type KeyHash = BuildHasherDefault<KeyHasher>;
+
+#[derive(Default, Clone, Copy)]
+pub struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u32(b as u32);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 /// Inverts every mentor's field texts (fields in `FIELDS` order, `bits[i]` their mask bits).
 pub fn invert(docs: &[[String; FIELD_COUNT]]) -> Inverted {
     let per_doc: Vec<Vec<(Key, Occurrence)>> = docs
         .par_iter()
         .map(|fields| {
-            let mut masks: HashMap<Key, Occurrence> = HashMap::new();
+            let mut masks: HashMap<Key, Occurrence, KeyHash> = HashMap::default();
             for (f, text) in fields.iter().enumerate() {
                 for (key, pos) in positioned_keys(&normalize(text)) {
                     let entry = masks.entry(key).or_default();
@@ -39,12 +64,10 @@ pub fn invert(docs: &[[String; FIELD_COUNT]]) -> Inverted {
                     }
                 }
             }
-            let mut v: Vec<(Key, Occurrence)> = masks.into_iter().collect();
-            v.sort_unstable();
-            v
+            masks.into_iter().collect()
         })
         .collect();
-    let mut inverted: Inverted = HashMap::new();
+    let mut inverted: Inverted = HashMap::default();
     for (doc, entries) in per_doc.into_iter().enumerate() {
         for (key, (mask, positions)) in entries {
             inverted

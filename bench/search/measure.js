@@ -1,0 +1,123 @@
+// Measures, in headless chromium on loopback, what a visitor's first query costs with mikke's
+// index and with Pagefind on the same built site. Usage: node measure.js SITE_DIR QUERY...
+// Prints one JSON object. Bytes are what a static host would transfer: each file gzip'd (-9)
+// unless it is already compressed (mikke's .bin files, Pagefind's .pf_* files), whichever is
+// smaller — the same rule for both.
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { serve, launch } from '../../tests/e2e/lib/harness.js';
+
+const [site, ...queries] = process.argv.slice(2);
+const transferSize = new Map();
+function wire(path) {
+  if (!transferSize.has(path)) {
+    const raw = readFileSync(join(site, path));
+    transferSize.set(path, Math.min(raw.length, gzipSync(raw, { level: 9 }).length));
+  }
+  return transferSize.get(path);
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const server = await serve(site);
+const browser = await launch();
+
+/** Paths fetched by the page, in order, from the server's point of view. */
+function track(page) {
+  const seen = [];
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.origin === server.url) seen.push(decodeURIComponent(u.pathname));
+  });
+  return seen;
+}
+
+const searchFile = (p) => p.startsWith('/static/search') || p.startsWith('/search/');
+const pagefindFile = (p) => p.startsWith('/pagefind/');
+
+/** Types `text` into the search box and waits for the rendered results; returns their report. */
+async function typeAndWait(page, text) {
+  await page.evaluate(() => { window.__last = null; });
+  if (text) await page.locator('#search-q').pressSequentially(text, { delay: 0 });
+  else await page.fill('#search-q', '');
+  const want = text ? `?${new URLSearchParams({ q: text.trim() })}` : '';
+  await page.waitForFunction((w) => window.__last && window.__last.search === w, want, { timeout: 120000 });
+  return page.evaluate(() => window.__last);
+}
+
+async function mikkeQuery(query) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    document.addEventListener('mikke:search', (e) => { window.__last = e.detail; });
+  });
+  const seen = track(page);
+  await page.goto(`${server.url}/`, { timeout: 120000 });
+  await page.waitForFunction(() => document.documentElement.dataset.searchReady === 'true', null, { timeout: 120000 });
+  // Keystroke → rendered for the last keystroke of the query (cold: nothing cached but meta).
+  const detail = await typeAndWait(page, query);
+  await page.waitForTimeout(500); // snippets load after the results
+  const uniq = [...new Set(seen.filter(searchFile).map((p) => p.replace(/^\//, '')))];
+  const firstQuery = uniq.filter((p) => !p.startsWith('search/d/'));
+  const result = {
+    query,
+    count: detail.count,
+    msAfterData: detail.msAfterData,
+    msKeystrokeToRendered: detail.msTotal,
+    bytesFirstQuery: firstQuery.reduce((s, p) => s + wire(p), 0),
+    filesFirstQuery: firstQuery.length,
+    bytesSnippets: uniq.filter((p) => p.startsWith('search/d/')).reduce((s, p) => s + wire(p), 0),
+  };
+  const warm = [];
+  for (let k = 0; k < 3; k++) {
+    await typeAndWait(page, '');
+    warm.push((await typeAndWait(page, query)).msTotal);
+  }
+  result.msWarm = median(warm);
+  await context.close();
+  return result;
+}
+
+async function pagefindQuery(query) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const seen = track(page);
+  await page.goto(`${server.url}/mentors/m00001/`);
+  const r = await page.evaluate(async (q) => {
+    const pf = await import('/pagefind/pagefind.js');
+    await pf.init();
+    const t0 = performance.now();
+    const search = await pf.search(q);
+    const tIndex = performance.now();
+    const data = await Promise.all(search.results.slice(0, 5).map((x) => x.data()));
+    const t1 = performance.now();
+    return { count: search.results.length, msSearch: tIndex - t0, msWithFragments: t1 - t0, first: data[0]?.url };
+  }, query);
+  const files = [...new Set(seen.filter(pagefindFile))].map((p) => p.replace(/^\//, ''));
+  await context.close();
+  return {
+    query,
+    count: r.count,
+    msSearch: r.msSearch,
+    msWithFragments: r.msWithFragments,
+    bytesFirstQuery: files.reduce((s, p) => s + wire(p), 0),
+    filesFirstQuery: files.length,
+  };
+}
+
+const out = { mikke: [], pagefind: [] };
+if (process.env.SKIP_MIKKE !== '1') for (const q of queries) out.mikke.push(await mikkeQuery(q));
+let hasPagefind = false;
+try { hasPagefind = statSync(join(site, 'pagefind/pagefind.js')).isFile(); } catch {}
+if (hasPagefind) {
+  for (const q of queries) {
+    try {
+      out.pagefind.push(await pagefindQuery(q));
+    } catch (err) {
+      out.pagefind.push({ query: q, error: String(err).split('\n')[0] });
+    }
+  }
+}
+await browser.close();
+await server.close();
+console.log(JSON.stringify(out, null, 1));

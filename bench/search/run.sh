@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Search benchmark: mikke's directory index vs Pagefind on the same synthetic site.
+#
+#   bash bench/search/run.sh [COUNT]          (default 10000)
+#
+# 1. writes COUNT synthetic profiles with the synth binary (deterministic, seed 1) and builds
+#    them with the release `generator build` (median of 3 wall times);
+# 2. times `search::build_index` alone on the same content (examples/search_index_timing.rs):
+#    the build time the index adds;
+# 3. runs Pagefind 1.3 (npm `pagefind`, extended build with CJK segmentation) on the built
+#    profile pages (`--glob 'mentors/**/*.html'`, the same 10,000 documents) and times it;
+# 4. drives headless chromium (measure.js) for each query: bytes a first query transfers
+#    (gzip as a static host serves them, script included), keystroke → rendered results,
+#    and the same for Pagefind's JS API (search + the first 5 results' data);
+# 5. index size on disk and file count for both.
+# Writes bench/out/search/results.md and .json. Figures go to BENCHMARKS.md; not a test.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+REPO=$PWD
+COUNT=${1:-10000}
+WORK=${BENCH_OUT:-$REPO/bench/out/search}
+QUERIES=(育休 理系 "営業 管理職" マネージャー ｴﾝｼﾞﾆｱ 女性初の管理職)
+
+if [ ! -x /usr/bin/chromium ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+npm --prefix tests/e2e install --no-audit --no-fund --silent
+npm --prefix bench/search install --no-audit --no-fund --silent
+
+echo "building the release generator, synth and timing example…" >&2
+cargo build --release -q -p generator --bins --examples
+GEN=$REPO/target/release/generator
+mkdir -p "$WORK"
+rm -rf "$WORK/root" "$WORK/site"
+"$REPO/target/release/synth" --count "$COUNT" --out "$WORK/root" >/dev/null
+
+ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+builds=()
+for _ in 1 2 3; do
+    rm -rf "$WORK/site"
+    t=$(date +%s%N); "$GEN" build --root "$WORK/root" --out "$WORK/site" >/dev/null; builds+=("$(ms "$t")")
+done
+BUILD_MS=$(printf '%s\n' "${builds[@]}" | sort -n | sed -n 2p)
+INDEX_LINE=$("$REPO/target/release/examples/search_index_timing" "$WORK/root" 5)
+INDEX_MS=$(sed 's/.*index_ms_median=\([0-9.]*\).*/\1/' <<<"$INDEX_LINE")
+MIKKE_BYTES=$(du -sb "$WORK/site/search" | cut -f1)
+MIKKE_FILES=$(find "$WORK/site/search" -type f | wc -l)
+
+t=$(date +%s%N)
+(cd bench/search && npx pagefind --site "$WORK/site" --glob 'mentors/**/*.html' --silent)
+PAGEFIND_MS=$(ms "$t")
+PF_BYTES=$(du -sb "$WORK/site/pagefind" | cut -f1)
+PF_FILES=$(find "$WORK/site/pagefind" -type f | wc -l)
+
+node bench/search/measure.js "$WORK/site" "${QUERIES[@]}" > "$WORK/measure.json"
+
+node - "$WORK/measure.json" <<JS > "$WORK/results.md"
+const m = JSON.parse(require('fs').readFileSync(process.argv[2], 'utf8'));
+const kb = (b) => (b / 1024).toFixed(1);
+const f1 = (x) => x.toFixed(1);
+console.log('# Search benchmark: $COUNT synthetic profiles');
+console.log('');
+console.log('machine: ' + require('os').cpus().length + ' cores, ' + require('os').cpus()[0].model + ', chromium ' + '$(/usr/bin/chromium --version 2>/dev/null | grep -o "[0-9][0-9.]*" | head -1)');
+console.log('');
+console.log('| | mikke | Pagefind 1.3 (extended) |');
+console.log('|---|---|---|');
+console.log('| index on disk | ' + kb($MIKKE_BYTES) + ' KB in $MIKKE_FILES files | ' + kb($PF_BYTES) + ' KB in $PF_FILES files |');
+console.log('| index build time | $INDEX_MS ms (search::build_index) of $BUILD_MS ms full generator build | $PAGEFIND_MS ms (pagefind CLI, separate step) |');
+console.log('');
+console.log('| query | mikke hits | mikke first-query KB (files) | + snippet KB | keystroke→rendered ms (cold / warm) | after data ms | Pagefind hits | Pagefind first-query KB (files) | Pagefind search ms / +5 results ms |');
+console.log('|---|---|---|---|---|---|---|---|---|');
+m.mikke.forEach((r, i) => {
+  const p = m.pagefind[i] || {};
+  console.log('| ' + r.query + ' | ' + r.count + ' | ' + kb(r.bytesFirstQuery) + ' (' + r.filesFirstQuery + ') | ' + kb(r.bytesSnippets) + ' | ' + f1(r.msKeystrokeToRendered) + ' / ' + f1(r.msWarm) + ' | ' + f1(r.msAfterData) + ' | ' + (p.count ?? '-') + ' | ' + (p.bytesFirstQuery ? kb(p.bytesFirstQuery) + ' (' + p.filesFirstQuery + ')' : '-') + ' | ' + (p.msSearch ? f1(p.msSearch) + ' / ' + f1(p.msWithFragments) : '-') + ' |');
+});
+JS
+cat "$WORK/results.md"
+echo "index timing: $INDEX_LINE; builds ms: ${builds[*]}" >&2
