@@ -38,6 +38,20 @@ pub struct CatalogSite {
     pub title: String,
     pub base_url: String,
     pub api_url: String,
+    /// The online briefing sessions listed in content/site.yaml; the handler accepts a
+    /// briefing sign-up only for one of these dates. Absent in catalogs built before them.
+    #[serde(default)]
+    pub briefings: Vec<CatalogBriefing>,
+}
+
+/// One online briefing session (オンライン説明会).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogBriefing {
+    /// `YYYY-MM-DD`, the value the sign-up form sends.
+    pub date: String,
+    /// As written in site.yaml, e.g. `10:00〜11:00`.
+    pub time: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -2,7 +2,7 @@
 //! the handler's only view of the mentors. The schema lives in `mikke_catalog::Catalog`,
 //! so the handler reads exactly what is written here.
 
-use mikke_catalog::{Catalog, CatalogMentor, CatalogSite, CATALOG_SCHEMA_VERSION};
+use mikke_catalog::{Catalog, CatalogBriefing, CatalogMentor, CatalogSite, CATALOG_SCHEMA_VERSION};
 
 use crate::content::{Content, Mentor};
 use crate::output::OutputFile;
@@ -19,6 +19,15 @@ pub fn catalog(content: &Content) -> Catalog {
             title: content.site.title.clone(),
             base_url: content.site.base_url.clone(),
             api_url: content.site.api_url.clone(),
+            briefings: content
+                .site
+                .briefings
+                .iter()
+                .map(|b| CatalogBriefing {
+                    date: b.date.clone(),
+                    time: b.time.clone(),
+                })
+                .collect(),
         },
         taxonomy: content.taxonomy.clone(),
         matching: content.matching.clone(),

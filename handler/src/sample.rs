@@ -51,6 +51,10 @@ pub fn catalog(mut mentors: Vec<CatalogMentor>) -> Catalog {
             title: "メンターmikke".into(),
             base_url: "http://127.0.0.1:8080".into(),
             api_url: "/api".into(),
+            briefings: vec![mikke_catalog::CatalogBriefing {
+                date: "2026-12-05".into(),
+                time: "10:00〜11:00".into(),
+            }],
         },
         taxonomy: taxonomy(),
         matching: matching(),

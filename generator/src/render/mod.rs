@@ -7,6 +7,7 @@
 //! that borrow from `Content` instead of cloning it.
 
 mod facets;
+mod form_choices;
 mod site_files;
 mod templates;
 mod views;

@@ -9,6 +9,7 @@ use walkdir::WalkDir;
 use crate::content::{Briefing, Content, Page};
 use crate::output::OutputFile;
 
+use super::form_choices::form_choices;
 use super::templates::{template_name, STATIC_DIR};
 use super::views::photo_output_path;
 use super::{RenderError, Renderer};
@@ -132,6 +133,7 @@ fn render_page(
     }
     if template != "page.html" {
         ctx.insert("taxonomy", &content.taxonomy);
+        ctx.insert("choices", &form_choices(&content.taxonomy));
         let choices: Vec<MentorChoice> = content
             .mentors
             .iter()
