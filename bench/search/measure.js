@@ -38,7 +38,9 @@ const pagefindFile = (p) => p.startsWith('/pagefind/');
 /** Types `text` into the search box and waits for the rendered results; returns their report. */
 async function typeAndWait(page, text) {
   await page.evaluate(() => { window.__last = null; });
-  if (text) await page.locator('#search-q').pressSequentially(text, { delay: 0 });
+  await page.focus('#search-q');
+  // Japanese arrives as one committed IME insertion, not key by key: insertText does that.
+  if (text) await page.keyboard.insertText(text);
   else await page.fill('#search-q', '');
   const want = text ? `?${new URLSearchParams({ q: text.trim() })}` : '';
   await page.waitForFunction((w) => window.__last && window.__last.search === w, want, { timeout: 120000 });
@@ -56,7 +58,8 @@ async function mikkeQuery(query) {
   await page.waitForFunction(() => document.documentElement.dataset.searchReady === 'true', null, { timeout: 120000 });
   // Keystroke → rendered for the last keystroke of the query (cold: nothing cached but meta).
   const detail = await typeAndWait(page, query);
-  await page.waitForTimeout(500); // snippets load after the results
+  const resultsFiles = new Set(seen.filter(searchFile));
+  await page.waitForTimeout(800); // facet counts and snippets load after the results
   const uniq = [...new Set(seen.filter(searchFile).map((p) => p.replace(/^\//, '')))];
   const firstQuery = uniq.filter((p) => !p.startsWith('search/d/'));
   const result = {
@@ -66,12 +69,14 @@ async function mikkeQuery(query) {
     msKeystrokeToRendered: detail.msTotal,
     bytesFirstQuery: firstQuery.reduce((s, p) => s + wire(p), 0),
     filesFirstQuery: firstQuery.length,
+    bytesToResults: [...resultsFiles].map((p) => p.replace(/^\//, '')).filter((p) => p !== 'search/facets.bin' && !p.startsWith('search/d/')).reduce((s, p) => s + wire(p), 0),
     bytesSnippets: uniq.filter((p) => p.startsWith('search/d/')).reduce((s, p) => s + wire(p), 0),
   };
   const warm = [];
   for (let k = 0; k < 3; k++) {
     await typeAndWait(page, '');
     warm.push((await typeAndWait(page, query)).msTotal);
+    await page.waitForTimeout(100);
   }
   result.msWarm = median(warm);
   await context.close();

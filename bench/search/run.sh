@@ -67,11 +67,12 @@ console.log('|---|---|---|');
 console.log('| index on disk | ' + kb($MIKKE_BYTES) + ' KB in $MIKKE_FILES files | ' + kb($PF_BYTES) + ' KB in $PF_FILES files |');
 console.log('| index build time | $INDEX_MS ms (search::build_index) of $BUILD_MS ms full generator build | $PAGEFIND_MS ms (pagefind CLI, separate step) |');
 console.log('');
-console.log('| query | mikke hits | mikke first-query KB (files) | + snippet KB | keystroke→rendered ms (cold / warm) | after data ms | Pagefind hits | Pagefind first-query KB (files) | Pagefind search ms / +5 results ms |');
-console.log('|---|---|---|---|---|---|---|---|---|');
+console.log('| query | mikke hits | mikke KB until results shown | KB incl. facet counts (files) | + snippet KB | keystroke→rendered ms (cold / warm) | of which after data ms (cold) | Pagefind hits | Pagefind KB (files) | Pagefind search ms / +5 results ms |');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 m.mikke.forEach((r, i) => {
   const p = m.pagefind[i] || {};
-  console.log('| ' + r.query + ' | ' + r.count + ' | ' + kb(r.bytesFirstQuery) + ' (' + r.filesFirstQuery + ') | ' + kb(r.bytesSnippets) + ' | ' + f1(r.msKeystrokeToRendered) + ' / ' + f1(r.msWarm) + ' | ' + f1(r.msAfterData) + ' | ' + (p.count ?? '-') + ' | ' + (p.bytesFirstQuery ? kb(p.bytesFirstQuery) + ' (' + p.filesFirstQuery + ')' : '-') + ' | ' + (p.msSearch ? f1(p.msSearch) + ' / ' + f1(p.msWithFragments) : '-') + ' |');
+  const pf = p.error ? ['error: ' + p.error.replace(/\|/g, '/'), '-', '-'] : [p.count ?? '-', p.bytesFirstQuery ? kb(p.bytesFirstQuery) + ' (' + p.filesFirstQuery + ')' : '-', p.msSearch ? f1(p.msSearch) + ' / ' + f1(p.msWithFragments) : '-'];
+  console.log('| ' + r.query + ' | ' + r.count + ' | ' + kb(r.bytesToResults) + ' | ' + kb(r.bytesFirstQuery) + ' (' + r.filesFirstQuery + ') | ' + kb(r.bytesSnippets) + ' | ' + f1(r.msKeystrokeToRendered) + ' / ' + f1(r.msWarm) + ' | ' + f1(r.msAfterData) + ' | ' + pf.join(' | ') + ' |');
 });
 JS
 cat "$WORK/results.md"

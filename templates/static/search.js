@@ -196,7 +196,11 @@ class DirectorySearch {
   }
 
   bind() {
-    this.input.addEventListener('input', (e) => this.changed(e.timeStamp, 'typing'));
+    // While an IME composes (かな → 漢字), wait for the committed text.
+    this.input.addEventListener('input', (e) => {
+      if (!e.isComposing) this.changed(e.timeStamp, 'typing');
+    });
+    this.input.addEventListener('compositionend', (e) => this.changed(e.timeStamp, 'typing'));
     this.form.addEventListener('change', (e) => {
       if (e.target.type === 'checkbox') this.changed(e.timeStamp, 'facet');
     });
@@ -257,11 +261,18 @@ class DirectorySearch {
       return;
     }
     const terms = queryTerms(state.q);
+    const filtering = state.sel.some((s) => s.length);
     this.list.setAttribute('aria-busy', 'true');
+    const facetsLoad = this.index.facets();
     let lists;
-    let facetBits;
+    let facetBits = null;
     try {
-      [lists, facetBits] = await Promise.all([this.index.prepare(terms), this.index.facets()]);
+      // Without a ticked facet the results need only the postings; counts follow when the
+      // facet bitsets arrive, so the first results do not wait for them.
+      [lists, facetBits] = await Promise.all([
+        this.index.prepare(terms),
+        filtering || this.facetBits ? facetsLoad : null,
+      ]);
     } catch (err) {
       this.list.removeAttribute('aria-busy');
       this.status.textContent = '検索データを読み込めませんでした。時間をおいて再読み込みしてください。';
@@ -269,13 +280,27 @@ class DirectorySearch {
     }
     if (seq !== this.seq) return;
     const dataAt = performance.now();
-    this.facetBits = facetBits;
     const matched = terms.length ? this.index.match(terms, lists) : null;
     const selected = state.sel.map((ids, f) => {
       const values = this.meta.facets[f].values;
       return ids.map((id) => values.findIndex((v) => v.id === id));
     });
-    const { passing, counts } = filterAndCount(facetBits, this.meta, matched && matched.docs, selected);
+    let passing = matched && matched.docs;
+    if (facetBits) {
+      this.facetBits = facetBits;
+      const filtered = filterAndCount(facetBits, this.meta, passing, selected);
+      passing = filtered.passing;
+      this.updateCounts(filtered.counts);
+    } else {
+      this.countsPending();
+      facetsLoad.then((bits) => {
+        if (seq !== this.seq) return;
+        this.facetBits = bits;
+        this.updateCounts(filterAndCount(bits, this.meta, matched && matched.docs, selected).counts);
+        if (this.results) this.render(); // label matches (「該当：…」) need the bitsets
+        document.dispatchEvent(new CustomEvent('mikke:counts'));
+      });
+    }
     let order = Array.from(passing);
     const termInfo = new Map();
     if (matched) {
@@ -285,7 +310,6 @@ class DirectorySearch {
       for (const d of order) termInfo.set(d, matched.masks.map((m) => m[at.get(d)]));
     }
     this.results = { order, terms: terms.map((t) => t.join('')), termInfo, seq };
-    this.updateCounts(counts);
     this.render();
     this.report(startedAt, dataAt, order.length);
   }
@@ -357,6 +381,7 @@ class DirectorySearch {
   labelsMatching(doc, terms) {
     const out = [];
     const bits = this.facetBits;
+    if (!bits) return out;
     this.meta.facets.forEach((facet, f) => {
       if (facet.key === 'accepting') return;
       const { words, bits: b } = bits[f];
@@ -381,7 +406,12 @@ class DirectorySearch {
     if (p) card.append(p);
   }
 
+  countsPending() {
+    this.form.classList.add('is-counting');
+  }
+
   updateCounts(counts) {
+    this.form.classList.remove('is-counting');
     counts.forEach((values, f) => {
       values.forEach((n, i) => {
         const span = this.countSpans[f][i];

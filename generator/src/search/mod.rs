@@ -65,10 +65,10 @@ pub const SINGLE_FILE_LIMIT: usize = 80 * 1024;
 
 /// At most this many postings shards: with the doc shards and the two fixed files it keeps the
 /// index under 300 files even at 100,000 mentors.
-const MAX_POSTING_SHARDS: u32 = 192;
+const MAX_POSTING_SHARDS: u32 = 256;
 /// Raw (uncompressed) postings bytes aimed for per shard (≈ 15 KB gzip).
 const POSTING_SHARD_TARGET: usize = 40 * 1024;
-const MAX_DOC_SHARDS: usize = 96;
+const MAX_DOC_SHARDS: usize = 32;
 const MIN_DOC_SHARD_SIZE: usize = 32;
 
 /// Builds every file of the search index for `content` (paths relative to the output root).
