@@ -9,9 +9,9 @@
 #     content pages, facet pages, search index, catalog.json, sitemap, 404;
 #   - Hugo:  `hugo --quiet -s SITE -d OUT` on the SAME Markdown files with bench/hugo-site/
 #     (the directory list + one page per profile only; no taxonomies, RSS or sitemap).
-# Wall time is measured around the process (date +%s%N); peak memory is /usr/bin/time -v's
-# "Maximum resident set size". The table reports the median of the runs (for RSS, the median
-# too). Output: a Markdown table and a machine line, on stdout and in bench/out/generator/.
+# The tools alternate run by run. Wall time is measured around the process (date +%s%N); CPU
+# time (user+sys) and peak memory ("Maximum resident set size") come from /usr/bin/time -v.
+# CPU time is the figure to trust on a busy machine. The table reports medians of the runs. Output: a Markdown table and a machine line, on stdout and in bench/out/generator/.
 # Figures go to BENCHMARKS.md; nothing here is a test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,28 +40,26 @@ mkdir -p "$WORK"
 RESULTS=$WORK/results.md
 : >"$WORK/raw.tsv"
 
-# measure TOOL COUNT OUTDIR CMD...: RUNS timed runs, one line per run in raw.tsv
-measure() {
-    local tool=$1 count=$2 out=$3
-    shift 3
-    local i
-    for ((i = 1; i <= RUNS; i++)); do
-        rm -rf "$out"
-        local log=$WORK/time-$tool-$count-$i.txt
-        local start end
-        start=$(date +%s%N)
-        if ! /usr/bin/time -v -o "$log" "$@" >"$WORK/stdout-$tool-$count.txt" 2>"$WORK/stderr-$tool-$count.txt"; then
-            echo "$tool failed on $count profiles; see $WORK/stderr-$tool-$count.txt" >&2
-            cat "$WORK/stderr-$tool-$count.txt" >&2
-            exit 1
-        fi
-        end=$(date +%s%N)
-        local rss_kb html
-        rss_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
-        html=$(find "$out" -name '*.html' | wc -l)
-        printf '%s\t%s\t%s\t%s\t%s\n' "$count" "$tool" "$(((end - start) / 1000000))" "$rss_kb" "$html" >>"$WORK/raw.tsv"
-        echo "  $tool $count run $i: $(((end - start) / 1000000)) ms, $((rss_kb / 1024)) MB, $html HTML files" >&2
-    done
+# run_once TOOL COUNT RUN OUTDIR CMD...: one timed run into a fresh OUTDIR, one line in raw.tsv
+run_once() {
+    local tool=$1 count=$2 run=$3 out=$4
+    shift 4
+    rm -rf "$out"
+    local log=$WORK/time-$tool-$count-$run.txt err=$WORK/stderr-$tool-$count.txt
+    local start end
+    start=$(date +%s%N)
+    if ! /usr/bin/time -v -o "$log" "$@" >/dev/null 2>"$err"; then
+        echo "$tool failed on $count profiles:" >&2
+        cat "$err" >&2
+        exit 1
+    fi
+    end=$(date +%s%N)
+    local wall_ms=$(((end - start) / 1000000)) rss_kb cpu_s html
+    rss_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
+    cpu_s=$(awk -F': ' '/User time|System time/ {s += $2} END {printf "%.2f", s}' "$log")
+    html=$(find "$out" -name '*.html' | wc -l)
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$count" "$tool" "$wall_ms" "$rss_kb" "$html" "$cpu_s" >>"$WORK/raw.tsv"
+    echo "  $tool $count run $run: ${wall_ms} ms wall, ${cpu_s} s CPU, $((rss_kb / 1024)) MB, $html HTML files" >&2
 }
 
 for count in "${COUNTS[@]}"; do
@@ -78,20 +76,26 @@ for count in "${COUNTS[@]}"; do
     cp "$root/content/taxonomy.yaml" "$site/data/taxonomy.yaml"
     [ -d "$root/templates/static" ] && cp -r "$root/templates/static" "$site/static/static"
 
-    measure mikke "$count" "$WORK/public-mikke-$count" "$GEN" build --root "$root" --out "$WORK/public-mikke-$count"
-    measure hugo "$count" "$WORK/public-hugo-$count" hugo --quiet -s "$site" -d "$WORK/public-hugo-$count"
+    # Alternating the tools spreads any load from other processes over both.
+    for ((run = 1; run <= RUNS; run++)); do
+        run_once mikke "$count" "$run" "$WORK/public-mikke-$count" \
+            "$GEN" build --root "$root" --out "$WORK/public-mikke-$count"
+        run_once hugo "$count" "$run" "$WORK/public-hugo-$count" \
+            hugo --quiet -s "$site" -d "$WORK/public-hugo-$count"
+    done
 done
 
 # The table: median wall time and median peak RSS per (count, tool), and mikke/hugo ratios.
 {
-    echo "| profiles | tool | builds | median wall (s) | peak RSS (MB) | HTML files | wall mikke/hugo |"
-    echo "|---:|---|---|---:|---:|---:|---:|"
+    echo "| profiles | tool | builds | median wall (s) | median CPU user+sys (s) | peak RSS (MB) | HTML files | wall mikke/hugo |"
+    echo "|---:|---|---|---:|---:|---:|---:|---:|"
     for count in "${COUNTS[@]}"; do
         for tool in mikke hugo; do
             awk -F'\t' -v c="$count" -v t="$tool" '$1 == c && $2 == t' "$WORK/raw.tsv" >"$WORK/sel.tsv"
             wall=$(cut -f3 "$WORK/sel.tsv" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
             rss=$(cut -f4 "$WORK/sel.tsv" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
             html=$(cut -f5 "$WORK/sel.tsv" | head -1)
+            cpu=$(cut -f6 "$WORK/sel.tsv" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
             eval "wall_$tool=$wall"
             if [ "$tool" = mikke ]; then
                 what="everything (pages, facets, search index, catalog)"
@@ -100,8 +104,8 @@ done
                 what="list + profile pages"
                 ratio=$(awk -v m="$wall_mikke" -v h="$wall" 'BEGIN {printf "%.2f", m / h}')
             fi
-            printf '| %s | %s | %s | %.2f | %.0f | %s | %s |\n' "$count" "$tool" "$what" \
-                "$(awk -v w="$wall" 'BEGIN {print w / 1000}')" "$(awk -v r="$rss" 'BEGIN {print r / 1024}')" "$html" "$ratio"
+            printf '| %s | %s | %s | %.2f | %s | %.0f | %s | %s |\n' "$count" "$tool" "$what" \
+                "$(awk -v w="$wall" 'BEGIN {print w / 1000}')" "$cpu" "$(awk -v r="$rss" 'BEGIN {print r / 1024}')" "$html" "$ratio"
         done
     done
     echo
