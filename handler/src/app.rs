@@ -78,6 +78,12 @@ pub fn app(state: AppState) -> Router {
                 .options(preflight)
                 .fallback(method_not_allowed),
         )
+        .route(
+            "/api/inquiries",
+            post(crate::inquiries::post_inquiry)
+                .options(preflight)
+                .fallback(method_not_allowed),
+        )
         .route("/api/health", get(health))
         .route("/api/{*rest}", any(not_found));
     let router = match &state.config.site_dir {
@@ -127,13 +133,13 @@ async fn preflight(State(state): State<AppState>, headers: HeaderMap) -> Respons
 /// is refused. A request with no `Origin` is not from a browser form on another site
 /// (curl, server-to-server, old tooling) and is let through: the rate limit and the
 /// checks still apply, and the API holds no session a forged request could ride.
-fn allowed(config: &Config, origin: &HeaderValue) -> bool {
+pub(crate) fn allowed(config: &Config, origin: &HeaderValue) -> bool {
     origin
         .to_str()
         .is_ok_and(|o| config.allowed_origins.iter().any(|a| a == o))
 }
 
-fn with_cors(mut response: Response, origin: Option<&HeaderValue>) -> Response {
+pub(crate) fn with_cors(mut response: Response, origin: Option<&HeaderValue>) -> Response {
     if let Some(origin) = origin {
         response
             .headers_mut()
@@ -146,20 +152,20 @@ fn with_cors(mut response: Response, origin: Option<&HeaderValue>) -> Response {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum BodyKind {
+pub(crate) enum BodyKind {
     Json,
     Form,
 }
 
 /// A plain form post gets pages; everything else gets JSON.
-fn format_of(headers: &HeaderMap) -> Format {
+pub(crate) fn format_of(headers: &HeaderMap) -> Format {
     match body_kind(headers) {
         Ok(BodyKind::Form) => Format::Html,
         _ => Format::Json,
     }
 }
 
-fn body_kind(headers: &HeaderMap) -> Result<BodyKind, ApiError> {
+pub(crate) fn body_kind(headers: &HeaderMap) -> Result<BodyKind, ApiError> {
     let value = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -187,7 +193,7 @@ fn body_kind(headers: &HeaderMap) -> Result<BodyKind, ApiError> {
     Ok(kind)
 }
 
-async fn read_body(headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes, ApiError> {
+pub(crate) async fn read_body(headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes, ApiError> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -301,6 +307,7 @@ async fn accept_application(
         replayed,
         needs_call = complete.needs_call,
         completeness = complete.score,
+        top_mentor = matched.suggestions.first().map(|s| s.slug.as_str()),
         top_score = matched.suggestions.first().map(|s| s.score),
         "application accepted"
     );
@@ -325,7 +332,7 @@ fn accepted(state: &AppState, format: Format, id: &str) -> Response {
 }
 
 /// `20261123-k3m9x2pq`: the day (for people reading a queue) and 40 random bits.
-fn new_id(now: OffsetDateTime) -> String {
+pub(crate) fn new_id(now: OffsetDateTime) -> String {
     const ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
     let mut bits: u64 = rand::random();
     let mut suffix = String::with_capacity(8);

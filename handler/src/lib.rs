@@ -5,6 +5,7 @@ pub mod app;
 pub mod config;
 pub mod error;
 pub mod forms;
+pub mod inquiries;
 pub mod ratelimit;
 pub mod sample;
 pub mod scoring;

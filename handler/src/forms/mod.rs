@@ -3,6 +3,7 @@
 
 mod application;
 mod fields;
+mod inquiry;
 mod page;
 mod raw;
 
@@ -11,6 +12,10 @@ pub use application::{
     MAX_MESSAGE_CHARS, MAX_NAME_CHARS, MAX_PREFERRED_MENTORS,
 };
 pub use fields::{honeypot_filled, Checker, FieldErrors};
+pub use inquiry::{
+    check_inquiry, Inquiry, InquiryKind, InquirySubmission, MAX_INQUIRY_MESSAGE_CHARS,
+    MAX_PREFERRED_TIMES_CHARS,
+};
 pub use page::problem_page;
 pub use raw::{BodyError, RawFields, RawValue};
 
