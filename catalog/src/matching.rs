@@ -38,6 +38,27 @@ pub struct Completeness {
     pub penalties: Penalties,
 }
 
+/// How a mentoring sheet is scored for staff follow-up (issue 6): points per signal, summed
+/// and capped at 100.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Followup {
+    /// Sheets at or above this priority are "flagged" (`staff sheets --flagged`).
+    pub flag_at: u32,
+    /// Satisfaction (1–5) at or below this is low.
+    pub low_satisfaction_at_most: u32,
+    /// Points for low satisfaction, plus `per_point_below` for each point under the bound.
+    pub low_satisfaction: u32,
+    pub per_point_below: u32,
+    /// She asked for the staff to contact her.
+    pub staff_contact: u32,
+    /// Reflections shorter than this many characters are very thin.
+    pub thin_reflections_below: usize,
+    pub thin_reflections: u32,
+    /// An earlier session has no sheet yet.
+    pub skipped_session: u32,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Matching {
@@ -45,6 +66,7 @@ pub struct Matching {
     /// situation id → mentor_tags ids that speak to it.
     pub situation_tags: IndexMap<String, Vec<String>>,
     pub completeness: Completeness,
+    pub followup: Followup,
 }
 
 impl Matching {
@@ -62,5 +84,6 @@ mod tests {
         let m = Matching::parse(include_str!("../../content/matching.yaml")).unwrap();
         assert_eq!(m.situation_tags["on_leave"], ["parenting", "single_mother"]);
         assert!(m.completeness.needs_call_below <= 100);
+        assert!(m.followup.flag_at <= 100);
     }
 }

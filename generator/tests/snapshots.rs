@@ -28,6 +28,8 @@ situation_tags: { on_leave: [parenting] }
 completeness: { needs_call_below: 60, min_topics: 1, min_message_chars: 40,
   penalties: { few_topics: 10, no_preferences: 10, no_message: 20, short_message: 10,
     no_job_function: 10, no_situations: 5, no_phone: 5 } }
+followup: { flag_at: 40, low_satisfaction_at_most: 2, low_satisfaction: 40, per_point_below: 20,
+  staff_contact: 60, thin_reflections_below: 30, thin_reflections: 20, skipped_session: 30 }
 ";
 
 #[allow(clippy::too_many_arguments)]

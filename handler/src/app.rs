@@ -1,7 +1,6 @@
 //! The router: one function builds it from the state, for Lambda, the local
 //! server and the tests alike.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -77,6 +76,18 @@ pub fn app(state: AppState) -> Router {
             post(post_application)
                 .options(preflight)
                 .fallback(method_not_allowed),
+        )
+        .route(
+            "/api/sheets",
+            post(crate::diary::post_sheet).fallback(method_not_allowed),
+        )
+        .route(
+            "/api/sheets/reply",
+            post(crate::diary::post_reply).fallback(method_not_allowed),
+        )
+        .route(
+            "/api/diary",
+            get(crate::diary::get_diary).fallback(method_not_allowed),
         )
         .route(
             "/api/inquiries",
@@ -193,7 +204,10 @@ pub(crate) fn body_kind(headers: &HeaderMap) -> Result<BodyKind, ApiError> {
     Ok(kind)
 }
 
-pub(crate) async fn read_body(headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes, ApiError> {
+pub(crate) async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<axum::body::Bytes, ApiError> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -271,8 +285,10 @@ async fn accept_application(
     let submission =
         check_application(&raw, state.matcher.catalog()).map_err(ApiError::Validation)?;
     let app = &submission.application;
-    // Capacity arrives with issue 6 (matches); until then every accepting mentor is a candidate.
-    let matched = match_mentors(&state.matcher, app, &HashSet::new());
+    // Mentors whose active matches fill their capacity are not suggested (issue 6).
+    let full =
+        crate::matching::at_capacity(state.matcher.catalog(), &state.store.active_counts().await?);
+    let matched = match_mentors(&state.matcher, app, &full);
     let complete = completeness(app, &state.matcher.catalog().matching);
     let body = json!({
         "application": app,

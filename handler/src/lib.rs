@@ -3,12 +3,15 @@
 
 pub mod app;
 pub mod config;
+pub mod diary;
 pub mod error;
 pub mod forms;
 pub mod inquiries;
+pub mod matching;
 pub mod ratelimit;
 pub mod sample;
 pub mod scoring;
+pub mod staff;
 pub mod store;
 pub mod tokens;
 

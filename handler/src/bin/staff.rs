@@ -1,0 +1,171 @@
+//! `staff`: the service staff's command line — the application queue, matching, the diary
+//! sheets. Same configuration as the handler: the embedded store in `MIKKE_DATA_DIR` by
+//! default (stop the local server first: the store is single-process), DynamoDB with
+//! `--store dynamo` (or when `MIKKE_TABLE` is set) and the same env variables.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use handler::config::{Config, KeySource, Mode};
+use handler::staff::Staff;
+use handler::store::{DynamoStore, EmbeddedStore, Store, StoreError};
+use handler::Matcher;
+use mikke_catalog::Catalog;
+
+#[derive(Parser)]
+#[command(
+    name = "staff",
+    version,
+    about = "メンターmikke 事務局用コマンド: 申し込みの確認、マッチング、メンタリングシート",
+    long_about = "メンターmikke 事務局用コマンド: 申し込みの確認、マッチング、メンタリングシート。\n\
+        設定はハンドラーと同じ環境変数（MIKKE_DATA_DIR, MIKKE_CATALOG, MIKKE_SITE_URL, MIKKE_TABLE, \
+        MIKKE_DYNAMODB_ENDPOINT, MIKKE_SIGNING_KEY / MIKKE_SIGNING_KEY_PARAMETER, MIKKE_RETENTION_DAYS）。\n\
+        ローカルの保存先はサーバーと同時には開けません。サーバーを止めてから実行してください。"
+)]
+struct Cli {
+    /// 保存先: embedded（MIKKE_DATA_DIR）か dynamo（MIKKE_TABLE）。省略時は MIKKE_TABLE があれば dynamo
+    #[arg(long, global = true, value_enum)]
+    store: Option<StoreKind>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum StoreKind {
+    Embedded,
+    Dynamo,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// 新しい申し込みの一覧（要電話が先、古い順）: ID、受付日時、完成度、おすすめとスコア
+    Queue {
+        /// 氏名・メール・電話も表示する
+        #[arg(long)]
+        contact: bool,
+        /// 最大件数
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// 申し込み1件: 内容、おすすめメンター上位5人と理由、満たせない希望
+    Show {
+        application_id: String,
+        /// メールと電話も表示する
+        #[arg(long)]
+        contact: bool,
+    },
+    /// マッチングを作成し、メンティー用とメンター用の専用リンクを表示する
+    Assign {
+        application_id: String,
+        mentor_slug: String,
+        /// セッション回数（省略時は申し込みのプラン）
+        #[arg(long)]
+        sessions: Option<u32>,
+    },
+    /// マッチングのセッション回数を増やす（新しいリンクを表示）
+    Extend {
+        match_id: String,
+        /// 追加する回数
+        #[arg(long)]
+        sessions: u32,
+    },
+    /// マッチングを終了し、メンターの枠を空ける
+    Close { match_id: String },
+    /// メンタリングシートをフォローの優先度順に表示する
+    Sheets {
+        /// フォローが必要なもの（優先度が matching.yaml の flag_at 以上）だけ
+        #[arg(long)]
+        flagged: bool,
+        /// 最大件数
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return fail(&format!("非同期ランタイムを起動できません: {e}")),
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => fail(&message),
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("staff: {message}");
+    ExitCode::FAILURE
+}
+
+async fn run(cli: Cli) -> Result<String, String> {
+    // Local mode's rules (no Lambda-only requirements); the variables are the handler's.
+    let config =
+        Config::from_vars(Mode::Local, |n| std::env::var(n).ok()).map_err(|e| e.to_string())?;
+    let kind = cli
+        .store
+        .unwrap_or(if std::env::var_os("MIKKE_TABLE").is_some() {
+            StoreKind::Dynamo
+        } else {
+            StoreKind::Embedded
+        });
+    let catalog = Catalog::from_file(&config.catalog).map_err(|e| e.to_string())?;
+    let matcher =
+        Matcher::new(catalog).map_err(|e| format!("catalog {}: {e}", config.catalog.display()))?;
+    let (store, key) = match kind {
+        StoreKind::Embedded => {
+            let store = EmbeddedStore::open(&config.data_dir).map_err(|e| match e {
+                StoreError::Locked { path } => format!(
+                    "保存先 {} はローカルサーバーが使用中です。サーバーを止めてから実行してください",
+                    path.display()
+                ),
+                other => other.to_string(),
+            })?;
+            let key = config.signing_key.load(None).await?;
+            (Store::from(store), Some(key))
+        }
+        StoreKind::Dynamo => {
+            let mut aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+            if let Some(endpoint) = &config.dynamodb_endpoint {
+                aws = aws.into_builder().endpoint_url(endpoint).build();
+            }
+            let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table.clone());
+            // A development key would make links production cannot read: only the real one.
+            let key = match &config.signing_key {
+                KeySource::DevFile(_) => None,
+                source => Some(source.load(Some(&aws)).await?),
+            };
+            (Store::from(store), key)
+        }
+    };
+    let staff = Staff {
+        store,
+        matcher,
+        key,
+        site_url: config.site_url.clone(),
+        retention_days: config.retention_days,
+        now: time::OffsetDateTime::now_utc(),
+    };
+    match cli.command {
+        Command::Queue { contact, limit } => staff.queue(contact, limit).await,
+        Command::Show {
+            application_id,
+            contact,
+        } => staff.show(&application_id, contact).await,
+        Command::Assign {
+            application_id,
+            mentor_slug,
+            sessions,
+        } => staff.assign(&application_id, &mentor_slug, sessions).await,
+        Command::Extend { match_id, sessions } => staff.extend(&match_id, sessions).await,
+        Command::Close { match_id } => staff.close(&match_id).await,
+        Command::Sheets { flagged, limit } => staff.sheets(flagged, limit).await,
+    }
+}

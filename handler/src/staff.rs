@@ -1,0 +1,420 @@
+//! What the `staff` command does, as functions that return the text to print (so tests call
+//! them directly and the binary stays a thin clap front). Errors are Japanese sentences for
+//! staff, carrying the id they typed; nothing changes when one is returned.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use mikke_catalog::Catalog;
+use time::OffsetDateTime;
+
+use crate::forms::Application;
+use crate::matching::{assign, at_capacity, link_expiry, AssignRequest, Links};
+use crate::scoring::{completeness, match_mentors, Matcher};
+use crate::store::{MatchStatus, RecordKind, Store, StoredRecord, OPEN_APPLICATION_STATUSES};
+use crate::tokens::SigningKey;
+
+/// What every command works with.
+pub struct Staff {
+    pub store: Store,
+    pub matcher: Matcher,
+    pub key: Option<SigningKey>,
+    pub site_url: String,
+    pub retention_days: u32,
+    pub now: OffsetDateTime,
+}
+
+pub type Outcome = Result<String, String>;
+
+const JST: time::UtcOffset = match time::UtcOffset::from_hms(9, 0, 0) {
+    Ok(o) => o,
+    Err(_) => time::UtcOffset::UTC,
+};
+
+fn jst(t: OffsetDateTime) -> String {
+    let t = t.to_offset(JST);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
+}
+
+fn store_err(e: impl std::fmt::Display) -> String {
+    format!("保存先にアクセスできませんでした: {e}")
+}
+
+fn application_of(rec: &StoredRecord) -> Result<Application, String> {
+    serde_json::from_value(rec.body["application"].clone())
+        .map_err(|_| format!("申し込み {} の記録を読み取れませんでした", rec.id))
+}
+
+fn label<'a>(vocab: &'a mikke_catalog::Vocab, id: &'a str) -> &'a str {
+    vocab.get(id).map_or(id, String::as_str)
+}
+
+impl Staff {
+    fn catalog(&self) -> &Catalog {
+        self.matcher.catalog()
+    }
+
+    async fn full_mentors(&self) -> Result<std::collections::HashSet<String>, String> {
+        let counts = self.store.active_counts().await.map_err(store_err)?;
+        Ok(at_capacity(self.catalog(), &counts))
+    }
+
+    fn key(&self) -> Result<&SigningKey, String> {
+        self.key.as_ref().ok_or_else(|| {
+            "リンクの署名鍵がありません: MIKKE_SIGNING_KEY か MIKKE_SIGNING_KEY_PARAMETER を本番と同じ値で設定してください".to_string()
+        })
+    }
+
+    /// New applications, `needs_call` first, then oldest first.
+    pub async fn queue(&self, contact: bool, limit: usize) -> Outcome {
+        let mut open = Vec::new();
+        for status in OPEN_APPLICATION_STATUSES {
+            let listed = self
+                .store
+                .list_by_status(RecordKind::Application, status, limit)
+                .await
+                .map_err(store_err)?;
+            open.extend(listed);
+        }
+        let needs_call = |r: &StoredRecord| {
+            r.status == "needs_call" || r.body["completeness"]["needs_call"] == true
+        };
+        open.sort_by(|a, b| {
+            needs_call(b)
+                .cmp(&needs_call(a))
+                .then(a.created_at.cmp(&b.created_at))
+                .then(a.id.cmp(&b.id))
+        });
+        open.truncate(limit);
+        if open.is_empty() {
+            return Ok("新しい申し込みはありません。\n".into());
+        }
+        let full = self.full_mentors().await?;
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "ID\t受付日時(JST)\t完成度\t要電話\tおすすめ\tスコア{}",
+            if contact {
+                "\t氏名\tメール\t電話"
+            } else {
+                ""
+            }
+        );
+        for rec in &open {
+            let app = application_of(rec)?;
+            let matched = match_mentors(&self.matcher, &app, &full);
+            let complete = completeness(&app, &self.catalog().matching);
+            let (top, score) = matched
+                .suggestions
+                .first()
+                .map_or(("（候補なし）".to_string(), String::from("-")), |s| {
+                    (format!("{}（{}）", s.slug, s.name), s.score.to_string())
+                });
+            let _ = write!(
+                out,
+                "{}\t{}\t{}\t{}\t{top}\t{score}",
+                rec.id,
+                jst(rec.created_at),
+                complete.score,
+                if needs_call(rec) { "要" } else { "-" },
+            );
+            if contact {
+                let _ = write!(
+                    out,
+                    "\t{}\t{}\t{}",
+                    app.name,
+                    app.email,
+                    app.phone.as_deref().unwrap_or("-")
+                );
+            }
+            out.push('\n');
+        }
+        Ok(out)
+    }
+
+    /// One application with its top suggestions (mentors at capacity skipped) and unmet wishes.
+    pub async fn show(&self, id: &str, contact: bool) -> Outcome {
+        let rec = self
+            .store
+            .get(RecordKind::Application, id)
+            .await
+            .map_err(store_err)?
+            .ok_or_else(|| format!("申し込み {id} は見つかりません（IDを確認してください）"))?;
+        let app = application_of(&rec)?;
+        let t = &self.catalog().taxonomy;
+        let list = |vocab: &mikke_catalog::Vocab, ids: &[String]| -> String {
+            if ids.is_empty() {
+                "-".into()
+            } else {
+                ids.iter()
+                    .map(|i| label(vocab, i))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            }
+        };
+        let mut out = String::new();
+        let _ = writeln!(out, "申し込み {}（{}）", rec.id, rec.status);
+        let _ = writeln!(out, "受付: {}", jst(rec.created_at));
+        let _ = writeln!(out, "氏名: {}", app.name);
+        if contact {
+            let _ = writeln!(out, "メール: {}", app.email);
+            let _ = writeln!(out, "電話: {}", app.phone.as_deref().unwrap_or("-"));
+        }
+        let plan = t
+            .plans
+            .get(&app.plan)
+            .map_or(app.plan.as_str(), |p| p.label.as_str());
+        let _ = writeln!(out, "プラン: {plan}");
+        let _ = writeln!(out, "年代: {}", label(&t.age_bands, &app.age_band));
+        let _ = writeln!(out, "業種: {}", label(&t.industries, &app.industry));
+        let _ = writeln!(
+            out,
+            "企業規模: {}",
+            label(&t.company_sizes, &app.company_size)
+        );
+        let job = app
+            .job_function
+            .as_deref()
+            .map_or("-", |j| label(&t.job_functions, j));
+        let _ = writeln!(out, "職種: {job}");
+        let _ = writeln!(out, "状況: {}", list(&t.situations, &app.situations));
+        let _ = writeln!(out, "テーマ: {}", list(&t.topics, &app.topics));
+        let wishes: Vec<String> = app
+            .preferences
+            .iter()
+            .map(|p| t.preferences.get(p).map_or(p.clone(), |x| x.label.clone()))
+            .collect();
+        let _ = writeln!(
+            out,
+            "希望: {}",
+            if wishes.is_empty() {
+                "-".into()
+            } else {
+                wishes.join("、")
+            }
+        );
+        if let Some(message) = &app.message {
+            let _ = writeln!(out, "メッセージ:\n  {}", message.replace('\n', "\n  "));
+        }
+        let complete = completeness(&app, &self.catalog().matching);
+        let _ = writeln!(
+            out,
+            "\n完成度: {}{}",
+            complete.score,
+            if complete.needs_call {
+                "（要電話）"
+            } else {
+                ""
+            }
+        );
+        for m in &complete.missing {
+            let _ = writeln!(out, "  - {}", m.label);
+        }
+        let full = self.full_mentors().await?;
+        let matched = match_mentors(&self.matcher, &app, &full);
+        let _ = writeln!(
+            out,
+            "\nおすすめのメンター（上位{}人、定員に達したメンターを除く）:",
+            matched.suggestions.len()
+        );
+        for (i, s) in matched.suggestions.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "{}. {}（{}） スコア {}",
+                i + 1,
+                s.slug,
+                s.name,
+                s.score
+            );
+            for c in &s.breakdown {
+                let _ = writeln!(
+                    out,
+                    "     {} +{}: {}",
+                    c.criterion,
+                    c.points,
+                    c.reasons.join("、")
+                );
+            }
+        }
+        if !full.is_empty() {
+            let mut names: Vec<&String> = full.iter().collect();
+            names.sort();
+            let _ = writeln!(
+                out,
+                "定員に達しているメンター: {}",
+                names
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join("、")
+            );
+        }
+        if !matched.unmet_wishes.is_empty() {
+            let labels: Vec<&str> = matched
+                .unmet_wishes
+                .iter()
+                .map(|w| w.label.as_str())
+                .collect();
+            let _ = writeln!(out, "\n候補のだれも満たさない希望: {}", labels.join("、"));
+        }
+        Ok(out)
+    }
+
+    fn links_text(&self, links: &Links) -> String {
+        format!(
+            "メンティー用リンク（ご本人だけに送ってください）:\n  {}\nメンター用リンク:\n  {}\nリンクの有効期限: {}\n",
+            links.mentee.diary_link(&self.site_url),
+            links.mentor.diary_link(&self.site_url),
+            jst(links.expires_at)
+        )
+    }
+
+    pub async fn assign(&self, application_id: &str, slug: &str, sessions: Option<u32>) -> Outcome {
+        let key = self.key()?;
+        let done = assign(
+            &self.store,
+            self.catalog(),
+            key,
+            AssignRequest {
+                application_id,
+                mentor_slug: slug,
+                sessions,
+                now: self.now,
+                retention_days: self.retention_days,
+            },
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        let m = &done.the_match;
+        Ok(format!(
+            "マッチングを作成しました: {}\n申し込み {} × メンター {}（{}）、全{}回\n\n{}",
+            m.id,
+            m.application_id,
+            m.mentor_slug,
+            m.mentor_name,
+            m.sessions,
+            self.links_text(&done.links)
+        ))
+    }
+
+    async fn active_match(&self, id: &str) -> Result<crate::store::Match, String> {
+        let m = self
+            .store
+            .get_match(id)
+            .await
+            .map_err(store_err)?
+            .ok_or_else(|| format!("マッチング {id} は見つかりません（IDを確認してください）"))?;
+        if m.status != MatchStatus::Active {
+            return Err(format!("マッチング {id} はすでに終了しています"));
+        }
+        Ok(m)
+    }
+
+    /// Adds sessions and prints fresh links valid for the longer plan.
+    pub async fn extend(&self, id: &str, more: u32) -> Outcome {
+        if !(1..=crate::store::MAX_SESSIONS).contains(&more) {
+            return Err(format!(
+                "追加する回数は1から{}までで指定してください",
+                crate::store::MAX_SESSIONS
+            ));
+        }
+        let key = self.key()?;
+        let before = self.active_match(id).await?;
+        if before.sessions + more > crate::store::MAX_SESSIONS {
+            return Err(format!(
+                "回数の合計は{}回までです",
+                crate::store::MAX_SESSIONS
+            ));
+        }
+        let after = self
+            .store
+            .extend_match(id, more)
+            .await
+            .map_err(store_err)?
+            .ok_or_else(|| {
+                format!("マッチング {id} は延長できませんでした（終了したか、見つかりません）")
+            })?;
+        let until = link_expiry(after.created_at, after.sessions)
+            .max(link_expiry(self.now, more))
+            .min(after.expires_at);
+        let links = Links::issue(key, &after.id, until);
+        Ok(format!(
+            "マッチング {} を延長しました: 全{}回 → 全{}回\n新しいリンクを送ってください（前のリンクも元の期限までは使えます）。\n\n{}",
+            after.id,
+            before.sessions,
+            after.sessions,
+            self.links_text(&links)
+        ))
+    }
+
+    pub async fn close(&self, id: &str) -> Outcome {
+        self.active_match(id).await?;
+        let closed = self
+            .store
+            .close_match(id)
+            .await
+            .map_err(store_err)?
+            .ok_or_else(|| format!("マッチング {id} はすでに終了しています"))?;
+        Ok(format!(
+            "マッチング {} を終了しました。メンター {} の枠が1つ空きました。\n",
+            closed.id, closed.mentor_slug
+        ))
+    }
+
+    /// Sheets by follow-up priority, with reasons; `flagged`: only at or above `flag_at`.
+    pub async fn sheets(&self, flagged: bool, limit: usize) -> Outcome {
+        let flag_at = self.catalog().matching.followup.flag_at;
+        let sheets = self
+            .store
+            .list_followups(if flagged { flag_at } else { 0 }, limit)
+            .await
+            .map_err(store_err)?;
+        if sheets.is_empty() {
+            return Ok(if flagged {
+                "フォローが必要なシートはありません。\n".into()
+            } else {
+                "シートはまだありません。\n".into()
+            });
+        }
+        let mut mentors: HashMap<String, String> = HashMap::new();
+        let mut out = String::from("優先度\tマッチング\t回\t提出日時(JST)\tメンター\t理由\n");
+        for s in &sheets {
+            if !mentors.contains_key(&s.match_id) {
+                let name = self
+                    .store
+                    .get_match(&s.match_id)
+                    .await
+                    .map_err(store_err)?
+                    .map_or_else(|| "-".into(), |m| m.mentor_slug);
+                mentors.insert(s.match_id.clone(), name);
+            }
+            let reasons: Vec<&str> = s.content["followup"]["reasons"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|r| r["label"].as_str()).collect())
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "{}{}\t{}\t{}\t{}\t{}\t{}",
+                s.priority,
+                if s.priority >= flag_at { "!" } else { "" },
+                s.match_id,
+                s.session,
+                jst(s.created_at),
+                mentors[&s.match_id],
+                if reasons.is_empty() {
+                    "-".into()
+                } else {
+                    reasons.join("、")
+                }
+            );
+        }
+        Ok(out)
+    }
+}
