@@ -141,10 +141,14 @@ class DirectorySearch {
     this.meta = index.meta;
     this.form = $('search-panel');
     this.input = $('search-q');
-    this.list = $('mentor-list');
+    // Two lists share id="mentor-list", one in the page at a time: the server's full list and a
+    // results list. Swapping them is one DOM operation; emptying a 10,000-card list is not.
+    this.fullList = $('mentor-list');
+    this.resultList = this.fullList.cloneNode(false);
+    this.list = this.fullList;
     this.status = $('search-status');
     this.nohit = $('search-nohit');
-    this.original = [...this.list.children];
+    this.original = [...this.fullList.children];
     const slugs = this.original.map((li) => li.dataset.slug || '');
     // Cards are used directly when the page lists exactly the indexed mentors in index order.
     this.cards =
@@ -157,7 +161,7 @@ class DirectorySearch {
     this.buildFacets();
     this.more = el('button', { type: 'button', class: 'search-more', hidden: '' });
     this.more.addEventListener('click', () => this.showMore());
-    this.list.after(this.more);
+    this.fullList.after(this.more);
     this.bind();
   }
 
@@ -314,9 +318,16 @@ class DirectorySearch {
     this.report(startedAt, dataAt, order.length);
   }
 
+  swapTo(list) {
+    if (this.list === list) return;
+    this.list.removeAttribute('aria-busy');
+    this.list.replaceWith(list);
+    this.list = list;
+  }
+
   showAll() {
     this.results = null;
-    this.list.replaceChildren(...this.original);
+    this.swapTo(this.fullList);
     this.list.removeAttribute('aria-busy');
     this.more.hidden = true;
     this.nohit.hidden = true;
@@ -327,7 +338,7 @@ class DirectorySearch {
     const first = this.limit;
     this.limit += PAGE;
     this.render();
-    const card = this.list.children[first];
+    const card = this.resultList.children[first];
     const link = card && card.querySelector('a');
     if (link) link.focus();
   }
@@ -358,7 +369,8 @@ class DirectorySearch {
       const inBio = terms.some((t, i) => missing.includes(t) && masks[i] & BIO_BIT && !labels.some((l) => normalize(l).includes(t)));
       if (inBio) pending.push([doc, card, 'bio']);
     }
-    this.list.replaceChildren(frag);
+    this.resultList.replaceChildren(frag);
+    this.swapTo(this.resultList);
     this.list.removeAttribute('aria-busy');
     const rest = order.length - shown.length;
     this.more.hidden = rest <= 0;
