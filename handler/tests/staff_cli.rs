@@ -1,0 +1,279 @@
+//! The `staff` binary against a temporary data directory: queue, show, assign (links that
+//! the API accepts), extend, close, sheets — and bad ids refused with exit 1, nothing changed.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use handler::store::{EmbeddedStore, NewRecord, NewSheet, RecordKind, Store};
+use handler::tokens::{Role, SigningKey};
+use serde_json::json;
+use time::OffsetDateTime;
+
+const SITE: &str = "https://mikke.example.jp";
+
+fn staff(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_staff"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("MIKKE_DATA_DIR", dir.join("data"))
+        .env("MIKKE_CATALOG", dir.join("catalog.json"))
+        .env("MIKKE_SITE_URL", SITE)
+        .output()
+        .expect("staff runs")
+}
+
+fn text(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn err(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A data dir with the sample catalog and two applications (one thin: needs a call).
+async fn setup() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = serde_json::to_string(&handler::sample::small_catalog()).unwrap();
+    std::fs::write(dir.path().join("catalog.json"), catalog).unwrap();
+    let store = Store::from(EmbeddedStore::open(&dir.path().join("data")).unwrap());
+    let now = OffsetDateTime::now_utc();
+    let mut thin = handler::sample::application();
+    thin.message = None;
+    thin.phone = None;
+    thin.preferences.clear();
+    for (i, (id, app, needs_call)) in [
+        ("20261124-full0001", handler::sample::application(), false),
+        ("20261124-thin0002", thin, true),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let rec = NewRecord {
+            kind: RecordKind::Application,
+            id: id.into(),
+            created_at: now + time::Duration::seconds(i as i64),
+            status: "received".into(),
+            idempotency_key: id.into(),
+            expires_at: now + time::Duration::days(30),
+            body: json!({"application": app, "completeness": {"needs_call": needs_call}}),
+        };
+        store.put_once(rec, Duration::from_secs(60)).await.unwrap();
+    }
+    dir
+}
+
+fn link_token<'a>(out: &'a str, after: &str) -> &'a str {
+    let from = out
+        .find(after)
+        .unwrap_or_else(|| panic!("{after} in {out}"));
+    let rest = &out[from..];
+    let start = rest.find("#t=").unwrap() + 3;
+    rest[start..].split_whitespace().next().unwrap()
+}
+
+#[tokio::test]
+async fn every_command_and_subcommand_has_help() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["--help"],
+        vec!["queue", "--help"],
+        vec!["show", "--help"],
+        vec!["assign", "--help"],
+        vec!["extend", "--help"],
+        vec!["close", "--help"],
+        vec!["sheets", "--help"],
+    ] {
+        let out = staff(dir.path(), &args);
+        assert!(out.status.success(), "{args:?}");
+        assert!(text(&out).contains("Usage: staff"), "{args:?}");
+    }
+}
+
+#[tokio::test]
+async fn staff_work_through_queue_show_assign_extend_sheets_and_close() {
+    let dir = setup().await;
+    let d = dir.path();
+
+    let out = staff(d, &["queue"]);
+    assert!(out.status.success(), "{}", err(&out));
+    let queue = text(&out);
+    let lines: Vec<&str> = queue.lines().collect();
+    assert!(
+        lines[1].starts_with("20261124-thin0002"),
+        "needs_call first:\n{queue}"
+    );
+    assert!(lines[2].starts_with("20261124-full0001"), "{queue}");
+    assert!(lines[2].contains("aoki"), "top suggestion:\n{queue}");
+    assert!(
+        !queue.contains("hanako@example.jp") && !queue.contains("090-"),
+        "no contact details:\n{queue}"
+    );
+    let with_contact = text(&staff(d, &["queue", "--contact"]));
+    assert!(with_contact.contains("hanako@example.jp"), "{with_contact}");
+
+    let shown = text(&staff(d, &["show", "20261124-full0001"]));
+    assert!(shown.contains("1. aoki"), "{shown}");
+    assert!(
+        shown.contains("same_industry") || shown.contains("preferences"),
+        "{shown}"
+    );
+    assert!(!shown.contains("hanako@example.jp"), "{shown}");
+
+    let out = staff(d, &["assign", "20261124-full0001", "aoki"]);
+    assert!(out.status.success(), "{}", err(&out));
+    let assigned = text(&out);
+    assert!(
+        assigned.contains("全3回"),
+        "sessions from the plan:\n{assigned}"
+    );
+    assert!(
+        assigned.contains(&format!("{SITE}/diary/#t=")),
+        "{assigned}"
+    );
+    let match_id = assigned
+        .split_whitespace()
+        .find(|w| w.starts_with("m-"))
+        .unwrap()
+        .to_string();
+    // The links verify with the development key kept in the data dir, for the right roles.
+    let key = SigningKey::load_or_create(&d.join("data")).unwrap();
+    let now = OffsetDateTime::now_utc();
+    let mentee = key
+        .verify(link_token(&assigned, "メンティー用"), now)
+        .unwrap();
+    let mentor = key
+        .verify(link_token(&assigned, "メンター用"), now)
+        .unwrap();
+    assert_eq!((mentee.role, mentor.role), (Role::Mentee, Role::Mentor));
+    assert_eq!(mentee.match_id, match_id);
+
+    let queue = text(&staff(d, &["queue"]));
+    assert!(
+        !queue.contains("20261124-full0001"),
+        "matched leaves the queue:\n{queue}"
+    );
+    let again = staff(d, &["assign", "20261124-full0001", "ito"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(err(&again).contains("すでに「matched」"), "{}", err(&again));
+
+    let out = staff(d, &["extend", &match_id, "--sessions", "2"]);
+    assert!(out.status.success(), "{}", err(&out));
+    assert!(text(&out).contains("全3回 → 全5回"), "{}", text(&out));
+
+    // A sheet that needs follow-up, as the API would store it.
+    {
+        let store = Store::from(EmbeddedStore::open(&d.join("data")).unwrap());
+        let sheet = NewSheet {
+            match_id: match_id.clone(),
+            session: 1,
+            submission_id: "s1".into(),
+            created_at: now,
+            expires_at: now + time::Duration::days(30),
+            priority: 60,
+            content: json!({"followup": {"priority": 60, "reasons": [{"item": "staff_contact", "label": "スタッフからの連絡を希望", "points": 60}]}}),
+        };
+        store.put_sheet(&sheet).await.unwrap();
+    }
+    let flagged = text(&staff(d, &["sheets", "--flagged"]));
+    assert!(
+        flagged.contains(&match_id) && flagged.contains("スタッフからの連絡を希望"),
+        "{flagged}"
+    );
+    assert!(flagged.contains("aoki"), "{flagged}");
+
+    let out = staff(d, &["close", &match_id]);
+    assert!(out.status.success(), "{}", err(&out));
+    assert!(text(&out).contains("枠が1つ空きました"));
+    let twice = staff(d, &["close", &match_id]);
+    assert_eq!(twice.status.code(), Some(1));
+    assert!(err(&twice).contains("すでに終了"), "{}", err(&twice));
+}
+
+#[tokio::test]
+async fn a_full_mentor_is_skipped_in_suggestions_and_refused_by_assign() {
+    let dir = setup().await;
+    let d = dir.path();
+    // Fill aoki (capacity 3) with three more applications.
+    {
+        let store = Store::from(EmbeddedStore::open(&d.join("data")).unwrap());
+        for i in 0..3 {
+            let rec = NewRecord {
+                kind: RecordKind::Application,
+                id: format!("20261124-fill000{i}"),
+                created_at: OffsetDateTime::now_utc(),
+                status: "received".into(),
+                idempotency_key: format!("fill{i}"),
+                expires_at: OffsetDateTime::now_utc() + time::Duration::days(30),
+                body: json!({"application": handler::sample::application()}),
+            };
+            store.put_once(rec, Duration::from_secs(60)).await.unwrap();
+        }
+    }
+    for i in 0..3 {
+        let out = staff(
+            d,
+            &[
+                "assign",
+                &format!("20261124-fill000{i}"),
+                "aoki",
+                "--sessions",
+                "1",
+            ],
+        );
+        assert!(out.status.success(), "{}", err(&out));
+    }
+    let shown = text(&staff(d, &["show", "20261124-full0001"]));
+    assert!(!shown.contains(". aoki"), "{shown}");
+    assert!(shown.contains("定員に達しているメンター: aoki"), "{shown}");
+    let out = staff(d, &["assign", "20261124-full0001", "aoki"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(err(&out).contains("定員（3件）"), "{}", err(&out));
+    assert!(
+        text(&staff(d, &["queue"])).contains("20261124-full0001"),
+        "still open"
+    );
+}
+
+#[tokio::test]
+async fn bad_ids_are_refused_clearly_and_change_nothing() {
+    let dir = setup().await;
+    let d = dir.path();
+    let before = std::fs::read(d.join("data/journal.jsonl")).unwrap();
+    for (args, says) in [
+        (vec!["show", "nope"], "申し込み nope は見つかりません"),
+        (
+            vec!["assign", "nope", "aoki"],
+            "申し込み nope は見つかりません",
+        ),
+        (
+            vec!["assign", "20261124-full0001", "nobody"],
+            "メンター nobody はカタログにいません",
+        ),
+        (
+            vec!["assign", "20261124-full0001", "aoki", "--sessions", "0"],
+            "回数は1から",
+        ),
+        (
+            vec!["extend", "m-nope", "--sessions", "1"],
+            "マッチング m-nope は見つかりません",
+        ),
+        (
+            vec!["close", "m-nope"],
+            "マッチング m-nope は見つかりません",
+        ),
+    ] {
+        let out = staff(d, &args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(err(&out).contains(says), "{args:?}: {}", err(&out));
+        assert!(text(&out).is_empty(), "{args:?}");
+    }
+    assert_eq!(
+        std::fs::read(d.join("data/journal.jsonl")).unwrap(),
+        before,
+        "nothing written"
+    );
+    let usage = staff(d, &["assign"]);
+    assert_eq!(usage.status.code(), Some(2), "clap usage error");
+}
