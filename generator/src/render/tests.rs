@@ -285,3 +285,37 @@ fn a_site_without_mentors_still_renders_with_a_friendly_note() {
     );
     assert!(html(&files, "tags/stem/index.html").contains("まだこの条件のメンターはいません"));
 }
+
+#[test]
+fn the_forms_offer_every_taxonomy_entry_and_briefing_date_without_template_changes() {
+    let mut c = content();
+    c.taxonomy
+        .topics
+        .insert("new_topic".into(), "新しく追加したテーマ".into());
+    c.site.briefings = vec![crate::content::Briefing {
+        date: "2027-02-06".into(),
+        time: "10:00〜11:00".into(),
+        note: String::new(),
+    }];
+    let files = render_site(&c, &templates_dir()).unwrap();
+    let apply = html(&files, "apply/index.html");
+    assert!(
+        apply.contains(r#"<input type="checkbox" name="topics" value="new_topic"> <span>新しく追加したテーマ</span>"#),
+        "{apply}"
+    );
+    for (id, label) in &c.taxonomy.industries {
+        assert!(apply.contains(&format!(r#"<option value="{id}">{label}</option>"#)));
+    }
+    for id in c.taxonomy.plans.keys() {
+        assert!(apply.contains(&format!(r#"name="plan" value="{id}""#)));
+    }
+    assert!(apply.contains(r#"action="/api/applications""#));
+    let briefing = html(&files, "briefing/index.html");
+    assert!(
+        briefing.contains(r#"name="briefing_date" value="2027-02-06""#),
+        "{briefing}"
+    );
+    assert!(briefing.contains(r#"action="/api/inquiries""#));
+    assert!(html(&files, "corporate/index.html")
+        .contains(r#"<input type="hidden" name="kind" value="corporate">"#));
+}
