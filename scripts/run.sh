@@ -8,7 +8,9 @@
 #   MIKKE_PORT=9000 bash scripts/run.sh
 #
 # Each stored application is logged on one line without personal data: its id, completeness,
-# needs_call and the top suggested mentor with her score.
+# needs_call and the top suggested mentor with her score. After stopping the server (the
+# embedded store is single-process), the staff queue shows them too:
+#   MIKKE_DATA_DIR=.mikke/data MIKKE_CATALOG=public/catalog.json cargo run -q -p handler --bin staff -- queue
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,4 +31,5 @@ export MIKKE_SITE_URL="${MIKKE_SITE_URL:-http://127.0.0.1:$port}"
 export RUST_LOG="${RUST_LOG:-info,tower_http=warn}"
 
 echo "mikke: http://127.0.0.1:$port/ (site and API; submissions stored in $data; Ctrl-C stops)"
+echo "  stored applications, after stopping: MIKKE_DATA_DIR=$data MIKKE_CATALOG=$out/catalog.json cargo run -q -p handler --bin staff -- queue"
 exec "$target/debug/handler"

@@ -219,3 +219,13 @@ test('/apply/ at 360px: nothing wider than the screen; screenshot saved', async 
   mkdirSync(OUTPUT, { recursive: true });
   await page.screenshot({ path: join(OUTPUT, 'apply-360.png'), fullPage: true });
 });
+
+test('staff queue lists the stored, scored applications without personal data', async () => {
+  const stored = applications();
+  await stack.stopServer();
+  const out = stack.staff('queue');
+  for (const r of stored) assert.ok(out.includes(r.id), `${r.id} missing from:\n${out}`);
+  const top = stored[0].body.match.suggestions[0];
+  assert.ok(out.includes(top.slug), out);
+  for (const word of ['山田', 'hanako@example.jp', '佐藤']) assert.ok(!out.includes(word), `${word} in:\n${out}`);
+});

@@ -18,7 +18,7 @@ async function freePort() {
 }
 
 export async function startStack({ rateLimit = 1000 } = {}) {
-  execFileSync('cargo', ['build', '-q', '-p', 'handler', '--bin', 'handler'], {
+  execFileSync('cargo', ['build', '-q', '-p', 'handler', '--bin', 'handler', '--bin', 'staff'], {
     cwd: REPO,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -72,9 +72,24 @@ export async function startStack({ rateLimit = 1000 } = {}) {
         .filter((e) => e.op === 'put' && (!kind || e.record.kind === kind))
         .map((e) => e.record);
     },
+    /** Stops the handler only (the embedded store is single-process; `staff` needs it free). */
+    async stopServer() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((ok) => child.once('exit', ok));
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
+    /** `staff <args>` on the stack's store and catalog; its standard output. */
+    staff(...args) {
+      return execFileSync(join(target, 'debug', 'staff'), args, {
+        cwd: REPO,
+        env: { ...process.env, MIKKE_DATA_DIR: data, MIKKE_CATALOG: join(site, 'catalog.json'), MIKKE_SITE_URL: url },
+        encoding: 'utf8',
+      });
+    },
     async stop() {
-      child.kill('SIGTERM');
-      await new Promise((ok) => (child.exitCode !== null ? ok() : child.once('exit', ok)));
+      await this.stopServer();
       cleanup(site);
       rmSync(data, { recursive: true, force: true });
     },
