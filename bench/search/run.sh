@@ -11,7 +11,8 @@
 #    profile pages (`--glob 'mentors/**/*.html'`, the same 10,000 documents) and times it;
 # 4. drives headless chromium (measure.js) for each query: bytes a first query transfers
 #    (gzip as a static host serves them, script included), keystroke → rendered results,
-#    and the same for Pagefind's JS API (search + the first 5 results' data);
+#    and the same for Pagefind's JS API (search + the first 5 results' data); steady.js then
+#    times results → results with shards cached (the search work alone);
 # 5. index size on disk and file count for both.
 # Writes bench/out/search/results.md and .json. Figures go to BENCHMARKS.md; not a test.
 set -euo pipefail
@@ -53,6 +54,8 @@ PF_BYTES=$(du -sb "$WORK/site/pagefind" | cut -f1)
 PF_FILES=$(find "$WORK/site/pagefind" -type f | wc -l)
 
 node bench/search/measure.js "$WORK/site" "${QUERIES[@]}" > "$WORK/measure.json"
+# Results → results with everything cached: the search work alone, without the 10,000-card swap.
+node bench/search/steady.js "$WORK/site" "${QUERIES[@]}" > "$WORK/steady.json"
 
 node - "$WORK/measure.json" <<JS > "$WORK/results.md"
 const m = JSON.parse(require('fs').readFileSync(process.argv[2], 'utf8'));
@@ -75,5 +78,6 @@ m.mikke.forEach((r, i) => {
   console.log('| ' + r.query + ' | ' + r.count + ' | ' + kb(r.bytesToResults) + ' | ' + kb(r.bytesFirstQuery) + ' (' + r.filesFirstQuery + ') | ' + kb(r.bytesSnippets) + ' | ' + f1(r.msKeystrokeToRendered) + ' / ' + f1(r.msWarm) + ' | ' + f1(r.msAfterData) + ' | ' + pf.join(' | ') + ' |');
 });
 JS
+echo "steady state (results → results, cached): $(cat "$WORK/steady.json")" >> "$WORK/results.md"
 cat "$WORK/results.md"
 echo "index timing: $INDEX_LINE; builds ms: ${builds[*]}" >&2
