@@ -67,17 +67,24 @@ pub struct Catalog {
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
     #[error("cannot read catalog {}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("catalog {} is not valid: {message} (rebuild it with `generator build`)", path.display())]
     Invalid { path: PathBuf, message: String },
 }
 
 impl Catalog {
     pub fn from_file(path: &Path) -> Result<Catalog, CatalogError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| CatalogError::Io { path: path.to_path_buf(), source })?;
-        Catalog::parse(&text)
-            .map_err(|message| CatalogError::Invalid { path: path.to_path_buf(), message })
+        let text = std::fs::read_to_string(path).map_err(|source| CatalogError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Catalog::parse(&text).map_err(|message| CatalogError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        })
     }
 
     /// Parses and checks what the handler relies on: the schema version, the rules,
@@ -96,11 +103,16 @@ impl Catalog {
             let known = t.industries.contains_key(&m.industry)
                 && t.company_sizes.contains_key(&m.company_size)
                 && t.age_bands.contains_key(&m.age_band)
-                && m.job_functions.iter().all(|id| t.job_functions.contains_key(id))
+                && m.job_functions
+                    .iter()
+                    .all(|id| t.job_functions.contains_key(id))
                 && m.topics.iter().all(|id| t.topics.contains_key(id))
                 && m.tags.iter().all(|id| t.mentor_tags.contains_key(id));
             if !known {
-                return Err(format!("mentor \"{}\" uses an id missing from the taxonomy", m.slug));
+                return Err(format!(
+                    "mentor \"{}\" uses an id missing from the taxonomy",
+                    m.slug
+                ));
             }
         }
         Ok(catalog)

@@ -11,7 +11,9 @@ mod matching;
 mod rule;
 mod taxonomy;
 
-pub use catalog::{Catalog, CatalogBriefing, CatalogError, CatalogMentor, CatalogSite, CATALOG_SCHEMA_VERSION};
+pub use catalog::{
+    Catalog, CatalogBriefing, CatalogError, CatalogMentor, CatalogSite, CATALOG_SCHEMA_VERSION,
+};
 pub use matching::{Followup, Matching, Weights};
 pub use rule::{ApplicantFacts, MatchRule, RuleError};
 pub use taxonomy::{Plan, Preference, Taxonomy, TaxonomyError, Vocab, VocabKind};

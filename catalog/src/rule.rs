@@ -32,7 +32,9 @@ pub enum RuleError {
     Syntax(String),
     #[error("unknown mentor field \"{0}\" (use industry, company_size, age_band, job_functions, topics or tags)")]
     MentorField(String),
-    #[error("unknown applicant field \"{0}\" (use industry, company_size, age_band or job_function)")]
+    #[error(
+        "unknown applicant field \"{0}\" (use industry, company_size, age_band or job_function)"
+    )]
     ApplicantField(String),
 }
 
@@ -61,7 +63,10 @@ impl MatchRule {
                     mentor: field,
                     applicant: applicant_field(a)?,
                 }),
-                None if is_word(rhs) => Ok(MatchRule::OneOf { mentor: field, values: vec![rhs.into()] }),
+                None if is_word(rhs) => Ok(MatchRule::OneOf {
+                    mentor: field,
+                    values: vec![rhs.into()],
+                }),
                 None => Err(syntax()),
             };
         }
@@ -69,7 +74,10 @@ impl MatchRule {
             let field = mentor_field(lhs.trim(), &MENTOR_LISTS)?;
             let values: Vec<String> = rhs.split(" or ").map(|v| v.trim().to_string()).collect();
             if values.iter().all(|v| is_word(v)) {
-                return Ok(MatchRule::HasAny { mentor: field, values });
+                return Ok(MatchRule::HasAny {
+                    mentor: field,
+                    values,
+                });
             }
             return Err(syntax());
         }
@@ -82,10 +90,16 @@ impl MatchRule {
                 });
             }
             let field = mentor_field(lhs, &MENTOR_SCALARS)?;
-            let list = rhs.strip_prefix('[').and_then(|r| r.strip_suffix(']')).ok_or_else(syntax)?;
+            let list = rhs
+                .strip_prefix('[')
+                .and_then(|r| r.strip_suffix(']'))
+                .ok_or_else(syntax)?;
             let values: Vec<String> = list.split(',').map(|v| v.trim().to_string()).collect();
             if values.iter().all(|v| is_word(v)) {
-                return Ok(MatchRule::OneOf { mentor: field, values });
+                return Ok(MatchRule::OneOf {
+                    mentor: field,
+                    values,
+                });
             }
         }
         Err(syntax())
@@ -114,19 +128,23 @@ impl MatchRule {
     /// field she left empty is not met: nothing is known to match.
     pub fn is_met(&self, mentor: &CatalogMentor, applicant: &ApplicantFacts) -> bool {
         match self {
-            MatchRule::SameAsApplicant { mentor: m, applicant: a } => {
-                match (mentor_scalar(mentor, m), applicant_scalar(applicant, a)) {
-                    (Some(x), Some(y)) => x == y,
-                    _ => false,
-                }
-            }
+            MatchRule::SameAsApplicant {
+                mentor: m,
+                applicant: a,
+            } => match (mentor_scalar(mentor, m), applicant_scalar(applicant, a)) {
+                (Some(x), Some(y)) => x == y,
+                _ => false,
+            },
             MatchRule::OneOf { mentor: m, values } => {
                 mentor_scalar(mentor, m).is_some_and(|x| values.iter().any(|v| v == x))
             }
             MatchRule::HasAny { mentor: m, values } => {
                 mentor_list(mentor, m).iter().any(|x| values.contains(x))
             }
-            MatchRule::ApplicantIn { applicant: a, mentor: m } => applicant_scalar(applicant, a)
+            MatchRule::ApplicantIn {
+                applicant: a,
+                mentor: m,
+            } => applicant_scalar(applicant, a)
                 .is_some_and(|y| mentor_list(mentor, m).iter().any(|x| x == y)),
         }
     }
@@ -206,7 +224,11 @@ mod tests {
     #[test]
     fn every_reference_rule_form_parses_and_evaluates() {
         let m = mentor();
-        let a = ApplicantFacts { industry: Some("it"), job_function: Some("hr"), ..Default::default() };
+        let a = ApplicantFacts {
+            industry: Some("it"),
+            job_function: Some("hr"),
+            ..Default::default()
+        };
         let met = |r: &str| MatchRule::parse(r).unwrap().is_met(&m, &a);
         assert!(met("mentor.industry == applicant.industry"));
         assert!(met("mentor.company_size in [sme, startup]"));
@@ -227,6 +249,9 @@ mod tests {
             MatchRule::parse("mentor.salary == applicant.industry"),
             Err(RuleError::MentorField("salary".into()))
         );
-        assert!(matches!(MatchRule::parse("tags contain stem"), Err(RuleError::Syntax(_))));
+        assert!(matches!(
+            MatchRule::parse("tags contain stem"),
+            Err(RuleError::Syntax(_))
+        ));
     }
 }

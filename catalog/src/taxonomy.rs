@@ -121,7 +121,10 @@ impl Taxonomy {
             .map(|(id, p)| {
                 MatchRule::parse(&p.rule)
                     .map(|r| (id.clone(), r))
-                    .map_err(|source| TaxonomyError::Rule { id: id.clone(), source })
+                    .map_err(|source| TaxonomyError::Rule {
+                        id: id.clone(),
+                        source,
+                    })
             })
             .collect()
     }
@@ -133,11 +136,16 @@ impl Taxonomy {
             for id in ids {
                 any = true;
                 if !is_valid_id(id) {
-                    errors.push(TaxonomyError::BadId { vocab: vocab.into(), id: id.clone() });
+                    errors.push(TaxonomyError::BadId {
+                        vocab: vocab.into(),
+                        id: id.clone(),
+                    });
                 }
             }
             if !any {
-                errors.push(TaxonomyError::Empty { vocab: vocab.into() });
+                errors.push(TaxonomyError::Empty {
+                    vocab: vocab.into(),
+                });
             }
         };
         for kind in VocabKind::ALL {
@@ -147,7 +155,10 @@ impl Taxonomy {
         check_ids("plans", &mut self.plans.keys());
         for (id, p) in &self.preferences {
             if let Err(source) = MatchRule::parse(&p.rule) {
-                errors.push(TaxonomyError::Rule { id: id.clone(), source });
+                errors.push(TaxonomyError::Rule {
+                    id: id.clone(),
+                    source,
+                });
             }
         }
         for (id, plan) in &self.plans {
