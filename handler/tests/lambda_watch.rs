@@ -90,7 +90,8 @@ async fn an_application_through_cargo_lambda_watch_is_stored_in_dynamodb_once() 
         format!(
             "MIKKE_TABLE={table}\nMIKKE_DYNAMODB_ENDPOINT={}\nMIKKE_SITE_URL=https://mikke.example.jp\n\
              MIKKE_CATALOG={}\nAWS_ACCESS_KEY_ID=testing\nAWS_SECRET_ACCESS_KEY=testing\n\
-             AWS_REGION=ap-northeast-1\nRUST_LOG=info\n",
+             AWS_REGION=ap-northeast-1\nRUST_LOG=info\n\
+             MIKKE_SIGNING_KEY=QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY=\n",
             moto.endpoint,
             catalog.display()
         ),
