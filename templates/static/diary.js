@@ -1,0 +1,387 @@
+// /diary/: the exchange diary of one match, for the holder of a private link `/diary/#t=<token>`.
+// The token lives only in the fragment (no server or CDN log sees it) and in memory; it goes
+// to the API in an Authorization header and is never put in a URL query, the DOM or the console.
+// Everything the API returns that a person wrote is inserted with textContent, never as HTML.
+
+const root = document.getElementById("diary");
+const API = root ? root.dataset.api : "/api";
+
+const LOADING = "読み込んでいます…";
+const SENDING = "送信しています…";
+const RETRY =
+  "送信できませんでした。通信状況をご確認のうえ、もう一度ボタンを押してください。入力した内容はそのまま残っています。";
+const BUSY =
+  "ただいま混み合っています。少し待ってから、もう一度ボタンを押してください。入力した内容はそのまま残っています。";
+const CHECK = "入力内容に誤りがあります。各項目のメッセージをご確認ください。";
+
+/** The token from `#t=...`, or null. */
+function readToken() {
+  const params = new URLSearchParams(window.location.hash.replace(/^#/, ""));
+  const token = params.get("t");
+  return token && /^[A-Za-z0-9_\-.=]+$/.test(token) ? token : null;
+}
+
+const token = readToken();
+
+function newSubmissionId() {
+  if (globalThis.crypto && typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  return node;
+}
+
+/** `2026-01-02T00:00:00.500000000Z` → 2026年1月2日 9:00 (the reader's time zone). */
+function formatDate(text) {
+  if (!text) return "";
+  const date = new Date(String(text).replace(/(\.\d{3})\d+/, "$1"));
+  if (Number.isNaN(date.getTime())) return String(text);
+  return new Intl.DateTimeFormat("ja-JP", { dateStyle: "long", timeStyle: "short" }).format(date);
+}
+
+function setStatus(node, text, isError) {
+  node.textContent = text;
+  node.classList.toggle("form-status--error", Boolean(isError));
+}
+
+function show(id) {
+  for (const other of ["diary-invalid", "diary-unavailable", "diary-thread"]) {
+    document.getElementById(other).hidden = other !== id;
+  }
+}
+
+/** A friendly message only: nothing of the thread stays on the page. */
+function showInvalid() {
+  document.getElementById("diary-sheets").replaceChildren();
+  document.getElementById("diary-next").hidden = true;
+  show("diary-invalid");
+  pageStatus("");
+}
+
+function pageStatus(text) {
+  // Never hidden: a live region must stay rendered for screen readers to announce changes.
+  document.getElementById("diary-status").textContent = text;
+}
+
+async function call(method, path, body) {
+  const headers = { accept: "application/json", authorization: `Bearer ${token}` };
+  if (body) headers["content-type"] = "application/json";
+  try {
+    return await fetch(`${API}${path}`, {
+      method,
+      headers,
+      body: body ? JSON.stringify(body) : undefined,
+      cache: "no-store",
+      credentials: "omit",
+      referrerPolicy: "no-referrer",
+    });
+  } catch {
+    return null;
+  }
+}
+
+// ---- errors beside fields (the same markup and behaviour as forms.js) ----
+
+function inputsOf(form, name) {
+  return Array.from(form.elements).filter((e) => e.name === name && e.type !== "hidden");
+}
+
+function describe(input, id, add) {
+  const ids = (input.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
+  const next = add ? [...new Set([...ids, id])] : ids.filter((i) => i !== id);
+  if (next.length) input.setAttribute("aria-describedby", next.join(" "));
+  else input.removeAttribute("aria-describedby");
+}
+
+function clearField(form, name) {
+  const slot = form.querySelector(`[data-error-for="${CSS.escape(name)}"]`);
+  for (const input of inputsOf(form, name)) {
+    input.removeAttribute("aria-invalid");
+    if (slot) describe(input, slot.id, false);
+  }
+  if (slot) {
+    slot.hidden = true;
+    slot.textContent = "";
+  }
+}
+
+function clearAll(form) {
+  for (const slot of form.querySelectorAll("[data-error-for]")) clearField(form, slot.dataset.errorFor);
+  const summary = form.querySelector("[data-summary]");
+  if (summary) {
+    summary.hidden = true;
+    summary.querySelector("ul").replaceChildren();
+  }
+}
+
+function showErrors(form, fields) {
+  clearAll(form);
+  const summary = form.querySelector("[data-summary]");
+  const list = summary && summary.querySelector("ul");
+  let first = null;
+  for (const [name, message] of Object.entries(fields)) {
+    const slot = form.querySelector(`[data-error-for="${CSS.escape(name)}"]`);
+    const inputs = inputsOf(form, name);
+    if (slot) {
+      slot.textContent = message;
+      slot.hidden = false;
+    }
+    for (const input of inputs) {
+      input.setAttribute("aria-invalid", "true");
+      if (slot) describe(input, slot.id, true);
+    }
+    if (!first && inputs[0]) first = inputs[0];
+    if (list) {
+      const li = document.createElement("li");
+      if (inputs[0] && inputs[0].id) {
+        const a = el("a", "", message);
+        a.href = `#${inputs[0].id}`;
+        li.append(a);
+      } else {
+        li.textContent = message;
+      }
+      list.append(li);
+    }
+  }
+  if (summary) summary.hidden = false;
+  if (first) first.focus();
+  else if (summary) summary.focus();
+}
+
+/**
+ * Posts `body()` from `form`; a retry after a network failure, 429 or 5xx reuses the same
+ * submission_id so the handler stores one sheet or reply. Resolves true on 201.
+ */
+async function submit(form, path, body) {
+  const button = form.querySelector('button[type="submit"]');
+  const status = form.querySelector("[data-status]");
+  const idInput = form.elements.namedItem("submission_id");
+  if (!idInput.value) idInput.value = newSubmissionId();
+  button.disabled = true;
+  form.setAttribute("aria-busy", "true");
+  setStatus(status, SENDING, false);
+  const response = await call("POST", path, body());
+  try {
+    if (response && response.status === 201) {
+      idInput.value = "";
+      clearAll(form);
+      setStatus(status, "", false);
+      return true;
+    }
+    if (response && (response.status === 403 || response.status === 401)) {
+      showInvalid();
+      return false;
+    }
+    const data = response ? await response.json().catch(() => null) : null;
+    if (response && response.status === 422 && data && data.fields) {
+      setStatus(status, CHECK, true);
+      showErrors(form, data.fields);
+    } else if (!response || response.status === 429 || response.status >= 500) {
+      setStatus(status, response && response.status === 429 ? BUSY : RETRY, true);
+    } else {
+      setStatus(status, (data && data.message) || RETRY, true);
+    }
+    return false;
+  } finally {
+    button.disabled = false;
+    form.removeAttribute("aria-busy");
+  }
+}
+
+// ---- rendering ----
+
+function entry(list, label, text) {
+  if (text === null || text === undefined || text === "") return;
+  list.append(el("dt", "", label), el("dd", "diary-text", text));
+}
+
+function replyForm(session) {
+  const id = `reply-${session}`;
+  const form = el("form", "form diary-reply-form");
+  form.noValidate = true;
+  const field = el("div", "field");
+  const label = el("label", "field__label", "お返事");
+  label.htmlFor = `f-${id}`;
+  label.append(el("span", "req", "必須"));
+  const help = el("p", "field__help", "メンティーに届きます。面談のふりかえりへの感想や、次へのヒントをお書きください（4000文字まで）。");
+  help.id = `${id}-help`;
+  const textarea = el("textarea", "field__input");
+  Object.assign(textarea, { id: `f-${id}`, name: "reply", rows: 5, maxLength: 4000, required: true });
+  textarea.setAttribute("aria-required", "true");
+  textarea.setAttribute("aria-describedby", help.id);
+  const error = el("p", "field__error");
+  error.id = `${id}-error`;
+  error.dataset.errorFor = "reply";
+  error.hidden = true;
+  const sessionError = el("p", "field__error");
+  sessionError.id = `${id}-session-error`;
+  sessionError.dataset.errorFor = "session";
+  sessionError.hidden = true;
+  field.append(label, help, textarea, error, sessionError);
+  const submissionId = el("input");
+  Object.assign(submissionId, { type: "hidden", name: "submission_id", value: "" });
+  const actions = el("div", "form-actions");
+  const status = el("p", "form-status");
+  status.dataset.status = "";
+  status.setAttribute("role", "status");
+  status.setAttribute("aria-live", "polite");
+  const button = el("button", "button button--primary", "お返事を送る");
+  button.type = "submit";
+  actions.append(status, button);
+  form.append(field, submissionId, actions);
+  form.addEventListener("input", () => clearField(form, "reply"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (button.disabled) return;
+    const ok = await submit(form, "/sheets/reply", () => ({
+      session,
+      reply: textarea.value.trim(),
+      submission_id: submissionId.value,
+    }));
+    if (ok) await load(`第${session}回のシートにお返事を送りました。`);
+  });
+  return form;
+}
+
+function sheetItem(sheet, role) {
+  const li = el("li", "diary-sheet");
+  li.id = `session-${sheet.session}`;
+  const head = el("div", "diary-sheet__head");
+  head.append(el("h3", "diary-sheet__title", `第${sheet.session}回のシート`));
+  const when = el("p", "diary-sheet__date", formatDate(sheet.submitted_at));
+  head.append(when);
+  li.append(head);
+  const body = el("dl", "diary-sheet__body");
+  entry(body, "気づき", sheet.reflections);
+  entry(body, "メンターが教えてくれた強み", sheet.strengths);
+  entry(body, "次に取り組むこと", sheet.next_actions);
+  if (role === "mentee") {
+    if (sheet.satisfaction) entry(body, "満足度（スタッフのみ）", `5段階で${sheet.satisfaction}`);
+    if (sheet.want_staff_contact) entry(body, "スタッフへの連絡", "希望しました");
+  }
+  li.append(body);
+  const reply = el("section", "diary-reply");
+  reply.setAttribute("aria-label", `第${sheet.session}回のお返事`);
+  if (sheet.reply) {
+    reply.append(el("h4", "diary-reply__title", "メンターからのお返事"));
+    reply.append(el("p", "diary-sheet__date", formatDate(sheet.reply.replied_at)));
+    reply.append(el("p", "diary-text", sheet.reply.text));
+  } else if (role === "mentor") {
+    reply.append(el("h4", "diary-reply__title", "お返事を書く"));
+    reply.append(replyForm(sheet.session));
+  } else {
+    reply.classList.add("diary-reply--waiting");
+    reply.append(el("p", "", "メンターからのお返事をお待ちください。届いたらこのページに表示されます。"));
+  }
+  li.append(reply);
+  return li;
+}
+
+function render(data) {
+  const role = data.role === "mentor" ? "mentor" : "mentee";
+  const m = data.match || {};
+  const thread = document.getElementById("diary-thread");
+  thread.querySelector("[data-heading]").textContent =
+    role === "mentor" ? "担当メンティーとのメンタリング（メンター用）" : "あなたのメンタリング";
+  thread.querySelector("[data-mentor-name]").textContent = m.mentor_name || "";
+  thread.querySelector("[data-plan]").textContent = m.plan_label || m.plan || "";
+  thread.querySelector("[data-sessions]").textContent =
+    `全${m.sessions}回のうち${m.sessions_used}回分を提出済み`;
+  thread.querySelector("[data-closed]").hidden = m.status !== "closed";
+
+  const sheets = Array.isArray(data.sheets) ? [...data.sheets] : [];
+  sheets.sort((a, b) => a.session - b.session);
+  const list = document.getElementById("diary-sheets");
+  list.replaceChildren(...sheets.map((s) => sheetItem(s, role)));
+  const empty = thread.querySelector("[data-empty]");
+  empty.hidden = sheets.length > 0;
+  empty.textContent =
+    role === "mentor"
+      ? "まだシートは届いていません。メンティーがシートを送ると、ここに表示されます。"
+      : "まだシートはありません。面談が終わったら、下のフォームから第1回のシートを送ってください。";
+
+  const next = document.getElementById("diary-next");
+  const open = role === "mentee" && m.status !== "closed" && Number.isInteger(data.next_session);
+  next.hidden = !open;
+  if (open) {
+    const form = document.getElementById("sheet-form");
+    const session = String(data.next_session);
+    if (form.elements.namedItem("session").value !== session) {
+      // A new session: a fresh form (and later a fresh submission_id).
+      form.reset();
+      form.elements.namedItem("submission_id").value = "";
+      clearAll(form);
+    }
+    form.elements.namedItem("session").value = session;
+    next.querySelector("[data-next-session]").textContent = session;
+  }
+  show("diary-thread");
+}
+
+async function load(done) {
+  pageStatus(LOADING);
+  const response = await call("GET", "/diary");
+  if (response && response.ok) {
+    const data = await response.json().catch(() => null);
+    if (data) {
+      render(data);
+      pageStatus(done || "");
+      return;
+    }
+  }
+  if (response && (response.status === 403 || response.status === 401)) showInvalid();
+  else {
+    show("diary-unavailable");
+    pageStatus("");
+  }
+}
+
+function enhanceSheetForm() {
+  const form = document.getElementById("sheet-form");
+  form.noValidate = true;
+  form.addEventListener("change", (event) => {
+    if (event.target.name) clearField(form, event.target.name);
+  });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = form.querySelector('button[type="submit"]');
+    if (button.disabled) return;
+    const value = (name) => form.elements.namedItem(name).value.trim();
+    const checked = form.querySelector('input[name="satisfaction"]:checked');
+    const session = value("session");
+    const ok = await submit(form, "/sheets", () => {
+      const body = {
+        session: Number(session),
+        reflections: value("reflections"),
+        want_staff_contact: form.elements.namedItem("want_staff_contact").checked,
+        submission_id: value("submission_id"),
+      };
+      if (checked) body.satisfaction = Number(checked.value);
+      for (const name of ["strengths", "next_actions"]) if (value(name)) body[name] = value(name);
+      return body;
+    });
+    if (ok) {
+      await load(`第${session}回のシートを送りました。メンターからのお返事をお待ちください。`);
+      const sent = document.getElementById(`session-${session}`);
+      if (sent) {
+        sent.tabIndex = -1;
+        sent.focus();
+      }
+    }
+  });
+}
+
+if (root) {
+  if (!token) {
+    showInvalid();
+  } else {
+    enhanceSheetForm();
+    load();
+  }
+}
