@@ -91,7 +91,7 @@ async fn an_application_through_cargo_lambda_watch_is_stored_in_dynamodb_once() 
             "MIKKE_TABLE={table}\nMIKKE_DYNAMODB_ENDPOINT={}\nMIKKE_SITE_URL=https://mikke.example.jp\n\
              MIKKE_CATALOG={}\nAWS_ACCESS_KEY_ID=testing\nAWS_SECRET_ACCESS_KEY=testing\n\
              AWS_REGION=ap-northeast-1\nRUST_LOG=info\n\
-             MIKKE_SIGNING_KEY=QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY=\n",
+             MIKKE_SIGNING_KEY=\"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY=\"\n",
             moto.endpoint,
             catalog.display()
         ),
@@ -120,7 +120,7 @@ async fn an_application_through_cargo_lambda_watch_is_stored_in_dynamodb_once() 
         .process_group(0)
         .spawn()
         .expect("cargo lambda watch starts");
-    let _watch = Watch { child };
+    let mut watch = Watch { child };
 
     let mut body = json!({
         "name": "山田 花子", "email": "hanako@example.jp", "age_band": "30s", "industry": "it",
@@ -134,6 +134,13 @@ async fn an_application_through_cargo_lambda_watch_is_stored_in_dynamodb_once() 
     let (status, answer) = loop {
         match post(port, path, &body.to_string()) {
             Ok((status, answer)) if status != 0 && status < 500 => break (status, answer),
+            // cargo lambda watch gave up (bad env file, build error): say why at once.
+            other if matches!(watch.child.try_wait(), Ok(Some(_))) => {
+                panic!(
+                    "cargo lambda watch exited: {other:?}\n{}",
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                )
+            }
             other if Instant::now() > deadline => {
                 panic!(
                     "no answer from cargo lambda watch: {other:?}\n{}",
