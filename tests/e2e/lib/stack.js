@@ -28,35 +28,41 @@ export async function startStack({ rateLimit = 1000 } = {}) {
   const url = `http://127.0.0.1:${port}`;
   const target = process.env.CARGO_TARGET_DIR || join(REPO, 'target');
   const logs = [];
-  const child = spawn(join(target, 'debug', 'handler'), [], {
-    cwd: REPO,
-    env: {
-      ...process.env,
-      MIKKE_PORT: String(port),
-      MIKKE_SITE_DIR: site,
-      MIKKE_CATALOG: join(site, 'catalog.json'),
-      MIKKE_DATA_DIR: data,
-      MIKKE_SITE_URL: url,
-      MIKKE_RATE_LIMIT: String(rateLimit),
-      RUST_LOG: 'info',
-      NO_COLOR: '1',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout.on('data', (b) => logs.push(b.toString()));
-  child.stderr.on('data', (b) => logs.push(b.toString()));
-  for (let i = 0; ; i++) {
-    try {
-      const r = await fetch(`${url}/api/health`);
-      if (r.ok) break;
-    } catch {
-      // not listening yet
+  let child = null;
+  /** Starts the handler on the stack's port and store; resolves once /api/health answers. */
+  async function startServer() {
+    child = spawn(join(target, 'debug', 'handler'), [], {
+      cwd: REPO,
+      env: {
+        ...process.env,
+        MIKKE_PORT: String(port),
+        MIKKE_SITE_DIR: site,
+        MIKKE_CATALOG: join(site, 'catalog.json'),
+        MIKKE_DATA_DIR: data,
+        MIKKE_SITE_URL: url,
+        MIKKE_RATE_LIMIT: String(rateLimit),
+        RUST_LOG: 'info',
+        NO_COLOR: '1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const started = child;
+    started.stdout.on('data', (b) => logs.push(b.toString()));
+    started.stderr.on('data', (b) => logs.push(b.toString()));
+    for (let i = 0; ; i++) {
+      try {
+        const r = await fetch(`${url}/api/health`);
+        if (r.ok) break;
+      } catch {
+        // not listening yet
+      }
+      if (started.exitCode !== null || i > 200) {
+        throw new Error(`handler did not start:\n${logs.join('')}`);
+      }
+      await new Promise((ok) => setTimeout(ok, 50));
     }
-    if (child.exitCode !== null || i > 200) {
-      throw new Error(`handler did not start:\n${logs.join('')}`);
-    }
-    await new Promise((ok) => setTimeout(ok, 50));
   }
+  await startServer();
   return {
     url,
     site,
@@ -72,14 +78,26 @@ export async function startStack({ rateLimit = 1000 } = {}) {
         .filter((e) => e.op === 'put' && (!kind || e.record.kind === kind))
         .map((e) => e.record);
     },
+    /** Every journal line with `op` (e.g. `sheet`, `reply`, `match`), in the order written. */
+    journal(op) {
+      const file = join(data, 'journal.jsonl');
+      if (!existsSync(file)) return [];
+      return readFileSync(file, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+        .filter((e) => e.op === op);
+    },
     /** Stops the handler only (the embedded store is single-process; `staff` needs it free). */
     async stopServer() {
-      if (child.exitCode === null && child.signalCode === null) {
+      if (child && child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((ok) => child.once('exit', ok));
         child.kill('SIGTERM');
         await exited;
       }
     },
+    /** Starts the handler again after stopServer() (same port, store, key and log list). */
+    startServer,
     /** `staff <args>` on the stack's store and catalog; its standard output. */
     staff(...args) {
       return execFileSync(join(target, 'debug', 'staff'), args, {
