@@ -7,7 +7,7 @@ use serde::Serialize;
 use walkdir::WalkDir;
 
 use crate::content::{Briefing, Content, Page};
-use crate::output::OutputFile;
+use crate::output::{OutputBody, OutputFile};
 
 use super::form_choices::form_choices;
 use super::templates::{template_name, STATIC_DIR};
@@ -161,27 +161,45 @@ struct SitemapEntry {
     loc: String,
 }
 
-/// Every HTML page except 404.html, as absolute URLs under `site.base_url`.
+/// What a page's template writes to keep it out of search engines (`/diary/`: a private
+/// link's page). The template is the one place that says so; the sitemap and robots.txt follow.
+const NOINDEX_META: &str = r#"<meta name="robots" content="noindex"#;
+
+fn is_noindex(file: &OutputFile) -> bool {
+    match &file.body {
+        OutputBody::Bytes(bytes) => {
+            std::str::from_utf8(bytes).is_ok_and(|h| h.contains(NOINDEX_META))
+        }
+        OutputBody::Copy(_) => false,
+    }
+}
+
+/// Every HTML page except 404.html and the noindex pages, as absolute URLs under
+/// `site.base_url`; robots.txt disallows the noindex pages.
 pub(super) fn sitemap_and_robots(
     renderer: &Renderer,
     content: &Content,
     files: &[OutputFile],
 ) -> Result<Vec<OutputFile>, RenderError> {
     let base = content.site.base_url.trim_end_matches('/');
-    let mut paths: Vec<&str> = files
+    let mut pages: Vec<&OutputFile> = files
         .iter()
-        .map(|f| f.path.as_str())
-        .filter(|p| p.ends_with("index.html"))
+        .filter(|f| f.path.ends_with("index.html"))
         .collect();
-    paths.sort_unstable();
-    let entries: Vec<SitemapEntry> = paths
+    pages.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    let (hidden, listed): (Vec<&OutputFile>, Vec<&OutputFile>) =
+        pages.into_iter().partition(|f| is_noindex(f));
+    let url_path = |f: &OutputFile| format!("/{}", f.path.trim_end_matches("index.html"));
+    let entries: Vec<SitemapEntry> = listed
         .into_iter()
-        .map(|p| SitemapEntry {
-            loc: xml_escape(&format!("{base}/{}", p.trim_end_matches("index.html"))),
+        .map(|f| SitemapEntry {
+            loc: xml_escape(&format!("{base}{}", url_path(f))),
         })
         .collect();
+    let disallow: Vec<String> = hidden.into_iter().map(url_path).collect();
     let mut ctx = renderer.base("/sitemap.xml");
     ctx.insert("entries", &entries);
+    ctx.insert("disallow", &disallow);
     ctx.insert("sitemap_url", &format!("{base}/sitemap.xml"));
     Ok(vec![
         renderer.page("sitemap.xml", &ctx, "sitemap.xml")?,

@@ -174,6 +174,11 @@ fn pages_sitemap_robots_404_and_assets_are_produced() {
     assert!(sitemap.contains("<loc>https://mikke.example.jp/faq/</loc>"));
     assert!(!sitemap.contains("404"));
     assert!(html(&files, "robots.txt").contains("Sitemap: https://mikke.example.jp/sitemap.xml"));
+    // The private links' page is noindex: out of the sitemap, disallowed in robots.txt.
+    assert!(html(&files, "diary/index.html").contains(r#"<meta name="robots" content="noindex"#));
+    assert!(!sitemap.contains("/diary/"), "{sitemap}");
+    assert!(sitemap.contains("<loc>https://mikke.example.jp/apply/</loc>"));
+    assert!(html(&files, "robots.txt").contains("\nDisallow: /diary/\n"));
     let css = files.iter().find(|f| f.path == "static/site.css").unwrap();
     assert_eq!(
         css.body,
