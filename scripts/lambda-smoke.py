@@ -13,13 +13,16 @@ What it does, all on 127.0.0.1, cleaning up after itself:
    environment the template gives the function, and MIKKE_DYNAMODB_ENDPOINT = moto;
 3. sends API Gateway HTTP API (payload 2.0) events as CloudFront would forward them:
    GET /api/health, a valid application (JSON), the same again (a retry), an invalid
-   one; and reads the table to check exactly one application was stored.
+   one; and reads the table to check exactly one application was stored, and that the
+   rate limit counted the visitor named in CloudFront-Viewer-Address (the request carries
+   the origin secret), not the CloudFront edge server that is API Gateway's sourceIp.
 
 Exit status 0 when everything holds; otherwise 1 with what went wrong (and the
 bootstrap's own output).
 """
 
 import base64
+import hashlib
 import json
 import os
 import queue
@@ -42,6 +45,12 @@ TEMPLATE = os.path.join(ROOT, "deploy", "template.yaml")
 SITE = "https://d111111abcdef8.cloudfront.net"
 REGION = "ap-northeast-1"
 TABLE = "mikke-smoke"
+# What CloudFormation would read from Parameter Store for an SSM-typed parameter (the
+# origin secret CloudFront sends in X-Mikke-Origin-Secret); fresh on every run.
+SSM_VALUE = "smoke-" + uuid.uuid4().hex + uuid.uuid4().hex
+# The visitor as CloudFront names her, and the edge server API Gateway sees instead.
+VIEWER_IP = "203.0.113.7"
+EDGE_IP = "130.176.1.1"
 
 
 def fail(message):
@@ -88,7 +97,10 @@ def resource_of_type(template, type_name):
 def lambda_environment(template):
     """The function's environment as the template sets it, for the default parameters
     and no custom domain, with the table renamed for the test."""
-    params = {k: str(v.get("Default", "")) for k, v in template["Parameters"].items()}
+    params = {
+        k: SSM_VALUE if str(v.get("Type", "")).startswith("AWS::SSM::Parameter::Value") else str(v.get("Default", ""))
+        for k, v in template["Parameters"].items()
+    }
     env = {}
     for name, value in resource_of_type(template, "AWS::Serverless::Function")["Properties"][
         "Environment"
@@ -242,8 +254,12 @@ def http_event(method, path, body=None, content_type=None):
         "host": "abc123.execute-api.ap-northeast-1.amazonaws.com",
         "origin": SITE,
         "user-agent": "lambda-smoke",
-        "x-forwarded-for": "203.0.113.7, 130.176.1.1",
+        "x-forwarded-for": f"{VIEWER_IP}, {EDGE_IP}",
         "x-forwarded-proto": "https",
+        # Added by CloudFront (deploy/template.yaml): the viewer, and the origin secret
+        # that makes the handler believe it.
+        "cloudfront-viewer-address": f"{VIEWER_IP}:50123",
+        "x-mikke-origin-secret": SSM_VALUE,
     }
     if content_type:
         headers["content-type"] = content_type
@@ -263,7 +279,7 @@ def http_event(method, path, body=None, content_type=None):
                 "method": method,
                 "path": path,
                 "protocol": "HTTP/1.1",
-                "sourceIp": "130.176.1.1",
+                "sourceIp": EDGE_IP,
                 "userAgent": "lambda-smoke",
             },
             "requestId": uuid.uuid4().hex,
@@ -447,7 +463,16 @@ def run_checks(runtime, function, dynamodb, catalog):
     stored = json.loads(record["body"]["S"])
     if stored.get("application", {}).get("email") != app["email"]:
         fail("the stored body does not hold the submitted application")
-    print(f"lambda-smoke: stored application {created['id']} ({len(items)} items in the table)")
+    # The rate limit counted the visitor, not the CloudFront edge every visitor near her
+    # shares (handler/src/ratelimit.rs: a hash of the address, never the address).
+    def rate_key(address):
+        return hashlib.sha256(b"mikke-rate-limit\0" + address.encode()).hexdigest()[:32]
+
+    counters = {i["pk"]["S"].split("#")[1] for i in items if i["pk"]["S"].startswith("RATE#")}
+    if counters != {rate_key(VIEWER_IP)}:
+        which = "the edge server" if rate_key(EDGE_IP) in counters else "an unknown client"
+        fail(f"the rate limit did not key on CloudFront-Viewer-Address but on {which}: {counters}")
+    print(f"lambda-smoke: stored application {created['id']} ({len(items)} items in the table); rate limit keyed on the viewer")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use axum::{Json, Router};
@@ -17,10 +17,12 @@ use tower_http::services::ServeDir;
 
 use crate::config::Config;
 use crate::error::{ApiError, Format};
-use crate::forms::{check_application, honeypot_filled, BodyError, RawFields, HONEYPOT};
-use crate::ratelimit;
+use crate::forms::{check_application, BodyError, RawFields};
 use crate::scoring::{completeness, match_mentors, Matcher};
-use crate::store::{NewRecord, PutOutcome, RecordKind, Store, StoreError};
+use crate::store::{RecordKind, Store};
+
+pub(crate) mod intake;
+use intake::Checked;
 
 /// Largest body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -223,127 +225,75 @@ pub(crate) async fn read_body(
 }
 
 async fn post_application(State(state): State<AppState>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let format = format_of(&parts.headers);
-    let origin = parts.headers.get(header::ORIGIN).cloned();
-    let response = match accept_application(&state, &parts, body, format).await {
-        Ok(response) => response,
-        Err(error) => {
-            match &error {
-                ApiError::Validation(fields) => {
-                    tracing::info!(status = 422, fields = ?fields.names(), "application refused")
-                }
-                other => tracing::info!(
-                    status = other.status().as_u16(),
-                    error = other.code(),
-                    "application refused"
-                ),
-            }
-            error.into_response_as(format, &state.config.apply_url())
-        }
-    };
-    with_cors(
-        response,
-        origin.as_ref().filter(|o| allowed(&state.config, o)),
-    )
+    intake::handle(state, request, ApplicationForm::default()).await
 }
 
-async fn accept_application(
-    state: &AppState,
-    parts: &Parts,
-    body: Body,
-    format: Format,
-) -> Result<Response, ApiError> {
-    if let Some(origin) = parts.headers.get(header::ORIGIN) {
-        if !allowed(&state.config, origin) {
-            return Err(ApiError::ForbiddenOrigin);
-        }
+/// The application: checked against the catalog, scored, stored with its scores.
+#[derive(Default)]
+struct ApplicationForm {
+    /// What the log line tells about a stored application (no personal data).
+    scored: Option<Scored>,
+}
+
+struct Scored {
+    needs_call: bool,
+    completeness: u32,
+    top_mentor: Option<(String, u32)>,
+}
+
+impl intake::Form for ApplicationForm {
+    const NAME: &'static str = "application";
+    const RECORD: RecordKind = RecordKind::Application;
+
+    fn form_url(&self, config: &Config) -> String {
+        config.apply_url()
     }
-    let now = (state.clock)();
-    let hits = state
-        .store
-        .hit_rate_limit(&ratelimit::client_key(parts), RATE_WINDOW, now)
-        .await?;
-    if hits > state.config.rate_limit {
-        return Err(ApiError::RateLimited {
-            retry_after: ratelimit::retry_after(now.unix_timestamp(), RATE_WINDOW.as_secs()),
+
+    fn thanks_url(&self, config: &Config) -> String {
+        config.thanks_url()
+    }
+
+    async fn check(&mut self, state: &AppState, raw: &RawFields) -> Result<Checked, ApiError> {
+        let submission =
+            check_application(raw, state.matcher.catalog()).map_err(ApiError::Validation)?;
+        let app = &submission.application;
+        // Mentors whose active matches fill their capacity are not suggested (issue 6).
+        let full = crate::matching::at_capacity(
+            state.matcher.catalog(),
+            &state.store.active_counts().await?,
+        );
+        let matched = match_mentors(&state.matcher, app, &full);
+        let complete = completeness(app, &state.matcher.catalog().matching);
+        self.scored = Some(Scored {
+            needs_call: complete.needs_call,
+            completeness: complete.score,
+            top_mentor: matched
+                .suggestions
+                .first()
+                .map(|s| (s.slug.clone(), s.score)),
         });
+        Ok(Checked {
+            body: json!({
+                "application": app,
+                "match": matched,
+                "completeness": complete,
+            }),
+            idempotency_key: submission.idempotency_key(),
+        })
     }
-    let kind = body_kind(&parts.headers)?;
-    let bytes = read_body(&parts.headers, body).await?;
-    let raw = match kind {
-        BodyKind::Json => RawFields::from_json(&bytes),
-        BodyKind::Form => RawFields::from_urlencoded(&bytes),
-    }
-    .map_err(ApiError::BadBody)?;
 
-    if honeypot_filled(&raw, HONEYPOT) {
-        // Look like success so the bot learns nothing; store nothing.
-        tracing::info!(status = 201, "honeypot filled; nothing stored");
-        return Ok(accepted(state, format, &new_id(now)));
-    }
-    let submission =
-        check_application(&raw, state.matcher.catalog()).map_err(ApiError::Validation)?;
-    let app = &submission.application;
-    // Mentors whose active matches fill their capacity are not suggested (issue 6).
-    let full =
-        crate::matching::at_capacity(state.matcher.catalog(), &state.store.active_counts().await?);
-    let matched = match_mentors(&state.matcher, app, &full);
-    let complete = completeness(app, &state.matcher.catalog().matching);
-    let body = json!({
-        "application": app,
-        "match": matched,
-        "completeness": complete,
-    });
-    let expires_at = now + time::Duration::days(i64::from(state.config.retention_days));
-    let key = submission.idempotency_key();
-    let mut attempts = 0;
-    let outcome = loop {
-        let record = NewRecord {
-            kind: RecordKind::Application,
-            id: new_id(now),
-            created_at: now,
-            status: RECEIVED.into(),
-            idempotency_key: key.clone(),
-            expires_at,
-            body: body.clone(),
-        };
-        match state.store.put_once(record, IDEMPOTENCY_WINDOW).await {
-            // A fresh random id collided with a stored one: draw again.
-            Err(StoreError::IdTaken { .. }) if attempts < 3 => attempts += 1,
-            other => break other?,
-        }
-    };
-    let (id, replayed) = match &outcome {
-        PutOutcome::Created { id } => (id, false),
-        PutOutcome::Replayed { id } => (id, true),
-    };
-    tracing::info!(
-        id = %id,
-        replayed,
-        needs_call = complete.needs_call,
-        completeness = complete.score,
-        top_mentor = matched.suggestions.first().map(|s| s.slug.as_str()),
-        top_score = matched.suggestions.first().map(|s| s.score),
-        "application accepted"
-    );
-    Ok(accepted(state, format, id))
-}
-
-/// 201 with the id for JSON; 303 to the thank-you page for a form post (no id or
-/// personal data in the URL).
-fn accepted(state: &AppState, format: Format, id: &str) -> Response {
-    match format {
-        Format::Json => (
-            StatusCode::CREATED,
-            Json(json!({ "id": id, "status": RECEIVED })),
-        )
-            .into_response(),
-        Format::Html => {
-            let location = HeaderValue::from_str(&state.config.thanks_url())
-                .unwrap_or_else(|_| HeaderValue::from_static("/apply/thanks/"));
-            (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
-        }
+    fn log_accepted(&self, id: &str, replayed: bool) {
+        let scored = self.scored.as_ref();
+        let top = scored.and_then(|s| s.top_mentor.as_ref());
+        tracing::info!(
+            id = %id,
+            replayed,
+            needs_call = scored.map(|s| s.needs_call),
+            completeness = scored.map(|s| s.completeness),
+            top_mentor = top.map(|(slug, _)| slug.as_str()),
+            top_score = top.map(|(_, score)| *score),
+            "application accepted"
+        );
     }
 }
 

@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+pub use crate::ratelimit::OriginSecret;
 pub use crate::tokens::KeySource;
 
 /// Where the handler runs; decides the store and which variables are required.
@@ -42,6 +43,12 @@ pub struct Config {
     /// `MIKKE_SIGNING_KEY_PARAMETER` (an SSM SecureString fetched at start), else — local mode
     /// only — a development key kept in the data directory. Lambda refuses to start without one.
     pub signing_key: KeySource,
+    /// `MIKKE_ORIGIN_SECRET`: the value CloudFront adds to its origin requests as
+    /// `X-Mikke-Origin-Secret`. Only a request carrying it has its `CloudFront-Viewer-Address`
+    /// believed as the client for the rate limit; without it (local runs, or unset) the
+    /// limit keys on API Gateway's `sourceIp` as before. Optional: a missing secret makes
+    /// the limit coarser, never the API unavailable.
+    pub origin_secret: Option<OriginSecret>,
 }
 
 /// Every problem of the configuration, reported together.
@@ -162,6 +169,12 @@ impl Config {
             KeySource::DevFile(data_dir.clone())
         });
 
+        let origin_secret = get("MIKKE_ORIGIN_SECRET").and_then(|text| {
+            OriginSecret::parse(&text)
+                .map_err(|problem| problems.push(problem))
+                .ok()
+        });
+
         if !problems.is_empty() {
             return Err(ConfigError(problems));
         }
@@ -180,6 +193,7 @@ impl Config {
             port,
             site_dir: get("MIKKE_SITE_DIR").map(PathBuf::from),
             signing_key,
+            origin_secret,
         })
     }
 
@@ -256,6 +270,7 @@ mod tests {
         assert_eq!(c.allowed_origins, ["http://127.0.0.1:8080"]);
         assert_eq!(c.catalog, PathBuf::from("public/catalog.json"));
         assert_eq!(c.site_dir, None);
+        assert_eq!(c.origin_secret, None);
     }
 
     #[test]
@@ -277,10 +292,19 @@ mod tests {
                 ("MIKKE_PORT", "9000"),
                 ("MIKKE_SITE_DIR", "public"),
                 ("MIKKE_SIGNING_KEY_PARAMETER", "/mikke/signing-key"),
+                ("MIKKE_ORIGIN_SECRET", "0123456789abcdef0123456789abcdef"),
             ],
         )
         .unwrap();
         assert_eq!(c.table, "mikke-prod");
+        assert!(c
+            .origin_secret
+            .as_ref()
+            .is_some_and(|s| s.matches(b"0123456789abcdef0123456789abcdef")));
+        assert!(
+            !format!("{c:?}").contains("0123456789abcdef"),
+            "never printed"
+        );
         assert_eq!(
             c.dynamodb_endpoint.as_deref(),
             Some("http://127.0.0.1:5000")
@@ -352,6 +376,7 @@ mod tests {
                 ("MIKKE_SITE_URL", "mikke.example.jp"),
                 ("MIKKE_ALLOWED_ORIGINS", "https://a.jp/path"),
                 ("MIKKE_DYNAMODB_ENDPOINT", "localhost:8000"),
+                ("MIKKE_ORIGIN_SECRET", "too-short"),
             ],
         )
         .unwrap_err();
@@ -363,10 +388,12 @@ mod tests {
             "MIKKE_SITE_URL",
             "MIKKE_ALLOWED_ORIGINS",
             "MIKKE_DYNAMODB_ENDPOINT",
+            "MIKKE_ORIGIN_SECRET",
         ] {
             assert!(text.contains(name), "{name} missing from:\n{text}");
         }
-        assert_eq!(err.0.len(), 6);
+        assert_eq!(err.0.len(), 7);
+        assert!(!text.contains("too-short"), "the secret is never repeated");
         assert!(text.contains("MIKKE_PORT must be a whole number from 1 to 65535, got \"80x\""));
     }
 }

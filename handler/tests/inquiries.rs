@@ -1,92 +1,19 @@
 //! `POST /api/inquiries` through `oneshot`: each kind stored once, each field's Japanese
 //! message, idempotent retries, the honeypot, origin and rate limit, form posts.
 
-use std::collections::HashMap;
+mod common;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use axum::Router;
+use common::{harness, harness_with, post_to, send, Harness};
 use handler::forms::InquiryKind;
 use handler::inquiries::inquiries_of;
-use handler::store::{EmbeddedStore, RecordKind, Store, StoredRecord};
-use handler::{app, sample, AppState, Config, Matcher, Mode};
+use handler::store::{RecordKind, StoredRecord};
 use serde_json::{json, Value};
-use tempfile::TempDir;
 use time::OffsetDateTime;
-use tower::ServiceExt;
-
-const SITE: &str = "https://mikke.example.jp";
-
-fn pinned_now() -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(1_899_999_965).unwrap()
-}
-
-struct Harness {
-    app: Router,
-    store: Store,
-    _dir: TempDir,
-}
-
-fn harness_with(vars: &[(&str, &str)]) -> Harness {
-    let dir = TempDir::new().unwrap();
-    let mut env: HashMap<String, String> = HashMap::from([
-        ("MIKKE_SITE_URL".into(), SITE.into()),
-        ("MIKKE_RATE_LIMIT".into(), "1000".into()),
-    ]);
-    env.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let config = Config::from_vars(Mode::Local, |n| env.get(n).cloned()).unwrap();
-    let store = Store::from(EmbeddedStore::open(dir.path()).unwrap());
-    let matcher = Matcher::new(sample::small_catalog()).unwrap();
-    let mut state = AppState::new(store.clone(), matcher, config);
-    state.clock = pinned_now;
-    Harness {
-        app: app(state),
-        store,
-        _dir: dir,
-    }
-}
-
-fn harness() -> Harness {
-    harness_with(&[])
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    text: String,
-}
-
-impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("{e}: {}", self.text))
-    }
-    fn field(&self, name: &str) -> String {
-        self.json()["fields"][name]
-            .as_str()
-            .unwrap_or_else(|| panic!("no message for {name}: {}", self.text))
-            .to_string()
-    }
-}
-
-async fn send(app: &Router, request: Request<Body>) -> Answer {
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    Answer {
-        status,
-        headers,
-        text: String::from_utf8(bytes.to_vec()).unwrap(),
-    }
-}
 
 fn post(content_type: &str, body: impl Into<Body>) -> Request<Body> {
-    Request::post("/api/inquiries")
-        .header(header::CONTENT_TYPE, content_type)
-        .body(body.into())
-        .unwrap()
+    post_to("/api/inquiries", content_type, body)
 }
 
 fn post_json(body: &Value) -> Request<Body> {

@@ -1,84 +1,20 @@
 //! Every answer of the router, through `oneshot`, with the embedded store.
 
+mod common;
+
 use std::collections::HashMap;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
-use handler::store::{EmbeddedStore, RecordKind, Store};
+use common::{harness, harness_with, pinned_now, post_to, send, Answer, Harness, SITE};
+use handler::store::{RecordKind, Store};
 use handler::{app, sample, AppState, Config, Matcher, Mode};
 use serde_json::{json, Value};
 use tempfile::TempDir;
-use time::OffsetDateTime;
-use tower::ServiceExt;
-
-const SITE: &str = "https://mikke.example.jp";
-
-/// A pinned "now" (5 s into a minute) so rate-limit windows are predictable.
-fn pinned_now() -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(1_899_999_965).unwrap()
-}
-
-struct Harness {
-    app: Router,
-    store: Store,
-    _dir: TempDir,
-}
-
-fn harness_with(vars: &[(&str, &str)]) -> Harness {
-    let dir = TempDir::new().unwrap();
-    let mut env: HashMap<String, String> = HashMap::from([
-        ("MIKKE_SITE_URL".into(), SITE.into()),
-        ("MIKKE_RATE_LIMIT".into(), "1000".into()),
-    ]);
-    env.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let config = Config::from_vars(Mode::Local, |n| env.get(n).cloned()).unwrap();
-    let store = Store::from(EmbeddedStore::open(dir.path()).unwrap());
-    let matcher = Matcher::new(sample::small_catalog()).unwrap();
-    let mut state = AppState::new(store.clone(), matcher, config);
-    state.clock = pinned_now;
-    Harness {
-        app: app(state),
-        store,
-        _dir: dir,
-    }
-}
-
-fn harness() -> Harness {
-    harness_with(&[])
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    text: String,
-}
-
-impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("{e}: {}", self.text))
-    }
-}
-
-async fn send(app: &Router, request: Request<Body>) -> Answer {
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    Answer {
-        status,
-        headers,
-        text: String::from_utf8(bytes.to_vec()).unwrap(),
-    }
-}
 
 fn post(content_type: &str, body: impl Into<Body>) -> Request<Body> {
-    Request::post("/api/applications")
-        .header(header::CONTENT_TYPE, content_type)
-        .body(body.into())
-        .unwrap()
+    post_to("/api/applications", content_type, body)
 }
 
 fn post_json(body: &Value) -> Request<Body> {
@@ -482,6 +418,48 @@ async fn past_the_rate_limit_clients_get_429_with_retry_after() {
     assert_eq!(
         send(&h.app, from("198.51.100.4")).await.status,
         StatusCode::UNPROCESSABLE_ENTITY
+    );
+}
+
+#[tokio::test]
+async fn through_cloudfront_each_viewer_has_her_own_budget_and_spoofs_are_not_believed() {
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+    let h = harness_with(&[("MIKKE_RATE_LIMIT", "2"), ("MIKKE_ORIGIN_SECRET", SECRET)]);
+    // All of them reach the handler from the same edge server.
+    let request = |viewer: &str, secret: Option<&str>| {
+        let mut r = post_json(&json!({}));
+        let headers = r.headers_mut();
+        headers.insert("x-forwarded-for", "130.176.1.1".parse().unwrap());
+        headers.insert("cloudfront-viewer-address", viewer.parse().unwrap());
+        if let Some(secret) = secret {
+            headers.insert("x-mikke-origin-secret", secret.parse().unwrap());
+        }
+        r
+    };
+    let status = |r| async { send(&h.app, r).await.status };
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    for _ in 0..2 {
+        assert_eq!(
+            status(request("203.0.113.9:1000", Some(SECRET))).await,
+            unprocessable
+        );
+    }
+    assert_eq!(
+        status(request("203.0.113.9:2000", Some(SECRET))).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Another visitor at the same edge is not limited with her.
+    assert_eq!(
+        status(request("2001:db8::7:443", Some(SECRET))).await,
+        unprocessable
+    );
+    // Without the secret the viewer header is a client's claim: the edge's budget counts.
+    for _ in 0..2 {
+        assert_eq!(status(request("198.51.100.1:1", None)).await, unprocessable);
+    }
+    assert_eq!(
+        status(request("198.51.100.2:1", Some("wrong-secret"))).await,
+        StatusCode::TOO_MANY_REQUESTS
     );
 }
 

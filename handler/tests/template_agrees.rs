@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use handler::config::{Config, Mode, DEFAULT_RATE_LIMIT, DEFAULT_RETENTION_DAYS};
+use handler::ratelimit::ORIGIN_SECRET_HEADER;
 use handler::store::schema;
 use serde_yaml::Value;
 
@@ -29,6 +30,9 @@ const LOCAL_ONLY: [&str; 5] = [
 /// links' signing key, fetched from SSM at start). Once `config.rs` reads one of these,
 /// `pending_variables_are_not_yet_read` fails: move it out of this list.
 const PENDING: [&str; 0] = [];
+
+/// Stands in for a value CloudFormation reads from Parameter Store at deploy time.
+const SSM_VALUE: &str = "ssm-value-0123456789abcdef0123456789abcdef";
 
 /// Where the packaged zip is unpacked on Lambda; `scripts/package.sh` puts
 /// `catalog.json` at the zip's root.
@@ -326,6 +330,12 @@ fn resolve(t: &Value, v: &Value, overrides: &BTreeMap<&str, &str>) -> String {
             return v.to_string();
         }
         if let Some(p) = untag(get(t, &["Parameters"])).get(name) {
+            if p.get("Type")
+                .is_some_and(|ty| text(ty).starts_with("AWS::SSM::Parameter::Value"))
+            {
+                // CloudFormation passes the value stored under the parameter's name.
+                return SSM_VALUE.into();
+            }
             return p.get("Default").map(text).unwrap_or_default();
         }
         match name {
@@ -423,6 +433,12 @@ fn the_handler_starts_with_the_templates_environment() {
     assert_eq!(
         (c.rate_limit, c.retention_days),
         (DEFAULT_RATE_LIMIT, DEFAULT_RETENTION_DAYS)
+    );
+    assert!(
+        c.origin_secret
+            .as_ref()
+            .is_some_and(|s| s.matches(SSM_VALUE.as_bytes())),
+        "the function knows the secret CloudFront sends"
     );
 }
 
@@ -553,6 +569,85 @@ fn every_route_reaches_the_function_through_cloudfront() {
     assert!(list(get(api, &["AllowedMethods"]))
         .iter()
         .any(|m| text(m) == "POST"));
+}
+
+/// The CloudFront behaviour for `/api/*` and the origin it sends to.
+fn api_behaviour_and_origin(t: &Value) -> (&Value, &Value) {
+    let config = get(
+        only_resource(t, "AWS::CloudFront::Distribution").1,
+        &["Properties", "DistributionConfig"],
+    );
+    let api = list(get(config, &["CacheBehaviors"]))
+        .iter()
+        .find(|b| text(get(b, &["PathPattern"])) == "/api/*")
+        .expect("an /api/* behaviour");
+    let target = text(get(api, &["TargetOriginId"]));
+    let origin = list(get(config, &["Origins"]))
+        .iter()
+        .find(|o| text(get(o, &["Id"])) == target)
+        .expect("the /api/* behaviour's origin");
+    (api, origin)
+}
+
+#[test]
+fn cloudfront_proves_its_requests_with_the_secret_the_function_checks() {
+    let t = template();
+    let (_, origin) = api_behaviour_and_origin(&t);
+    let headers = list(get(origin, &["OriginCustomHeaders"]));
+    let secret = headers
+        .iter()
+        .find(|h| text(get(h, &["HeaderName"])).eq_ignore_ascii_case(ORIGIN_SECRET_HEADER))
+        .unwrap_or_else(|| panic!("the API origin must send {ORIGIN_SECRET_HEADER}"));
+    let env = template_environment(&t);
+    // Compared with their tags: both must be the same `!Ref`.
+    let value = secret.get("HeaderValue").expect("HeaderValue");
+    assert!(
+        matches!(value, Value::Tagged(tag) if tag.tag == "Ref"),
+        "{value:?}"
+    );
+    assert_eq!(
+        Some(value),
+        env.get("MIKKE_ORIGIN_SECRET"),
+        "CloudFront must send the very value the function is given"
+    );
+    let parameter = untag(get(&t, &["Parameters"]))
+        .get(text(value))
+        .expect("the secret is a template parameter");
+    assert_eq!(parameter.get("NoEcho").map(text).as_deref(), Some("true"));
+}
+
+#[test]
+fn the_api_behaviour_forwards_the_viewer_address() {
+    let t = template();
+    let (api, _) = api_behaviour_and_origin(&t);
+    let policy = api
+        .get("OriginRequestPolicyId")
+        .expect("the /api/* behaviour has an origin request policy");
+    match policy {
+        // Managed-AllViewerExceptHostHeader: all viewer headers but Host, plus CloudFront's
+        // device-type and viewer-location headers, CloudFront-Viewer-Address among them.
+        Value::String(id) => assert_eq!(id, "b689b0a8-53d0-40ab-baf2-68738e2966ac"),
+        // A policy of our own must name the header.
+        Value::Tagged(tagged) if tagged.tag == "Ref" => {
+            let (_, own) = only_resource(&t, "AWS::CloudFront::OriginRequestPolicy");
+            let headers = scalars(get(
+                own,
+                &[
+                    "Properties",
+                    "OriginRequestPolicyConfig",
+                    "HeadersConfig",
+                    "Headers",
+                ],
+            ));
+            assert!(
+                headers
+                    .iter()
+                    .any(|h| h.eq_ignore_ascii_case("CloudFront-Viewer-Address")),
+                "{headers:?}"
+            );
+        }
+        other => panic!("unexpected OriginRequestPolicyId {other:?}"),
+    }
 }
 
 // ------------------------------------------------------------------ permissions

@@ -1,12 +1,11 @@
 //! The application form (issue 4's contract): its fields, their checks against
 //! the catalog's taxonomy, and the normalised record that is scored and stored.
 
+use super::fields::{Checker, FieldErrors};
+use super::idempotency::idempotency_key;
+use super::raw::RawFields;
 use mikke_catalog::Catalog;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-
-use super::fields::{Checker, FieldErrors};
-use super::raw::RawFields;
 
 pub const MAX_NAME_CHARS: usize = 100;
 pub const MAX_MESSAGE_CHARS: usize = 4_000;
@@ -51,37 +50,20 @@ pub struct ApplicationSubmission {
 }
 
 impl ApplicationSubmission {
-    /// The key that makes a retry a replay: the client's `submission_id` when sent,
-    /// else a SHA-256 of the normalised application (so a double post without one
-    /// is caught too). Hashed either way, so no personal data or client string is a key.
+    /// The key that makes a retry a replay (see [`idempotency_key`]).
     pub fn idempotency_key(&self) -> String {
-        let mut hasher = Sha256::new();
-        match &self.submission_id {
-            Some(id) => {
-                hasher.update(b"submission_id\0");
-                hasher.update(id.as_bytes());
-            }
-            None => {
-                let mut canonical = self.application.clone();
-                for list in [
-                    &mut canonical.situations,
-                    &mut canonical.topics,
-                    &mut canonical.preferences,
-                    &mut canonical.preferred_mentors,
-                ] {
-                    list.sort();
-                }
-                hasher.update(b"payload\0");
-                // Serialising a struct of strings cannot fail.
-                hasher.update(serde_json::to_vec(&canonical).unwrap_or_default());
-            }
+        // The lists are sets: their order must not make a double post look new.
+        let mut canonical = self.application.clone();
+        for list in [
+            &mut canonical.situations,
+            &mut canonical.topics,
+            &mut canonical.preferences,
+            &mut canonical.preferred_mentors,
+        ] {
+            list.sort();
         }
-        format!("application#{}", hex(&hasher.finalize()))
+        idempotency_key("application", self.submission_id.as_deref(), &canonical)
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Checks every field of an application against the catalog and reports every problem at once.

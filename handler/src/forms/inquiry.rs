@@ -3,13 +3,12 @@
 //! the application (`Checker`); which fields are asked depends on the kind, and anything
 //! else is reported as not accepted.
 
-use mikke_catalog::Catalog;
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-
 use super::application::{HONEYPOT, MAX_NAME_CHARS};
 use super::fields::{Checker, FieldErrors};
+use super::idempotency::idempotency_key;
 use super::raw::RawFields;
+use mikke_catalog::Catalog;
+use serde::{Deserialize, Serialize};
 
 /// Questions and notes are shorter than an application's story.
 pub const MAX_INQUIRY_MESSAGE_CHARS: usize = 2_000;
@@ -75,23 +74,7 @@ impl InquirySubmission {
     /// As for applications: the client's `submission_id`, else the normalised payload,
     /// hashed; prefixed so an inquiry never replays an application.
     pub fn idempotency_key(&self) -> String {
-        let mut hasher = Sha256::new();
-        match &self.submission_id {
-            Some(id) => {
-                hasher.update(b"submission_id\0");
-                hasher.update(id.as_bytes());
-            }
-            None => {
-                hasher.update(b"payload\0");
-                hasher.update(serde_json::to_vec(&self.inquiry).unwrap_or_default());
-            }
-        }
-        let digest: String = hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        format!("inquiry#{digest}")
+        idempotency_key("inquiry", self.submission_id.as_deref(), &self.inquiry)
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod application;
 mod fields;
+mod idempotency;
 mod inquiry;
 mod page;
 mod raw;
