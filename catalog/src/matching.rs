@@ -1,7 +1,11 @@
 //! `content/matching.yaml`: staff-editable scoring weights, carried into `catalog.json`.
 
 use indexmap::IndexMap;
-use serde::{Deserialize, Serialize};
+use serde::de::{Error as _, Unexpected};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// Follow-up priorities run from 0 to this (the score of a sheet is capped here).
+pub const MAX_PRIORITY: u32 = 100;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -43,7 +47,9 @@ pub struct Completeness {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Followup {
-    /// Sheets at or above this priority are "flagged" (`staff sheets --flagged`).
+    /// Sheets at or above this priority are "flagged" (`staff sheets --flagged`). Checked on
+    /// every load (matching.yaml and catalog.json): above 100 no sheet could ever be flagged.
+    #[serde(deserialize_with = "priority")]
     pub flag_at: u32,
     /// Satisfaction (1–5) at or below this is low.
     pub low_satisfaction_at_most: u32,
@@ -69,6 +75,18 @@ pub struct Matching {
     pub followup: Followup,
 }
 
+/// A whole number 0..=[`MAX_PRIORITY`]; the message says the range and why.
+fn priority<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let value = u32::deserialize(d)?;
+    if value > MAX_PRIORITY {
+        return Err(D::Error::invalid_value(
+            Unexpected::Unsigned(value.into()),
+            &"flag_at to be a whole number from 0 to 100 — follow-up priorities are 0–100, so above 100 no sheet is ever flagged; set it to 100 or less, e.g. 40",
+        ));
+    }
+    Ok(value)
+}
+
 impl Matching {
     pub fn parse(text: &str) -> Result<Matching, serde_yaml::Error> {
         serde_yaml::from_str(text)
@@ -85,5 +103,43 @@ mod tests {
         assert_eq!(m.situation_tags["on_leave"], ["parenting", "single_mother"]);
         assert!(m.completeness.needs_call_below <= 100);
         assert!(m.followup.flag_at <= 100);
+    }
+
+    fn with_flag_at(value: &str) -> String {
+        let text = include_str!("../../content/matching.yaml");
+        let at = text.find("flag_at:").unwrap();
+        let end = at + text[at..].find('\n').unwrap();
+        format!("{}flag_at: {value}{}", &text[..at], &text[end..])
+    }
+
+    #[test]
+    fn flag_at_from_0_to_100_is_accepted() {
+        for value in [0, 40, 100] {
+            let m = Matching::parse(&with_flag_at(&value.to_string())).unwrap();
+            assert_eq!(m.followup.flag_at, value);
+        }
+    }
+
+    #[test]
+    fn flag_at_over_100_is_refused_naming_the_field_and_the_range() {
+        let e = Matching::parse(&with_flag_at("101"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("followup: invalid value: integer `101`, expected flag_at to be"),
+            "{e}"
+        );
+        assert!(e.contains("a whole number from 0 to 100"), "{e}");
+        // catalog.json carries the same struct: the handler refuses it too.
+        let m = Matching::parse(include_str!("../../content/matching.yaml")).unwrap();
+        let mut json = serde_json::to_value(&m).unwrap();
+        json["followup"]["flag_at"] = 250.into();
+        let e = serde_json::from_value::<Matching>(json)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("integer `250`") && e.contains("flag_at to be"),
+            "{e}"
+        );
     }
 }
