@@ -3,16 +3,19 @@
 // to the API in an Authorization header and is never put in a URL query, the DOM or the console.
 // Everything the API returns that a person wrote is inserted with textContent, never as HTML.
 
+import {
+  SENDING,
+  clearAll,
+  clearField,
+  newSubmissionId,
+  setStatus,
+  showFailure,
+} from "./form-feedback.js";
+
 const root = document.getElementById("diary");
 const API = root ? root.dataset.api : "/api";
 
 const LOADING = "読み込んでいます…";
-const SENDING = "送信しています…";
-const RETRY =
-  "送信できませんでした。通信状況をご確認のうえ、もう一度ボタンを押してください。入力した内容はそのまま残っています。";
-const BUSY =
-  "ただいま混み合っています。少し待ってから、もう一度ボタンを押してください。入力した内容はそのまま残っています。";
-const CHECK = "入力内容に誤りがあります。各項目のメッセージをご確認ください。";
 
 /** The token from `#t=...`, or null. */
 function readToken() {
@@ -22,13 +25,6 @@ function readToken() {
 }
 
 const token = readToken();
-
-function newSubmissionId() {
-  if (globalThis.crypto && typeof crypto.randomUUID === "function") return crypto.randomUUID();
-  const bytes = new Uint8Array(16);
-  crypto.getRandomValues(bytes);
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -43,11 +39,6 @@ function formatDate(text) {
   const date = new Date(String(text).replace(/(\.\d{3})\d+/, "$1"));
   if (Number.isNaN(date.getTime())) return String(text);
   return new Intl.DateTimeFormat("ja-JP", { dateStyle: "long", timeStyle: "short" }).format(date);
-}
-
-function setStatus(node, text, isError) {
-  node.textContent = text;
-  node.classList.toggle("form-status--error", Boolean(isError));
 }
 
 function show(id) {
@@ -86,107 +77,30 @@ async function call(method, path, body) {
   }
 }
 
-// ---- errors beside fields (the same markup and behaviour as forms.js) ----
-
-function inputsOf(form, name) {
-  return Array.from(form.elements).filter((e) => e.name === name && e.type !== "hidden");
-}
-
-function describe(input, id, add) {
-  const ids = (input.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
-  const next = add ? [...new Set([...ids, id])] : ids.filter((i) => i !== id);
-  if (next.length) input.setAttribute("aria-describedby", next.join(" "));
-  else input.removeAttribute("aria-describedby");
-}
-
-function clearField(form, name) {
-  const slot = form.querySelector(`[data-error-for="${CSS.escape(name)}"]`);
-  for (const input of inputsOf(form, name)) {
-    input.removeAttribute("aria-invalid");
-    if (slot) describe(input, slot.id, false);
-  }
-  if (slot) {
-    slot.hidden = true;
-    slot.textContent = "";
-  }
-}
-
-function clearAll(form) {
-  for (const slot of form.querySelectorAll("[data-error-for]")) clearField(form, slot.dataset.errorFor);
-  const summary = form.querySelector("[data-summary]");
-  if (summary) {
-    summary.hidden = true;
-    summary.querySelector("ul").replaceChildren();
-  }
-}
-
-function showErrors(form, fields) {
-  clearAll(form);
-  const summary = form.querySelector("[data-summary]");
-  const list = summary && summary.querySelector("ul");
-  let first = null;
-  for (const [name, message] of Object.entries(fields)) {
-    const slot = form.querySelector(`[data-error-for="${CSS.escape(name)}"]`);
-    const inputs = inputsOf(form, name);
-    if (slot) {
-      slot.textContent = message;
-      slot.hidden = false;
-    }
-    for (const input of inputs) {
-      input.setAttribute("aria-invalid", "true");
-      if (slot) describe(input, slot.id, true);
-    }
-    if (!first && inputs[0]) first = inputs[0];
-    if (list) {
-      const li = document.createElement("li");
-      if (inputs[0] && inputs[0].id) {
-        const a = el("a", "", message);
-        a.href = `#${inputs[0].id}`;
-        li.append(a);
-      } else {
-        li.textContent = message;
-      }
-      list.append(li);
-    }
-  }
-  if (summary) summary.hidden = false;
-  if (first) first.focus();
-  else if (summary) summary.focus();
-}
-
 /**
  * Posts `body()` from `form`; a retry after a network failure, 429 or 5xx reuses the same
  * submission_id so the handler stores one sheet or reply. Resolves true on 201.
  */
 async function submit(form, path, body) {
   const button = form.querySelector('button[type="submit"]');
-  const status = form.querySelector("[data-status]");
   const idInput = form.elements.namedItem("submission_id");
   if (!idInput.value) idInput.value = newSubmissionId();
   button.disabled = true;
   form.setAttribute("aria-busy", "true");
-  setStatus(status, SENDING, false);
+  setStatus(form, SENDING, false);
   const response = await call("POST", path, body());
   try {
     if (response && response.status === 201) {
       idInput.value = "";
       clearAll(form);
-      setStatus(status, "", false);
+      setStatus(form, "", false);
       return true;
     }
     if (response && (response.status === 403 || response.status === 401)) {
       showInvalid();
       return false;
     }
-    const data = response ? await response.json().catch(() => null) : null;
-    if (response && response.status === 422 && data && data.fields) {
-      setStatus(status, CHECK, true);
-      showErrors(form, data.fields);
-    } else if (!response || response.status === 429 || response.status >= 500) {
-      setStatus(status, response && response.status === 429 ? BUSY : RETRY, true);
-    } else {
-      setStatus(status, (data && data.message) || RETRY, true);
-    }
+    await showFailure(form, response);
     return false;
   } finally {
     button.disabled = false;
