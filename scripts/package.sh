@@ -4,8 +4,12 @@
 #   dist/handler-lambda.zip   the function: `bootstrap` (the handler, built for Amazon
 #                             Linux 2023, glibc 2.34, x86_64) + `catalog.json`
 #
-# Usage: scripts/package.sh [--skip-site]
-#   --skip-site   reuse public/ as it is (it must hold catalog.json)
+# Usage: scripts/package.sh [--base-url URL] [--skip-site]
+#   --base-url URL  the site's public address (https://mikke.example.jp, or the stack's
+#                   SiteUrl output, https://dxxxx.cloudfront.net) for canonical links, og
+#                   tags and the sitemap; default $MIKKE_BASE_URL, else content/site.yaml's
+#                   base_url (the local address: right for checks, wrong for production)
+#   --skip-site     reuse public/ as it is (it must hold catalog.json)
 #
 # Installs cargo-lambda (PyPI; brings zig) when missing. The release build of the
 # handler takes several minutes on two cores the first time.
@@ -13,12 +17,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 skip_site=false
-for arg in "$@"; do
-  case "$arg" in
+base_url=${MIKKE_BASE_URL:-}
+while [ $# -gt 0 ]; do
+  case "$1" in
     --skip-site) skip_site=true ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
-    *) echo "package.sh: unknown argument $arg (try --help)" >&2; exit 2 ;;
+    --base-url)
+      [ $# -ge 2 ] || { echo "package.sh: --base-url needs a URL" >&2; exit 2; }
+      base_url=$2; shift ;;
+    --base-url=*) base_url=${1#--base-url=} ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    *) echo "package.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
   esac
+  shift
 done
 
 # Lambda's provided.al2023 runtime ships glibc 2.34: link against exactly that (zig
@@ -41,8 +51,13 @@ if ! command -v cargo-lambda >/dev/null 2>&1; then
 fi
 
 if [ "$skip_site" = false ]; then
-  echo "== building the site into public/"
-  cargo run --quiet -p generator -- build --out public
+  if [ -n "$base_url" ]; then
+    echo "== building the site into public/ for $base_url"
+    cargo run --quiet -p generator -- build --out public --base-url "$base_url"
+  else
+    echo "== building the site into public/ (base_url from content/site.yaml: not for production; see --base-url)"
+    cargo run --quiet -p generator -- build --out public
+  fi
 fi
 if [ ! -f public/catalog.json ]; then
   echo "package.sh: public/catalog.json is missing; build the site first (drop --skip-site)" >&2

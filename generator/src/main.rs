@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use generator::site::{self, BuildError};
+use generator::content::{is_base_url, BASE_URL_RULE};
+use generator::site::{self, BuildError, Overrides};
 
 #[derive(Parser)]
 #[command(
@@ -33,6 +34,12 @@ enum Command {
         /// Templates directory [default: <root>/templates].
         #[arg(long)]
         templates: Option<PathBuf>,
+        /// The site's public address for a production build, e.g. https://mikke.example.jp
+        /// or https://d111111abcdef8.cloudfront.net: used instead of content/site.yaml's
+        /// base_url (the local address) in canonical links, og tags, the sitemap and
+        /// catalog.json.
+        #[arg(long, value_name = "URL", value_parser = base_url)]
+        base_url: Option<String>,
     },
     /// Check content and templates; print every problem, write nothing.
     Check {
@@ -60,10 +67,12 @@ fn main() -> ExitCode {
             root,
             out,
             templates,
+            base_url,
         } => {
             let out = out.unwrap_or_else(|| root.join("public"));
             let templates = templates.unwrap_or_else(|| root.join("templates"));
-            match site::build_with_templates(&root, &templates, &out) {
+            let overrides = Overrides { base_url };
+            match site::build_with_overrides(&root, &templates, &out, &overrides) {
                 Ok(r) => {
                     println!(
                         "built {} mentors, {} pages, {} files into {} in {} ms",
@@ -98,6 +107,16 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+    }
+}
+
+/// `--base-url`: the same rule as site.yaml's `base_url`.
+fn base_url(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    if is_base_url(value) {
+        Ok(value.to_string())
+    } else {
+        Err(format!("\"{value}\" {BASE_URL_RULE}"))
     }
 }
 

@@ -80,8 +80,26 @@ pub fn build_with_templates(
     templates_dir: &Path,
     out: &Path,
 ) -> Result<BuildReport, BuildError> {
+    build_with_overrides(root, templates_dir, out, &Overrides::default())
+}
+
+/// What a build may take from its caller instead of `content/site.yaml`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Overrides {
+    /// The site's address for a production build (`generator build --base-url`), in place
+    /// of site.yaml's `base_url` (the local one): canonical links, og tags, the sitemap,
+    /// catalog.json. Checked by the caller with [`content::is_base_url`].
+    pub base_url: Option<String>,
+}
+
+pub fn build_with_overrides(
+    root: &Path,
+    templates_dir: &Path,
+    out: &Path,
+    overrides: &Overrides,
+) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
-    let (content, files) = generate(root, templates_dir)?;
+    let (content, files) = generate_with(root, templates_dir, overrides)?;
     write_atomically(out, &files)?;
     Ok(BuildReport {
         mentors: content.mentors.len(),
@@ -110,8 +128,20 @@ pub fn generate(
     root: &Path,
     templates_dir: &Path,
 ) -> Result<(Content, Vec<OutputFile>), BuildError> {
-    let content =
+    generate_with(root, templates_dir, &Overrides::default())
+}
+
+/// [`generate`] with `overrides` applied to the loaded settings.
+pub fn generate_with(
+    root: &Path,
+    templates_dir: &Path,
+    overrides: &Overrides,
+) -> Result<(Content, Vec<OutputFile>), BuildError> {
+    let mut content =
         content::load_with_templates(root, templates_dir).map_err(BuildError::Problems)?;
+    if let Some(base_url) = &overrides.base_url {
+        content.site.base_url = base_url.clone();
+    }
     // Rendering dominates; the index and the catalog run beside it.
     let (pages, (index, catalog)) = rayon::join(
         || render::render_site(&content, templates_dir),

@@ -113,3 +113,72 @@ fn build_prints_a_summary_and_a_failed_build_exits_1_leaving_output() {
     assert!(text(&failed.stderr).contains("was left as it was"));
     assert_eq!(std::fs::read(out_dir.join("index.html")).unwrap(), index);
 }
+
+#[test]
+fn base_url_overrides_site_yaml_in_canonical_links_the_sitemap_and_the_catalog() {
+    let root = fixture("valid");
+    let site_yaml = std::fs::read_to_string(root.join("content/site.yaml")).unwrap();
+    let local = site_yaml
+        .lines()
+        .find_map(|l| l.strip_prefix("base_url:"))
+        .expect("the fixture's site.yaml has a base_url")
+        .trim()
+        .trim_end_matches('/')
+        .to_string();
+    let production = "https://d111111abcdef8.cloudfront.net";
+    assert_ne!(local, production);
+    let tmp = tempfile::tempdir().unwrap();
+    let out_dir = tmp.path().join("public");
+    let templates = repo_root().join("templates");
+    let build = |extra: &[&str]| {
+        let mut args = vec![
+            "build",
+            "--root",
+            root.to_str().unwrap(),
+            "--out",
+            out_dir.to_str().unwrap(),
+            "--templates",
+            templates.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        generator(&args)
+    };
+    let read = |file: &str| std::fs::read_to_string(out_dir.join(file)).unwrap();
+
+    let out = build(&["--base-url", production]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let sitemap = read("sitemap.xml");
+    assert!(
+        sitemap.contains(&format!("<loc>{production}/</loc>")),
+        "{sitemap}"
+    );
+    assert!(!sitemap.contains(&local), "{sitemap}");
+    let index = read("index.html");
+    assert!(
+        index.contains(&format!(r#"<link rel="canonical" href="{production}/">"#)),
+        "{index}"
+    );
+    assert!(index.contains(&format!(
+        r#"<meta property="og:url" content="{production}/">"#
+    )));
+    assert!(!index.contains(&local));
+    assert!(read("catalog.json").contains(production));
+    assert!(read("robots.txt").contains(&format!("{production}/sitemap.xml")));
+
+    // Without the option, site.yaml's address as before.
+    let out = build(&[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(read("sitemap.xml").contains(&format!("<loc>{local}/</loc>")));
+    assert!(!read("index.html").contains(production));
+
+    // A bad address is a usage error: exit 2, and the site is left as it was.
+    let before = read("index.html");
+    let bad = build(&["--base-url", "mikke.example.jp"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        text(&bad.stderr).contains("\"mikke.example.jp\" must start with https://"),
+        "{}",
+        text(&bad.stderr)
+    );
+    assert_eq!(read("index.html"), before);
+}

@@ -30,7 +30,7 @@ pub use front_matter::{split, Split, SplitError, YamlLines};
 pub use model::{Briefing, Content, Mentor, MentorFrontMatter, Page, PageFrontMatter, SiteConfig};
 pub use profile::{parse_mentor, parse_page, Parsed, MENTOR_FIELDS, PAGE_FIELDS};
 pub use routes::{reserved_segments, Routes, FACET_ROUTES, FORM_ROUTES};
-pub use settings::{parse_matching, parse_site, parse_taxonomy};
+pub use settings::{is_base_url, parse_matching, parse_site, parse_taxonomy, BASE_URL_RULE};
 
 pub const MENTORS_DIR: &str = "content/mentors";
 pub const PAGES_DIR: &str = "content/pages";

@@ -13,6 +13,15 @@ use crate::diagnostics::{suggestion, Problem};
 pub const SITE_FILE: &str = "content/site.yaml";
 pub const MATCHING_FILE: &str = "content/matching.yaml";
 
+/// What a `base_url` (in site.yaml, or `generator build --base-url`) must look like.
+pub const BASE_URL_RULE: &str =
+    "must start with https:// (or http:// for local use), e.g. https://mikke.example.jp";
+
+/// Whether `url` can be the site's address in canonical links, the sitemap and og tags.
+pub fn is_base_url(url: &str) -> bool {
+    url.starts_with("http://") || url.starts_with("https://")
+}
+
 pub fn parse_site(text: &str) -> Result<SiteConfig, Vec<Problem>> {
     let file = Path::new(SITE_FILE);
     let site: SiteConfig =
@@ -38,8 +47,8 @@ pub fn parse_site(text: &str) -> Result<SiteConfig, Vec<Problem>> {
     require(
         "base_url",
         &site.base_url,
-        site.base_url.starts_with("http://") || site.base_url.starts_with("https://"),
-        "must start with https:// (or http:// for local use), e.g. https://mikke.example.jp",
+        is_base_url(&site.base_url),
+        BASE_URL_RULE,
     );
     require(
         "api_url",
@@ -155,14 +164,16 @@ mod tests {
         parse_site(SITE).unwrap();
     }
 
+    /// The 1-based line of the project's taxonomy.yaml that `edit` replaces, and the
+    /// edited text.
+    fn edit_taxonomy_line(line: &str, edit: &str) -> (usize, String) {
+        let number = TAXONOMY.lines().position(|l| l == line).unwrap() + 1;
+        (number, TAXONOMY.replacen(line, edit, 1))
+    }
+
     #[test]
     fn taxonomy_shape_error_names_the_line_and_the_key() {
-        let text = TAXONOMY.replacen("  it: IT・通信", "  it: [IT・通信]", 1);
-        let line = TAXONOMY
-            .lines()
-            .position(|l| l == "  it: IT・通信")
-            .unwrap()
-            + 1;
+        let (line, text) = edit_taxonomy_line("  it: IT・通信", "  it: [IT・通信]");
         assert_eq!(
             lines(parse_taxonomy(&text).unwrap_err()),
             [format!("content/taxonomy.yaml:{line}: taxonomy.yaml: industries.it: invalid type: sequence, expected a string (compare with the other entries in the file)")]
@@ -171,12 +182,7 @@ mod tests {
 
     #[test]
     fn taxonomy_bad_id_points_at_its_line() {
-        let text = TAXONOMY.replacen("  it: IT・通信", "  IT: IT・通信", 1);
-        let line = TAXONOMY
-            .lines()
-            .position(|l| l == "  it: IT・通信")
-            .unwrap()
-            + 1;
+        let (line, text) = edit_taxonomy_line("  it: IT・通信", "  IT: IT・通信");
         assert_eq!(
             lines(parse_taxonomy(&text).unwrap_err()),
             [format!("content/taxonomy.yaml:{line}: industries: id \"IT\" must be lower-case ASCII letters, digits and '_' (it is used in URLs, forms and stored records)")]
