@@ -106,26 +106,22 @@ pub fn parse_matching(text: &str, taxonomy: Option<&Taxonomy>) -> Result<Matchin
     let tags = || taxonomy.mentor_tags.keys().map(String::as_str);
     for (situation, tag_ids) in &matching.situation_tags {
         if !taxonomy.situations.contains_key(situation) {
-            problems.push(Problem::field(
-                file,
+            problems.push(unknown_id(
                 lines.nested("situation_tags", situation),
                 "situation_tags",
-                format!(
-                    "situation_tags: \"{situation}\" is not a situation in {TAXONOMY_FILE}{}",
-                    suggestion(situation, situations())
-                ),
+                situation,
+                "a situation",
+                situations(),
             ));
         }
         for tag in tag_ids {
             if !taxonomy.mentor_tags.contains_key(tag) {
-                problems.push(Problem::field(
-                    file,
+                problems.push(unknown_id(
                     lines.value("situation_tags", tag),
-                    "situation_tags",
-                    format!(
-                        "situation_tags.{situation}: \"{tag}\" is not a mentor_tags id in {TAXONOMY_FILE}{}",
-                        suggestion(tag, tags())
-                    ),
+                    &format!("situation_tags.{situation}"),
+                    tag,
+                    "a mentor_tags id",
+                    tags(),
                 ));
             }
         }
@@ -143,6 +139,26 @@ pub fn parse_matching(text: &str, taxonomy: Option<&Taxonomy>) -> Result<Matchin
     } else {
         Err(problems)
     }
+}
+
+/// A `situation_tags` entry of matching.yaml naming an id the taxonomy lacks, with the
+/// nearest id it has.
+fn unknown_id<'a>(
+    line: Option<usize>,
+    place: &str,
+    id: &str,
+    what: &str,
+    known: impl IntoIterator<Item = &'a str> + Clone,
+) -> Problem {
+    Problem::field(
+        MATCHING_FILE,
+        line,
+        "situation_tags",
+        format!(
+            "{place}: \"{id}\" is not {what} in {TAXONOMY_FILE}{}",
+            suggestion(id, known)
+        ),
+    )
 }
 
 #[cfg(test)]
@@ -164,27 +180,28 @@ mod tests {
         parse_site(SITE).unwrap();
     }
 
-    /// The 1-based line of the project's taxonomy.yaml that `edit` replaces, and the
-    /// edited text.
-    fn edit_taxonomy_line(line: &str, edit: &str) -> (usize, String) {
+    /// The problems of the project's taxonomy.yaml with `line` replaced by `edit`, and
+    /// that line's 1-based number.
+    fn taxonomy_problems_after(line: &str, edit: &str) -> (usize, Vec<String>) {
         let number = TAXONOMY.lines().position(|l| l == line).unwrap() + 1;
-        (number, TAXONOMY.replacen(line, edit, 1))
+        let text = TAXONOMY.replacen(line, edit, 1);
+        (number, lines(parse_taxonomy(&text).unwrap_err()))
     }
 
     #[test]
     fn taxonomy_shape_error_names_the_line_and_the_key() {
-        let (line, text) = edit_taxonomy_line("  it: IT・通信", "  it: [IT・通信]");
+        let (line, problems) = taxonomy_problems_after("  it: IT・通信", "  it: [IT・通信]");
         assert_eq!(
-            lines(parse_taxonomy(&text).unwrap_err()),
+            problems,
             [format!("content/taxonomy.yaml:{line}: taxonomy.yaml: industries.it: invalid type: sequence, expected a string (compare with the other entries in the file)")]
         );
     }
 
     #[test]
     fn taxonomy_bad_id_points_at_its_line() {
-        let (line, text) = edit_taxonomy_line("  it: IT・通信", "  IT: IT・通信");
+        let (line, problems) = taxonomy_problems_after("  it: IT・通信", "  IT: IT・通信");
         assert_eq!(
-            lines(parse_taxonomy(&text).unwrap_err()),
+            problems,
             [format!("content/taxonomy.yaml:{line}: industries: id \"IT\" must be lower-case ASCII letters, digits and '_' (it is used in URLs, forms and stored records)")]
         );
     }
