@@ -12,6 +12,9 @@ use lambda_http::{Adapter, Context, LambdaEvent, Service};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
+/// What CloudFront sends as `X-Mikke-Origin-Secret` in these tests.
+const ORIGIN_SECRET: &str = "0123456789abcdef0123456789abcdef";
+
 struct Lambda {
     store: Store,
     router: axum::Router,
@@ -29,6 +32,7 @@ fn lambda(rate_limit: &str) -> Lambda {
             "MIKKE_SIGNING_KEY",
             "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY=",
         ),
+        ("MIKKE_ORIGIN_SECRET", ORIGIN_SECRET),
     ]);
     let config = Config::from_vars(Mode::Lambda, |n| env.get(n).map(|v| v.to_string())).unwrap();
     // The embedded store stands in for DynamoDB here: this test is about the event path.
@@ -179,4 +183,29 @@ async fn the_rate_limit_keys_on_api_gateways_source_ip() {
     let mut other = event("post-text-plain.json");
     other["requestContext"]["http"]["sourceIp"] = json!("192.0.2.77");
     assert_eq!(invoke(&l, other).await["statusCode"], 415);
+}
+
+/// Behind CloudFront every visitor near one edge arrives from that edge's `sourceIp`; with
+/// the origin secret, `CloudFront-Viewer-Address` tells them apart. Without it, the header
+/// is whatever the caller wrote, and the `sourceIp` budget applies.
+#[tokio::test]
+async fn through_cloudfront_the_rate_limit_keys_on_the_viewer_address() {
+    let l = lambda("1");
+    let via_edge = |viewer: &str, secret: Option<&str>| {
+        let mut e = event("post-text-plain.json");
+        e["requestContext"]["http"]["sourceIp"] = json!("130.176.1.1");
+        e["headers"]["cloudfront-viewer-address"] = json!(viewer);
+        if let Some(secret) = secret {
+            e["headers"]["x-mikke-origin-secret"] = json!(secret);
+        }
+        e
+    };
+    let status = |e| async { invoke(&l, e).await["statusCode"].clone() };
+    let secret = Some(ORIGIN_SECRET);
+    assert_eq!(status(via_edge("198.51.100.1:40000", secret)).await, 415);
+    assert_eq!(status(via_edge("198.51.100.1:40001", secret)).await, 429);
+    assert_eq!(status(via_edge("2001:db8::1:40000", secret)).await, 415);
+    // Spoofed from a caller that skipped CloudFront: the edge's own budget, once.
+    assert_eq!(status(via_edge("192.0.2.1:1", None)).await, 415);
+    assert_eq!(status(via_edge("192.0.2.2:1", None)).await, 429);
 }
