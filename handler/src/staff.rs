@@ -93,8 +93,9 @@ impl Staff {
                 .then(a.id.cmp(&b.id))
         });
         open.truncate(limit);
+        let overdue = self.overdue_text().await?;
         if open.is_empty() {
-            return Ok("新しい申し込みはありません。\n".into());
+            return Ok(format!("新しい申し込みはありません。\n{overdue}"));
         }
         let full = self.full_mentors().await?;
         let mut out = String::new();
@@ -135,6 +136,37 @@ impl Staff {
                 );
             }
             out.push('\n');
+        }
+        out.push_str(&overdue);
+        Ok(out)
+    }
+
+    /// Active matches whose plan has ended (their links' time is up) but that nobody closed:
+    /// each still holds a slot of its mentor until it expires, so staff should close or
+    /// extend it. Empty when there are none.
+    async fn overdue_text(&self) -> Outcome {
+        let matches = self.store.active_matches().await.map_err(store_err)?;
+        let overdue: Vec<_> = matches
+            .iter()
+            .filter(|m| link_expiry(m.created_at, m.sessions) <= self.now)
+            .collect();
+        if overdue.is_empty() {
+            return Ok(String::new());
+        }
+        let mut out = format!(
+            "\n終了予定を過ぎたマッチング（{}件）: メンターの枠を使ったままです。staff close <ID> で終了するか、staff extend で延長してください。\nID\tメンター\t回数\t開始(JST)\t終了予定(JST)\n",
+            overdue.len()
+        );
+        for m in overdue {
+            let _ = writeln!(
+                out,
+                "{}\t{}\t全{}回\t{}\t{}",
+                m.id,
+                m.mentor_slug,
+                m.sessions,
+                jst(m.created_at),
+                jst(link_expiry(m.created_at, m.sessions))
+            );
         }
         Ok(out)
     }
@@ -416,5 +448,72 @@ impl Staff {
             );
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{EmbeddedStore, Match, NewRecord};
+
+    /// A staff view `days` from now of a store with one active, never-closed 1-session match
+    /// (kept for a year).
+    async fn staff_after(dir: &std::path::Path, days: i64) -> Staff {
+        let store = Store::from(EmbeddedStore::open(dir).unwrap());
+        let now = OffsetDateTime::now_utc();
+        let year = now + time::Duration::days(365);
+        let app = NewRecord {
+            kind: RecordKind::Application,
+            id: "20261124-app00001".into(),
+            created_at: now,
+            status: "received".into(),
+            idempotency_key: "k1".into(),
+            expires_at: year,
+            body: serde_json::json!({ "application": crate::sample::application() }),
+        };
+        store
+            .put_once(app, std::time::Duration::from_secs(60))
+            .await
+            .unwrap();
+        let m = Match {
+            id: "m-20261124-old00001".into(),
+            application_id: "20261124-app00001".into(),
+            mentor_slug: "aoki".into(),
+            mentor_name: "青木".into(),
+            plan: "single".into(),
+            sessions: 1,
+            status: MatchStatus::Active,
+            created_at: now,
+            expires_at: year,
+        };
+        store.create_match(&m, 3).await.unwrap();
+        Staff {
+            store,
+            matcher: Matcher::new(crate::sample::small_catalog()).unwrap(),
+            key: None,
+            site_url: "https://mikke.example.jp".into(),
+            retention_days: 365,
+            now: now + time::Duration::days(days),
+        }
+    }
+
+    #[tokio::test]
+    async fn queue_lists_an_unclosed_match_past_its_plan_as_holding_a_slot() {
+        let dir = tempfile::tempdir().unwrap();
+        let staff = staff_after(dir.path(), 200).await;
+        let out = staff.queue(false, 10).await.unwrap();
+        assert!(out.starts_with("新しい申し込みはありません。"), "{out}");
+        assert!(out.contains("終了予定を過ぎたマッチング（1件）"), "{out}");
+        assert!(out.contains("staff close <ID>"), "{out}");
+        let row = out.lines().find(|l| l.starts_with("m-20261124-old00001"));
+        assert!(row.is_some_and(|r| r.contains("\taoki\t全1回\t")), "{out}");
+    }
+
+    #[tokio::test]
+    async fn queue_says_nothing_of_a_match_still_within_its_plan() {
+        let dir = tempfile::tempdir().unwrap();
+        let staff = staff_after(dir.path(), 30).await;
+        let out = staff.queue(false, 10).await.unwrap();
+        assert_eq!(out, "新しい申し込みはありません。\n");
     }
 }

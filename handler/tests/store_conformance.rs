@@ -127,4 +127,5 @@ conformance!(
     diary_returns_the_match_with_its_sheets_and_replies_in_order,
     followups_list_highest_priority_first_then_oldest,
     matches_sheets_and_replies_survive_a_restart,
+    matches_an_unclosed_match_frees_its_slot_when_it_expires,
 );

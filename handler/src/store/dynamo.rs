@@ -2,6 +2,7 @@
 //! [`schema`](super::schema).
 
 mod cancel;
+mod capacity;
 mod item;
 mod matches;
 mod table;

@@ -31,7 +31,8 @@ pub(super) enum Entry<'a> {
     },
     Rate(RateLine<'a>),
     /// A match's whole state after a change, with what changed alongside it atomically: the
-    /// application moved to `matched` (assign) and the mentor's counter (assign, close).
+    /// application moved to `matched` (assign). `capacity` and [`Entry::Capacity`] are read
+    /// from older journals only (a per-mentor counter, now derived from the live matches).
     Match {
         #[serde(rename = "match")]
         the_match: Cow<'a, Match>,

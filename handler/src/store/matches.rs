@@ -3,8 +3,8 @@
 //!
 //! * **Assign** ([`Store::create_match`]) is all-or-nothing: the match is written, the
 //!   application moves from an open status (`received` / `needs_call`) to `matched`, and the
-//!   mentor's active-match counter goes up — only if the application is still open *and* the
-//!   counter is below the mentor's capacity. Otherwise nothing changes and the outcome says why.
+//!   match counts against the mentor — only if the application is still open *and* she has
+//!   fewer live active matches than her capacity. Otherwise nothing changes and the outcome says why.
 //! * **Extend** adds sessions to an active match; **close** ends it and frees the capacity, once.
 //! * **Sheets**: one per (match, session), session within the match's sessions, match active.
 //!   A retry with the same `submission_id` is [`SheetOutcome::Replayed`]; a different sheet
@@ -12,7 +12,9 @@
 //! * **Replies**: one per sheet; the same text again is a replay, other text a conflict.
 //! * **Follow-up list**: sheets by follow-up priority (highest first, then oldest), optionally
 //!   only those at or above a priority — a GSI query on DynamoDB, an ordered set locally.
-//! * Retention as for records: an item whose `expires_at` has passed is invisible.
+//! * Retention as for records: an item whose `expires_at` has passed is invisible. That
+//!   includes capacity: an active match past its `expires_at` stops counting against its
+//!   mentor (a counter would leak the slot once TTL deletes a match nobody closed).
 
 use std::collections::HashMap;
 
@@ -237,12 +239,23 @@ impl Store {
         }
     }
 
-    /// Active matches per mentor slug (mentors with none are absent). On DynamoDB this reads
-    /// the counters through a GSI, so a change may take a moment to show.
+    /// Active matches per mentor slug (mentors with none are absent). A match past its
+    /// `expires_at` no longer counts, closed or not: its links are dead and its item is
+    /// deleted, so it must not hold the mentor's slot for ever. On DynamoDB this reads the
+    /// counters through a GSI, so a change may take a moment to show.
     pub async fn active_counts(&self) -> Result<HashMap<String, u32>, StoreError> {
         match self {
             Store::Embedded(s) => s.active_counts().await,
             Store::Dynamo(s) => s.active_counts().await,
+        }
+    }
+
+    /// Every active match not past its `expires_at`, oldest first — what `staff` checks for
+    /// matches past their plan that still hold a slot.
+    pub async fn active_matches(&self) -> Result<Vec<Match>, StoreError> {
+        match self {
+            Store::Embedded(s) => s.active_matches().await,
+            Store::Dynamo(s) => s.active_matches().await,
         }
     }
 

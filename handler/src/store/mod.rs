@@ -32,7 +32,7 @@
 //! | rate counter | `RATE#<client_key>#<window_start_epoch_secs>` | `RATE` | `hits` (N), `expires_at` (N) |
 //! | match | `MATCH#<id>` | `RECORD` | `kind`=`match`, `id`, `status` (`active`/`closed`), `created_at`, `expires_at`, `application_id`, `mentor`, `mentor_name`, `plan`, `sessions` (N) |
 //! | sheet | `MATCH#<id>` | `SHEET#<nnn>` | `id` (match), `session` (N), `submission_id`, `created_at`, `expires_at`, `priority` (N), `body` (S: JSON), `reply`, `replied_at`, `gsi1pk`=`FOLLOWUP#SHEET`, `gsi1sk`=`<100-priority:03>#<created_at>#<match>#<nnn>` |
-//! | mentor counter | `MENTOR#<slug>` | `CAPACITY` | `active` (N), `gsi2pk`=`MENTOR#CAPACITY`, `gsi2sk`=`<slug>` |
+//! | mentor counter | `MENTOR#<slug>` | `CAPACITY` | `open` (M: match id → its `expires_at`), `gsi2pk`=`MENTOR#CAPACITY`, `gsi2sk`=`<slug>` |
 //!
 //! * GSI `gsi1` (staff queue, "by status and date"): `gsi1pk` = `<KIND>#STATUS#<status>`,
 //!   `gsi1sk` = `<created_at>#<id>`; projection ALL. `set_status` rewrites `gsi1pk`.

@@ -64,9 +64,10 @@ pub const ATTR_SUBMISSION_ID: &str = "submission_id";
 pub const ATTR_PRIORITY: &str = "priority";
 pub const ATTR_REPLY: &str = "reply";
 pub const ATTR_REPLIED_AT: &str = "replied_at";
-/// A mentor's active-match counter: `MENTOR#<slug>` / `CAPACITY`, `active` (N).
+/// A mentor's active matches: `MENTOR#<slug>` / `CAPACITY`, `open` (M: match id → the
+/// match's `expires_at`, N), so a match that expires unclosed stops counting (dynamo/capacity.rs).
 pub const SK_CAPACITY: &str = "CAPACITY";
-pub const ATTR_ACTIVE: &str = "active";
+pub const ATTR_OPEN: &str = "open";
 /// Sheets carry `gsi1pk` = this and `gsi1sk` = [`followup_sort_key`]: the staff's follow-up
 /// list is one Query of `gsi1`, highest priority first.
 pub const FOLLOWUP_GSI_PK: &str = "FOLLOWUP#SHEET";

@@ -397,3 +397,71 @@ pub async fn matches_sheets_and_replies_survive_a_restart(b: &mut Backend) {
     assert_eq!(b.store().diary("m1").await.unwrap(), before);
     assert_eq!(b.store().active_counts().await.unwrap()["sato"], 1);
 }
+
+/// A match nobody closed must not hold its mentor's slot past its `expires_at` (on DynamoDB
+/// TTL deletes the match item then; a counter would count it for ever).
+pub async fn matches_an_unclosed_match_frees_its_slot_when_it_expires(b: &mut Backend) {
+    let s = b.store();
+    application(s, "a-short", "received").await;
+    let mut short = a_match("short", "a-short", "sato");
+    short.expires_at = now() + time::Duration::seconds(2);
+    assert_eq!(
+        s.create_match(&short, 1).await.unwrap(),
+        AssignOutcome::Created
+    );
+    assert_eq!(
+        assigned(s, "kept", "suzuki", 1).await,
+        AssignOutcome::Created
+    );
+    assert_eq!(
+        assigned(s, "ended", "suzuki", 2).await,
+        AssignOutcome::Created
+    );
+    s.close_match("ended").await.unwrap().expect("closed");
+    assert_eq!(s.active_counts().await.unwrap().get("sato"), Some(&1));
+    let ids = |ms: Vec<Match>| ms.into_iter().map(|m| m.id).collect::<Vec<_>>();
+    assert_eq!(ids(s.active_matches().await.unwrap()), ["kept", "short"]);
+    assert_eq!(
+        assigned(s, "waiting", "sato", 1).await,
+        AssignOutcome::MentorFull
+    );
+
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(s.get_match("short").await.unwrap(), None, "past retention");
+    assert_eq!(
+        s.close_match("short").await.unwrap(),
+        None,
+        "nothing to close"
+    );
+    let counts = s.active_counts().await.unwrap();
+    assert_eq!(
+        counts.get("sato"),
+        None,
+        "the expired match no longer counts"
+    );
+    assert_eq!(counts.get("suzuki"), Some(&1));
+    assert_eq!(ids(s.active_matches().await.unwrap()), ["kept"]);
+    // The application refused while she was full now gets the freed slot, and only that one.
+    let waiting = a_match("waiting", "a-waiting", "sato");
+    assert_eq!(
+        s.create_match(&waiting, 1).await.unwrap(),
+        AssignOutcome::Created
+    );
+    assert_eq!(
+        assigned(s, "third", "sato", 1).await,
+        AssignOutcome::MentorFull
+    );
+    assert_eq!(s.active_counts().await.unwrap().get("sato"), Some(&1));
+
+    b.restart().await;
+    let s = b.store();
+    let counts = s.active_counts().await.unwrap();
+    assert_eq!(
+        (counts.get("sato"), counts.get("suzuki")),
+        (Some(&1), Some(&1))
+    );
+    assert_eq!(ids(s.active_matches().await.unwrap()), ["kept", "waiting"]);
+    let closed = s.close_match("waiting").await.unwrap().expect("closed");
+    assert_eq!(closed.mentor_slug, "sato");
+    assert_eq!(s.active_counts().await.unwrap().get("sato"), None);
+}

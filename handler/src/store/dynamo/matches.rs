@@ -238,21 +238,8 @@ impl DynamoStore {
             .expression_attribute_values(":now", n(now()))
             .build()
             .expect("table, key and expression are set");
-        let counter = Update::builder()
-            .table_name(&*self.table)
-            .key(PK, s(&schema::mentor_pk(&m.mentor_slug)))
-            .key(SK, s(SK_CAPACITY))
-            .update_expression("ADD #active :one SET #gpk = :gpk, #gsk = :slug")
-            .condition_expression("attribute_not_exists(#active) OR #active < :cap")
-            .expression_attribute_names("#active", ATTR_ACTIVE)
-            .expression_attribute_names("#gpk", GSI_KIND_PK)
-            .expression_attribute_names("#gsk", GSI_KIND_SK)
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":cap", n(i64::from(capacity)))
-            .expression_attribute_values(":gpk", s(CAPACITY_GSI_PK))
-            .expression_attribute_values(":slug", s(&m.mentor_slug))
-            .build()
-            .expect("table, key and expression are set");
+        self.prepare_counter(&m.mentor_slug).await?;
+        let counter = self.claim_slot(m, capacity);
         for attempt in 0..=CONFLICT_RETRIES {
             let sent = self
                 .client
@@ -375,17 +362,7 @@ impl DynamoStore {
             .expression_attribute_values(":now", n(now()))
             .build()
             .expect("table, key and expression are set");
-        let free = Update::builder()
-            .table_name(&*self.table)
-            .key(PK, s(&schema::mentor_pk(&m.mentor_slug)))
-            .key(SK, s(SK_CAPACITY))
-            .update_expression("ADD #active :minus")
-            .condition_expression("#active > :zero")
-            .expression_attribute_names("#active", ATTR_ACTIVE)
-            .expression_attribute_values(":minus", n(-1))
-            .expression_attribute_values(":zero", n(0))
-            .build()
-            .expect("table, key and expression are set");
+        let free = self.free_slot(&m);
         for attempt in 0..=CONFLICT_RETRIES {
             let sent = self
                 .client
@@ -417,37 +394,6 @@ impl DynamoStore {
             backoff(attempt).await;
         }
         Err(self.still_conflicting())
-    }
-
-    pub(in crate::store) async fn active_counts(&self) -> Result<HashMap<String, u32>, StoreError> {
-        let mut counts = HashMap::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&*self.table)
-                .index_name(GSI_KIND)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", GSI_KIND_PK)
-                .expression_attribute_values(":pk", s(CAPACITY_GSI_PK))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|e| self.error("Query", e))?;
-            for item in out.items() {
-                let key = "capacity counter";
-                let slug = get_s(&self.table, key, item, GSI_KIND_SK)?;
-                let active = get_n(&self.table, key, item, ATTR_ACTIVE)?;
-                if active > 0 {
-                    counts.insert(slug.to_string(), u32::try_from(active).unwrap_or(u32::MAX));
-                }
-            }
-            match out.last_evaluated_key() {
-                Some(key) if !key.is_empty() => start = Some(key.clone()),
-                _ => return Ok(counts),
-            }
-        }
     }
 
     pub(in crate::store) async fn put_sheet(

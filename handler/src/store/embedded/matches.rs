@@ -1,13 +1,13 @@
 //! The embedded store's matches, sheets and replies: each change is one journal line
-//! (an assignment's match, application status and counter together), applied to memory
-//! only after the append succeeded.
+//! (an assignment's match and application status together), applied to memory only after
+//! the append succeeded. Capacity is counted from the live active matches, not kept.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 
 use time::OffsetDateTime;
 
-use super::super::journal::{CapacityLine, Entry, SheetLine};
+use super::super::journal::{Entry, SheetLine};
 use super::super::matches::{
     AssignOutcome, Diary, Match, MatchStatus, NewSheet, Reply, ReplyOutcome, Sheet, SheetOutcome,
     OPEN_APPLICATION_STATUSES,
@@ -25,6 +25,15 @@ impl Inner {
             .matches
             .get(id)
             .filter(|m| m.expires_at.unix_timestamp() > now)
+    }
+
+    /// Active matches not past their expiry: what counts against capacity. Derived from the
+    /// matches themselves (no counter), so a match that expires unclosed frees its slot.
+    fn open_matches(&self, now: i64) -> impl Iterator<Item = &Match> {
+        self.state
+            .matches
+            .values()
+            .filter(move |m| m.status == MatchStatus::Active && m.expires_at.unix_timestamp() > now)
     }
 }
 
@@ -47,29 +56,21 @@ impl EmbeddedStore {
             return Ok(AssignOutcome::ApplicationNotOpen);
         }
         let active = inner
-            .state
-            .capacity
-            .get(&m.mentor_slug)
-            .copied()
-            .unwrap_or(0);
-        if active >= capacity {
+            .open_matches(now)
+            .filter(|o| o.mentor_slug == m.mentor_slug)
+            .count();
+        if active >= capacity as usize {
             return Ok(AssignOutcome::MentorFull);
         }
         inner.journal.append(&Entry::Match {
             the_match: Cow::Borrowed(m),
             matched_application: Some(Cow::Borrowed(&m.application_id)),
-            capacity: Some(CapacityLine {
-                mentor: Cow::Borrowed(&m.mentor_slug),
-                active: active + 1,
-            }),
+            capacity: None,
         })?;
         inner.state.apply(Entry::Match {
             the_match: Cow::Owned(m.clone()),
             matched_application: Some(Cow::Owned(m.application_id.clone())),
-            capacity: Some(CapacityLine {
-                mentor: Cow::Owned(m.mentor_slug.clone()),
-                active: active + 1,
-            }),
+            capacity: None,
         });
         inner.after_write();
         Ok(AssignOutcome::Created)
@@ -118,25 +119,11 @@ impl EmbeddedStore {
         }
         let mut changed = m.clone();
         changed.status = MatchStatus::Closed;
-        let active = inner
-            .state
-            .capacity
-            .get(&changed.mentor_slug)
-            .copied()
-            .unwrap_or(0)
-            .saturating_sub(1);
         inner.journal.append(&Entry::Match {
             the_match: Cow::Borrowed(&changed),
             matched_application: None,
-            capacity: Some(CapacityLine {
-                mentor: Cow::Borrowed(&changed.mentor_slug),
-                active,
-            }),
+            capacity: None,
         })?;
-        inner
-            .state
-            .capacity
-            .insert(changed.mentor_slug.clone(), active);
         inner.state.matches.insert(id.to_string(), changed.clone());
         inner.after_write();
         Ok(Some(changed))
@@ -144,13 +131,18 @@ impl EmbeddedStore {
 
     pub(in crate::store) async fn active_counts(&self) -> Result<HashMap<String, u32>, StoreError> {
         let inner = self.lock();
-        Ok(inner
-            .state
-            .capacity
-            .iter()
-            .filter(|(_, n)| **n > 0)
-            .map(|(slug, n)| (slug.clone(), *n))
-            .collect())
+        let mut counts = HashMap::new();
+        for m in inner.open_matches(now()) {
+            *counts.entry(m.mentor_slug.clone()).or_insert(0) += 1;
+        }
+        Ok(counts)
+    }
+
+    pub(in crate::store) async fn active_matches(&self) -> Result<Vec<Match>, StoreError> {
+        let inner = self.lock();
+        let mut found: Vec<Match> = inner.open_matches(now()).cloned().collect();
+        found.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+        Ok(found)
     }
 
     pub(in crate::store) async fn put_sheet(

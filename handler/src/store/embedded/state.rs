@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use time::OffsetDateTime;
 
-use super::super::journal::{CapacityLine, Entry, IdemLine, RateLine, RecordLine, SheetLine};
+use super::super::journal::{Entry, IdemLine, RateLine, RecordLine, SheetLine};
 use super::super::matches::{followup_order, Match, Sheet, MATCHED};
 use super::super::schema;
 use super::super::{RecordKind, StoredRecord};
@@ -24,8 +24,6 @@ pub(super) struct State {
     pub(super) sheets: BTreeMap<(String, u32), Sheet>,
     /// [`followup_order`] of every sheet.
     pub(super) followups: BTreeSet<(u32, i128, String, u32)>,
-    /// Mentor slug → active matches.
-    pub(super) capacity: HashMap<String, u32>,
 }
 
 pub(super) struct Rec {
@@ -70,20 +68,17 @@ impl State {
             Entry::Match {
                 the_match,
                 matched_application,
-                capacity,
+                capacity: _,
             } => {
                 if let Some(app) = matched_application {
                     self.set_status(RecordKind::Application, &app, MATCHED);
                 }
-                if let Some(c) = capacity {
-                    self.apply(Entry::Capacity(c));
-                }
                 let m = the_match.into_owned();
                 self.matches.insert(m.id.clone(), m);
             }
-            Entry::Capacity(c) => {
-                self.capacity.insert(c.mentor.into_owned(), c.active);
-            }
+            // Older journals kept a counter per mentor; capacity is now counted from the
+            // matches (a counter leaked the slot of a match that expired unclosed).
+            Entry::Capacity(_) => {}
             Entry::Sheet(line) => {
                 let Some(created_at) = schema::parse_timestamp(&line.created_at) else {
                     return;
@@ -212,7 +207,6 @@ impl State {
             + self.rate.len()
             + self.matches.len()
             + self.sheets.len()
-            + self.capacity.len()
     }
 
     /// The live state as journal entries (what compaction writes).
@@ -249,12 +243,6 @@ impl State {
             matched_application: None,
             capacity: None,
         });
-        let capacity = self.capacity.iter().map(|(mentor, active)| {
-            Entry::Capacity(CapacityLine {
-                mentor: mentor.into(),
-                active: *active,
-            })
-        });
         let sheets = self.sheets.values().map(|s| {
             Entry::Sheet(SheetLine {
                 match_id: (&s.match_id).into(),
@@ -267,11 +255,6 @@ impl State {
                 reply: s.reply.as_ref().map(Cow::Borrowed),
             })
         });
-        records
-            .chain(idem)
-            .chain(rate)
-            .chain(matches)
-            .chain(capacity)
-            .chain(sheets)
+        records.chain(idem).chain(rate).chain(matches).chain(sheets)
     }
 }
