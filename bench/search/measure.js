@@ -22,14 +22,25 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const server = await serve(site);
 const browser = await launch();
 
-/** Paths fetched by the page, in order, from the server's point of view. */
+/** Paths fetched by the page, in order, from the server's point of view; a Range request
+ *  (one key's list in search/postings.bin) as `path#start-end`. */
 function track(page) {
   const seen = [];
   page.on('request', (r) => {
     const u = new URL(r.url());
-    if (u.origin === server.url) seen.push(decodeURIComponent(u.pathname));
+    if (u.origin !== server.url) return;
+    const range = /bytes=(\d+)-(\d+)/.exec(r.headers().range || '');
+    seen.push(decodeURIComponent(u.pathname) + (range ? `#${range[1]}-${range[2]}` : ''));
   });
   return seen;
+}
+
+/** Bytes on the wire for a tracked path: a range's length (already gzip), or wire(file). */
+function bytesOf(p) {
+  const [path, range] = p.replace(/^\//, '').split('#');
+  if (!range) return wire(path);
+  const [a, b] = range.split('-').map(Number);
+  return b - a + 1;
 }
 
 const searchFile = (p) => p.startsWith('/static/search') || p.startsWith('/search/');
@@ -58,20 +69,28 @@ async function mikkeQuery(query) {
   await page.waitForFunction(() => document.documentElement.dataset.searchReady === 'true', null, { timeout: 120000 });
   // Keystroke → rendered for the last keystroke of the query (cold: nothing cached but meta).
   const detail = await typeAndWait(page, query);
-  const resultsFiles = new Set(seen.filter(searchFile));
-  await page.waitForTimeout(800); // facet counts and snippets load after the results
-  const uniq = [...new Set(seen.filter(searchFile).map((p) => p.replace(/^\//, '')))];
-  const firstQuery = uniq.filter((p) => !p.startsWith('search/d/'));
+  const resultsFiles = [...new Set(seen.filter(searchFile))];
+  await page.waitForTimeout(800); // visible facet counts and snippets load after the results
+  const isDocs = (p) => p.startsWith('/search/d/');
+  const uniq = () => [...new Set(seen.filter(searchFile))];
+  const firstQuery = uniq().filter((p) => !isDocs(p));
+  const sum = (ps) => ps.reduce((s, p) => s + bytesOf(p), 0);
   const result = {
     query,
     count: detail.count,
     msAfterData: detail.msAfterData,
     msKeystrokeToRendered: detail.msTotal,
-    bytesFirstQuery: firstQuery.reduce((s, p) => s + wire(p), 0),
+    bytesFirstQuery: sum(firstQuery),
     filesFirstQuery: firstQuery.length,
-    bytesToResults: [...resultsFiles].map((p) => p.replace(/^\//, '')).filter((p) => p !== 'search/facets.bin' && !p.startsWith('search/d/')).reduce((s, p) => s + wire(p), 0),
-    bytesSnippets: uniq.filter((p) => p.startsWith('search/d/')).reduce((s, p) => s + wire(p), 0),
+    bytesToResults: sum(resultsFiles.filter((p) => !isDocs(p))),
+    bytesSnippets: sum(uniq().filter(isDocs)),
   };
+  // Every facet group opened: all counts shown (their columns fetched).
+  await page.evaluate(() => { for (const d of document.querySelectorAll('#search-facets details')) d.open = true; });
+  await page.waitForFunction(() => [...document.querySelectorAll('.search-facet__count')].every((s) => s.textContent !== ''), null, { timeout: 120000 });
+  const allCounts = uniq().filter((p) => !isDocs(p));
+  result.bytesAllCounts = sum(allCounts);
+  result.filesAllCounts = allCounts.length;
   const warm = [];
   for (let k = 0; k < 3; k++) {
     await typeAndWait(page, '');

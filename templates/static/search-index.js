@@ -29,8 +29,8 @@ function readVarint(bytes, state) {
   }
 }
 
-/** Indexes a postings shard: key → where its list starts, without decoding the lists. */
-function parseShard(bytes) {
+/** Indexes a postings shard (single-file layout): key → where its list starts. */
+export function parseShard(bytes) {
   const state = { pos: 0 };
   const keys = new Map();
   const count = readVarint(bytes, state);
@@ -46,10 +46,16 @@ function parseShard(bytes) {
   return { bytes, keys };
 }
 
-/** Field bit f = 1 << f; per posting, bigrams carry one position byte per field in its mask. */
+/** Field bit f = 1 << f (name, title, labels, summary, bio). */
 export const FIELD_COUNT = 5;
 
-function decodePostings(shard, key) {
+/**
+ * One key's list (layout: postings::encode_shard): mentors as a bitset when count * 8 >= docs,
+ * else delta varints; then per field a bitset over the list; then, for bigrams, per field one
+ * position byte for each posting carrying that field. `docsTotal` = mentors in the index.
+ * Returns { docs: Uint32Array ascending, masks: Uint8Array, pos: Uint8Array (FIELD_COUNT each) }.
+ */
+export function decodePostings(shard, key, docsTotal) {
   const entry = shard.keys.get(key);
   const n = entry ? entry.n : 0;
   const docs = new Uint32Array(n);
@@ -58,19 +64,59 @@ function decodePostings(shard, key) {
   if (!entry) return { docs, masks, pos };
   const { bytes } = shard;
   const state = { pos: entry.start };
-  let doc = 0;
-  for (let i = 0; i < n; i++) {
-    doc += readVarint(bytes, state);
-    docs[i] = doc;
-    const mask = bytes[state.pos++];
-    masks[i] = mask;
-    if (entry.bigram) {
-      for (let f = 0; f < FIELD_COUNT; f++) {
-        if (mask & (1 << f)) pos[i * FIELD_COUNT + f] = bytes[state.pos++];
+  if (n * 8 >= docsTotal) {
+    let i = 0;
+    const width = Math.ceil(docsTotal / 8);
+    for (let b = 0; b < width; b++) {
+      let byte = bytes[state.pos + b];
+      while (byte) {
+        const low = byte & -byte;
+        docs[i++] = b * 8 + 31 - Math.clz32(low);
+        byte ^= low;
       }
+    }
+    state.pos += width;
+  } else {
+    let doc = 0;
+    for (let i = 0; i < n; i++) {
+      doc += readVarint(bytes, state);
+      docs[i] = doc;
+    }
+  }
+  const width = Math.ceil(n / 8);
+  for (let f = 0; f < FIELD_COUNT; f++) {
+    const at = state.pos + f * width;
+    for (let j = 0; j < n; j++) if (bytes[at + (j >> 3)] & (1 << (j & 7))) masks[j] |= 1 << f;
+  }
+  state.pos += FIELD_COUNT * width;
+  if (entry.bigram) {
+    for (let f = 0; f < FIELD_COUNT; f++) {
+      for (let j = 0; j < n; j++) if (masks[j] & (1 << f)) pos[j * FIELD_COUNT + f] = bytes[state.pos++];
     }
   }
   return { docs, masks, pos };
+}
+
+/**
+ * A directory file (postings::encode_directory): key → { n, offset, length, bigram }, where
+ * its list lies in postings.bin (lists of one directory are back to back from a base offset).
+ */
+export function parseDirectory(bytes) {
+  const state = { pos: 0 };
+  const out = new Map();
+  const count = readVarint(bytes, state);
+  let offset = readVarint(bytes, state);
+  let c1 = 0;
+  for (let i = 0; i < count; i++) {
+    c1 += readVarint(bytes, state);
+    const c2 = readVarint(bytes, state);
+    const n = readVarint(bytes, state);
+    const length = readVarint(bytes, state);
+    const key = c2 === 0 ? String.fromCodePoint(c1) : String.fromCodePoint(c1, c2);
+    out.set(key, { n, offset, length, bigram: c2 !== 0 });
+    offset += length;
+  }
+  return out;
 }
 
 const rotr8 = (b, n) => ((b >>> n) | (b << (8 - n))) & 0xff;
@@ -83,6 +129,8 @@ export class SearchIndex {
     this.n = meta.docs;
     this.cache = new Map();
     this.bytesFetched = 0;
+    this.loadedFacets = meta.facets.map(() => null);
+    this.facetCache = [];
   }
 
   fetchFile(path) {
@@ -119,38 +167,102 @@ export class SearchIndex {
     return this.singleParts;
   }
 
-  /** Per facet, one Uint32Array of `words` words per mentor (bit i = value i). */
-  facets() {
-    if (!this.facetBits) {
-      const raw = this.layout.single
-        ? this.single().then((s) => s.facets)
-        : this.fetchFile(this.layout.facets);
-      this.facetBits = raw.then((bytes) => {
-        let offset = 0;
-        return this.meta.facets.map((facet) => {
-          const width = Math.max(1, Math.ceil(facet.values.length / 8));
-          const words = Math.ceil(width / 4);
-          const bits = new Uint32Array(this.n * words);
-          for (let d = 0; d < this.n; d++) {
-            for (let b = 0; b < width; b++) {
-              bits[d * words + (b >> 2)] |= bytes[offset + d * width + b] << ((b & 3) * 8);
-            }
+  /** Facet `f`'s bitsets: { words, bits: Uint32Array of `words` words per mentor }. */
+  facet(f) {
+    if (!this.facetCache[f]) {
+      const facet = this.meta.facets[f];
+      const width = Math.max(1, Math.ceil(facet.values.length / 8));
+      let raw;
+      if (this.layout.single) {
+        const offset = this.meta.facets.slice(0, f)
+          .reduce((s, g) => s + this.n * Math.max(1, Math.ceil(g.values.length / 8)), 0);
+        raw = this.single().then((s) => s.facets.subarray(offset, offset + this.n * width));
+      } else {
+        raw = this.fetchFile(this.layout.facets.replace('{}', f));
+      }
+      const p = raw.then((bytes) => {
+        const words = Math.ceil(width / 4);
+        const bits = new Uint32Array(this.n * words);
+        for (let d = 0; d < this.n; d++) {
+          for (let b = 0; b < width; b++) {
+            bits[d * words + (b >> 2)] |= bytes[d * width + b] << ((b & 3) * 8);
           }
-          offset += this.n * width;
-          return { words, bits };
-        });
+        }
+        this.loadedFacets[f] = { words, bits };
+        return this.loadedFacets[f];
       });
+      p.catch(() => { this.facetCache[f] = null; });
+      this.facetCache[f] = p;
     }
-    return this.facetBits;
+    return this.facetCache[f];
   }
 
-  shardFor(key) {
-    if (this.layout.single) return this.single().then((s) => s.postings);
-    const i = keyHash(key) % this.layout.postingShards;
-    const path = this.layout.postings.replace('{}', i);
+  /** Loads facets `fs` (indexes); resolves to every facet's bitsets so far (null = not loaded). */
+  async facetsFor(fs) {
+    await Promise.all(fs.map((f) => this.facet(f)));
+    return this.loadedFacets;
+  }
+
+  /** The directory file that lists `key` (sharded layout), parsed. */
+  directoryFor(key) {
+    const path = this.layout.directory.replace('{}', keyHash(key) % this.layout.directories);
     const parsed = `parsed:${path}`;
-    if (!this.cache.has(parsed)) this.cache.set(parsed, this.fetchFile(path).then(parseShard));
+    if (!this.cache.has(parsed)) this.cache.set(parsed, this.fetchFile(path).then(parseDirectory));
     return this.cache.get(parsed);
+  }
+
+  /**
+   * `key`'s list, as a shard ({ bytes, keys }) that decodePostings reads: the single file's
+   * postings, or (sharded) just this key's bytes of postings.bin, fetched with a Range request.
+   */
+  listFor(key) {
+    if (this.layout.single) return this.single().then((s) => s.postings);
+    const cacheKey = `list:${key}`;
+    if (!this.cache.has(cacheKey)) {
+      const p = this.directoryFor(key).then(async (dir) => {
+        const e = dir.get(key);
+        if (!e) return { bytes: new Uint8Array(0), keys: new Map() };
+        const bytes = await this.fetchRange(this.layout.postings, e.offset, e.length);
+        return { bytes, keys: new Map([[key, { start: 0, n: e.n, bigram: e.bigram }]]) };
+      });
+      p.catch(() => this.cache.delete(cacheKey));
+      this.cache.set(cacheKey, p);
+    }
+    return this.cache.get(cacheKey);
+  }
+
+  /** Bytes offset .. offset+length of `path` (one gzip member), inflated. */
+  async fetchRange(path, offset, length) {
+    const url = new URL(`${path}?v=${this.meta.stamp}`, this.base);
+    const end = offset + length;
+    const res = await fetch(url, { headers: { Range: `bytes=${offset}-${end - 1}` } });
+    if (!res.ok) throw new Error(`search index: ${res.status} ${path}`);
+    let bytes;
+    if (res.status === 206) {
+      bytes = new Uint8Array(await res.arrayBuffer());
+      this.bytesFetched += bytes.byteLength;
+    } else {
+      // A host that ignores Range sends the whole file: read up to the list's end and stop.
+      const reader = res.body.getReader();
+      const chunks = [];
+      let got = 0;
+      while (got < end) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        chunks.push(value);
+        got += value.byteLength;
+      }
+      reader.cancel();
+      this.bytesFetched += got;
+      const all = new Uint8Array(got);
+      let at = 0;
+      for (const c of chunks) {
+        all.set(c, at);
+        at += c.byteLength;
+      }
+      bytes = all.subarray(offset, end);
+    }
+    return inflate(bytes);
   }
 
   /** [slug, name, title, summary, bio] of mentor `doc`. */
@@ -168,12 +280,14 @@ export class SearchIndex {
     return (await this.cache.get(parsed))[doc % size];
   }
 
-  /** Fetches everything `terms` need (in parallel) before `match` runs synchronously. */
+  /** Fetches every key `terms` need (in parallel) before `match` runs synchronously. */
   async prepare(terms) {
-    const keys = terms.flatMap(termKeys);
-    const shards = await Promise.all(keys.map((k) => this.shardFor(k)));
+    const plan = terms.map((term) => termKeys(term).map((k, i) => [k, i]));
+    const keys = [...new Set(plan.flat().map(([k]) => k))];
+    const shards = await Promise.all(keys.map((k) => this.listFor(k)));
     const lists = new Map();
-    keys.forEach((k, i) => lists.set(k, decodePostings(shards[i], k)));
+    keys.forEach((k, i) => lists.set(k, decodePostings(shards[i], k, this.n)));
+    lists.plan = plan;
     return lists;
   }
 
@@ -187,17 +301,18 @@ export class SearchIndex {
     let docs = null;
     let scores = null;
     const termMasks = [];
-    for (const term of terms) {
-      const keys = termKeys(term);
+    terms.forEach((term, t) => {
+      const keys = lists.plan[t];
       // Intersect the term's key lists (ascending). A mentor stays while some field holds every
-      // bigram so far at consecutive positions: position bits, each rotated by the bigram's
-      // offset in the term, must still share a bit in that field.
-      const cur = lists.get(keys[0]);
+      // bigram so far at its offset: position bits, each rotated by the bigram's offset in the
+      // term, must still share a bit in that field.
+      const cur = lists.get(keys[0][0]);
       let tDocs = cur.docs;
       let tMask = cur.masks;
       let tPos = cur.pos;
       for (let k = 1; k < keys.length; k++) {
-        const next = lists.get(keys[k]);
+        const [key, offset] = keys[k];
+        const next = lists.get(key);
         const outD = [];
         const outM = [];
         const outP = [];
@@ -211,7 +326,7 @@ export class SearchIndex {
             const p = new Array(FIELD_COUNT).fill(0);
             for (let f = 0; f < FIELD_COUNT; f++) {
               if (!(m & (1 << f))) continue;
-              p[f] = tPos[i * FIELD_COUNT + f] & rotr8(next.pos[j * FIELD_COUNT + f], k % 8);
+              p[f] = tPos[i * FIELD_COUNT + f] & rotr8(next.pos[j * FIELD_COUNT + f], offset % 8);
               if (p[f] === 0) m &= ~(1 << f);
             }
             if (m !== 0) {
@@ -264,7 +379,7 @@ export class SearchIndex {
         docs = Int32Array.from(keepD);
         scores = Float64Array.from(keepS);
       }
-    }
+    });
     return { docs, scores, masks: termMasks };
   }
 }
@@ -273,12 +388,15 @@ export class SearchIndex {
  * Applies facet selections to candidates and counts, per facet value, how many mentors ticking
  * it would leave: the value's mentors among those passing every *other* facet (OR within a
  * facet, AND across). `candidates` null = every mentor. `selected[f]` is an array of value
- * indexes (empty = no filter). Returns { passing: Int32Array (candidate order), counts }.
+ * indexes (empty = no filter); `facetBits[f]` null = not loaded (allowed when not selected:
+ * its counts come back null). Returns { passing: Int32Array (candidate order), counts }.
  */
 export function filterAndCount(facetBits, meta, candidates, selected) {
   const nFacets = meta.facets.length;
-  const counts = meta.facets.map((f) => new Uint32Array(f.values.length));
+  const counts = meta.facets.map((f, i) => (facetBits[i] ? new Uint32Array(f.values.length) : null));
   const selMasks = selected.map((values, f) => {
+    if (!values.length) return null;
+    if (!facetBits[f]) throw new Error(`facet ${meta.facets[f].key} filters but is not loaded`);
     const words = new Uint32Array(facetBits[f].words);
     for (const v of values) words[v >> 5] |= 1 << (v & 31);
     return values.length ? words : null;
@@ -303,7 +421,7 @@ export function filterAndCount(facetBits, meta, candidates, selected) {
     if (failures >= 2) continue;
     if (failures === 0) passing.push(doc);
     for (let f = 0; f < nFacets; f++) {
-      if (failures === 1 && f !== failed) continue;
+      if ((failures === 1 && f !== failed) || !facetBits[f]) continue;
       const { words, bits } = facetBits[f];
       for (let w = 0; w < words; w++) {
         let b = bits[doc * words + w];

@@ -169,6 +169,7 @@ class DirectorySearch {
     this.boxes = [];
     this.countSpans = [];
     this.summaries = [];
+    this.details = [];
     const container = $('search-facets');
     this.meta.facets.forEach((facet, f) => {
       const boxes = [];
@@ -194,8 +195,17 @@ class DirectorySearch {
       const fieldset = el('fieldset', {},
         el('legend', { class: 'visually-hidden', text: facet.label }),
         el('ul', { class: 'search-facet__values' }, ...items));
-      container.append(el('details', { class: 'search-facet' },
-        el('summary', {}, el('span', { text: facet.label }), chosen), fieldset));
+      const details = el('details', { class: 'search-facet' },
+        el('summary', {}, el('span', { text: facet.label }), chosen), fieldset);
+      this.details[f] = details;
+      // Opening a group shows its counts: fetch its column (once), then count.
+      details.addEventListener('toggle', () => {
+        if (!details.open || !this.counted) return;
+        const { seq } = this.counted;
+        this.countsPending();
+        this.index.facet(f).then(() => this.recount(seq));
+      });
+      container.append(details);
     });
   }
 
@@ -265,17 +275,17 @@ class DirectorySearch {
       return;
     }
     const terms = queryTerms(state.q);
-    const filtering = state.sel.some((s) => s.length);
     this.list.setAttribute('aria-busy', 'true');
-    const facetsLoad = this.index.facets();
+    // Facet columns are fetched when they are needed: to filter (ticked), or to show counts
+    // (the accepting toggle, and groups the visitor has opened). Results wait only for the
+    // ticked ones; counts follow when the others arrive.
+    const wanted = this.wantedFacets(state);
+    const facetsLoad = this.index.facetsFor(wanted);
     let lists;
-    let facetBits = null;
     try {
-      // Without a ticked facet the results need only the postings; counts follow when the
-      // facet bitsets arrive, so the first results do not wait for them.
-      [lists, facetBits] = await Promise.all([
+      [lists] = await Promise.all([
         this.index.prepare(terms),
-        filtering || this.facetBits ? facetsLoad : null,
+        this.index.facetsFor(this.meta.facets.map((f, i) => i).filter((i) => state.sel[i].length)),
       ]);
     } catch (err) {
       this.list.removeAttribute('aria-busy');
@@ -289,21 +299,13 @@ class DirectorySearch {
       const values = this.meta.facets[f].values;
       return ids.map((id) => values.findIndex((v) => v.id === id));
     });
-    let passing = matched && matched.docs;
-    if (facetBits) {
-      this.facetBits = facetBits;
-      const filtered = filterAndCount(facetBits, this.meta, passing, selected);
-      passing = filtered.passing;
-      this.updateCounts(filtered.counts);
-    } else {
+    this.counted = { docs: matched && matched.docs, selected, seq };
+    const filtered = filterAndCount(this.index.loadedFacets, this.meta, matched && matched.docs, selected);
+    const passing = filtered.passing;
+    this.updateCounts(filtered.counts);
+    if (wanted.some((f) => !this.index.loadedFacets[f])) {
       this.countsPending();
-      facetsLoad.then((bits) => {
-        if (seq !== this.seq) return;
-        this.facetBits = bits;
-        this.updateCounts(filterAndCount(bits, this.meta, matched && matched.docs, selected).counts);
-        if (this.results) this.render(); // label matches (「該当：…」) need the bitsets
-        document.dispatchEvent(new CustomEvent('mikke:counts'));
-      });
+      facetsLoad.then(() => this.recount(seq));
     }
     let order = Array.from(passing);
     const termInfo = new Map();
@@ -318,6 +320,22 @@ class DirectorySearch {
     this.report(startedAt, dataAt, order.length);
   }
 
+  /** Facets whose columns this state needs: ticked, shown (accepting) or opened groups. */
+  wantedFacets(state) {
+    // One small file holds every column: count them all.
+    if (this.index.layout.single) return this.meta.facets.map((f, i) => i);
+    return this.meta.facets.map((f, i) => i).filter((i) =>
+      state.sel[i].length || this.meta.facets[i].key === 'accepting' || this.details[i]?.open);
+  }
+
+  /** Counts again once more facet columns have arrived (same results). */
+  recount(seq) {
+    if (!this.counted || seq !== this.counted.seq || seq !== this.seq) return;
+    const { docs, selected } = this.counted;
+    this.updateCounts(filterAndCount(this.index.loadedFacets, this.meta, docs, selected).counts);
+    document.dispatchEvent(new CustomEvent('mikke:counts'));
+  }
+
   swapTo(list) {
     if (this.list === list) return;
     this.list.removeAttribute('aria-busy');
@@ -327,6 +345,7 @@ class DirectorySearch {
 
   showAll() {
     this.results = null;
+    this.counted = null;
     this.swapTo(this.fullList);
     this.list.removeAttribute('aria-busy');
     this.more.hidden = true;
@@ -348,6 +367,7 @@ class DirectorySearch {
     const shown = order.slice(0, this.limit);
     const frag = document.createDocumentFragment();
     const pending = [];
+    const needLabels = new Set();
     for (const doc of shown) {
       let card;
       if (this.cards) card = this.cards[doc].cloneNode(true);
@@ -361,7 +381,7 @@ class DirectorySearch {
       const masks = termInfo.get(doc) || [];
       const missing = terms.filter((t, i) => !found.has(t) && masks[i]);
       if (!missing.length) continue;
-      const labels = this.labelsMatching(doc, missing);
+      const labels = this.labelsMatching(doc, missing, needLabels);
       if (labels.length) {
         card.append(el('p', { class: 'search-snippet search-snippet--labels' },
           '該当：', markedText(labels.join('、'), findRanges(labels.join('、'), missing))));
@@ -370,6 +390,12 @@ class DirectorySearch {
       if (inBio) pending.push([doc, card, 'bio']);
     }
     this.resultList.replaceChildren(frag);
+    // Label-only matches (「該当：…」) need the columns of the facets whose labels hold a term.
+    if (needLabels.size) {
+      this.index.facetsFor([...needLabels]).then(() => {
+        if (this.results?.seq === seq) this.render();
+      });
+    }
     this.swapTo(this.resultList);
     this.list.removeAttribute('aria-busy');
     const rest = order.length - shown.length;
@@ -390,17 +416,20 @@ class DirectorySearch {
   }
 
   /** Vocabulary labels of mentor `doc` that contain one of `terms` (for label-only matches). */
-  labelsMatching(doc, terms) {
+  labelsMatching(doc, terms, needLabels) {
     const out = [];
-    const bits = this.facetBits;
-    if (!bits) return out;
+    const bits = this.index.loadedFacets;
     this.meta.facets.forEach((facet, f) => {
       if (facet.key === 'accepting') return;
+      const labelled = facet.values.map((v) => terms.some((t) => normalize(v.label).includes(t)));
+      if (!labelled.includes(true)) return;
+      if (!bits[f]) {
+        needLabels.add(f);
+        return;
+      }
       const { words, bits: b } = bits[f];
       facet.values.forEach((v, i) => {
-        if (b[doc * words + (i >> 5)] & (1 << (i & 31)) && terms.some((t) => normalize(v.label).includes(t))) {
-          out.push(v.label);
-        }
+        if (labelled[i] && b[doc * words + (i >> 5)] & (1 << (i & 31))) out.push(v.label);
       });
     });
     return out;
@@ -425,6 +454,11 @@ class DirectorySearch {
   updateCounts(counts) {
     this.form.classList.remove('is-counting');
     counts.forEach((values, f) => {
+      if (!values) {
+        // Not loaded: no stale number; it is counted when the group opens.
+        for (const span of this.countSpans[f]) span.textContent = '';
+        return;
+      }
       values.forEach((n, i) => {
         const span = this.countSpans[f][i];
         span.textContent = `（${n}）`;

@@ -101,21 +101,27 @@ pub fn width(value_count: usize) -> usize {
     value_count.div_ceil(8).max(1)
 }
 
-/// `facets.bin`: for each facet in order, for each mentor in order, a little-endian bitset of
-/// `width(values)` bytes (bit i = the facet's i-th value).
-pub fn encode(defs: &[FacetMeta], values: &[Vec<Vec<usize>>]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (f, def) in defs.iter().enumerate() {
-        let w = width(def.values.len());
-        for mentor in values {
-            let mut bits = vec![0u8; w];
-            for &i in &mentor[f] {
-                bits[i / 8] |= 1 << (i % 8);
-            }
-            out.extend_from_slice(&bits);
+/// One facet's column (`f/{f}.bin` of a sharded index): for each mentor in order, a
+/// little-endian bitset of `width(values)` bytes. The browser fetches a facet's column only
+/// when it filters by it or shows its counts, so a first query does not pay for all seven.
+pub fn encode_one(def: &FacetMeta, f: usize, values: &[Vec<Vec<usize>>]) -> Vec<u8> {
+    let w = width(def.values.len());
+    let mut out = vec![0u8; w * values.len()];
+    for (d, mentor) in values.iter().enumerate() {
+        for &i in &mentor[f] {
+            out[d * w + i / 8] |= 1 << (i % 8);
         }
     }
     out
+}
+
+/// The single-file layout's facets: for each facet in order, for each mentor in order, a little-endian bitset of
+/// `width(values)` bytes (bit i = the facet's i-th value).
+pub fn encode(defs: &[FacetMeta], values: &[Vec<Vec<usize>>]) -> Vec<u8> {
+    defs.iter()
+        .enumerate()
+        .flat_map(|(f, def)| encode_one(def, f, values))
+        .collect()
 }
 
 #[cfg(test)]

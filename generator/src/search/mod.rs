@@ -32,16 +32,26 @@
 //!   them with `DecompressionStream`). Their inflated contents:
 //!   - *facets*: per facet (meta order), per mentor (index order), a little-endian bitset of
 //!     `ceil(values/8)` bytes ([`facets::encode`]).
-//!   - *postings shard*: keys whose [`normalize::key_hash`] `% shards` is the shard number
-//!     ([`postings::encode_shard`] documents the bytes).
+//!   - *postings shard* (single layout): every key with its list ([`postings::encode_shard`]
+//!     documents the bytes; mentors as delta varints or, for keys in ≥ 1/8 of the mentors, a
+//!     bitset; field masks and positions as separate streams).
 //!   - *docs shard*: JSON `[[slug, name, title, summary, bio], …]` for mentors
 //!     `n*docShardSize ..`, for snippets and for cards the page does not already hold.
 //! - `layout` is either `{"single": "index.bin"}` — one file: `u32le len` + facets,
 //!   `u32le len` + the only postings shard, then the only docs shard — chosen while that file
-//!   stays under [`SINGLE_FILE_LIMIT`] compressed; or `{"facets": "facets.bin",
-//!   "postingShards": P, "postings": "p/{}.bin", "docShardSize": S, "docShards": D,
-//!   "docs": "d/{}.bin"}` where `{}` is the shard number. P and D are sized so the whole index
-//!   stays within ~300 files.
+//!   stays under [`SINGLE_FILE_LIMIT`] compressed; or, sharded, `{"facets": "f/{}.bin",
+//!   "postings": "postings.bin", "directories": K, "directory": "k/{}.bin", "docShardSize":
+//!   S, "docShards": D, "docs": "d/{}.bin"}` where `{}` is a number:
+//!   - `f/{n}.bin`: facet n's column alone ([`facets::encode_one`]), fetched when the visitor
+//!     filters by it or opens its group (or a label match needs it);
+//!   - `k/{n}.bin`: the directory of keys whose [`normalize::key_hash`] `% K` is n: where
+//!     each key's list lies in `postings.bin` ([`postings::encode_directory`]);
+//!   - `postings.bin`: every key's list as its own gzip member, read with an HTTP Range
+//!     request, so a query downloads exactly its keys' lists (Range is served by every
+//!     static host: S3/CloudFront, nginx, GitHub Pages, `generator serve`; a host that
+//!     ignores it makes the browser read the file up to the list's end).
+//!
+//!   K and D keep the index within ~300 files at any size.
 
 pub mod document;
 pub mod facets;
@@ -58,16 +68,18 @@ use crate::content::Content;
 use crate::output::OutputFile;
 
 use document::{field_texts, FIELDS};
+use normalize::{key_hash, Key};
+use postings::DirectoryEntry;
 
 /// Above this compressed size a single file would make the first query too heavy (the target
 /// is 100 KB including the script), so the index is sharded.
 pub const SINGLE_FILE_LIMIT: usize = 80 * 1024;
 
-/// At most this many postings shards: with the doc shards and the two fixed files it keeps the
-/// index under 300 files even at 100,000 mentors.
-const MAX_POSTING_SHARDS: u32 = 256;
-/// Raw (uncompressed) postings bytes aimed for per shard (≈ 15 KB gzip).
-const POSTING_SHARD_TARGET: usize = 40 * 1024;
+/// Keys per directory file (≈ 0.5 KB gzip): a query reads one directory file per key.
+const KEYS_PER_DIRECTORY: usize = 64;
+/// At most this many directory files: with the docs shards, the facet columns and the two
+/// fixed files the index stays under 300 files at any size.
+const MAX_DIRECTORIES: u32 = 200;
 const MAX_DOC_SHARDS: usize = 32;
 const MIN_DOC_SHARD_SIZE: usize = 32;
 
@@ -92,12 +104,16 @@ pub fn build_index(content: &Content) -> Vec<OutputFile> {
         .map(|m| json!([m.slug, m.front.name, m.front.title, m.summary, m.bio_text]))
         .collect();
     let inverted = postings::invert(&texts);
-    let raw_postings: usize = inverted.values().map(|p| 8 + p.len() * 3).sum::<usize>();
+    let n_docs = content.mentors.len() as u32;
+    let raw_postings: usize = inverted
+        .iter()
+        .map(|(k, p)| 8 + postings::list_len(*k, p, n_docs))
+        .sum::<usize>();
 
     let mut files = Vec::new();
     let mut layout = None;
     if raw_postings / 3 < SINGLE_FILE_LIMIT * 2 {
-        let shard = postings::encode_shard(&postings::bucket(inverted.clone(), 1)[0]);
+        let shard = postings::encode_shard(&postings::bucket(inverted.clone(), 1)[0], n_docs);
         let mut raw = Vec::new();
         raw.extend_from_slice(&(facet_bytes.len() as u32).to_le_bytes());
         raw.extend_from_slice(&facet_bytes);
@@ -112,7 +128,7 @@ pub fn build_index(content: &Content) -> Vec<OutputFile> {
     }
     let layout = match layout {
         Some(l) => l,
-        None => sharded(&mut files, inverted, raw_postings, &facet_bytes, &docs),
+        None => sharded(&mut files, inverted, &facet_defs, &facet_values, &docs),
     };
 
     let stamp = files.iter().fold(0x811c_9dc5u32, |h, f| match &f.body {
@@ -139,22 +155,48 @@ pub fn build_index(content: &Content) -> Vec<OutputFile> {
 fn sharded(
     files: &mut Vec<OutputFile>,
     inverted: postings::Inverted,
-    raw_postings: usize,
-    facet_bytes: &[u8],
+    facet_defs: &[facets::FacetMeta],
+    facet_values: &[Vec<Vec<usize>>],
     docs: &[serde_json::Value],
 ) -> serde_json::Value {
-    let shards = (raw_postings / POSTING_SHARD_TARGET).clamp(1, MAX_POSTING_SHARDS as usize) as u32;
-    let buckets = postings::bucket(inverted, shards);
-    let posting_files: Vec<OutputFile> = buckets
+    let n_docs = docs.len() as u32;
+    // Each key's list compressed on its own, so a query reads exactly its keys' bytes.
+    let mut lists: Vec<(Key, u32, Vec<u8>)> = inverted
         .par_iter()
-        .enumerate()
-        .map(|(i, entries)| {
-            OutputFile::bytes(
-                format!("search/p/{i}.bin"),
-                gzip(&postings::encode_shard(entries)),
+        .map(|(key, list)| {
+            let mut raw = Vec::new();
+            postings::encode_list(&mut raw, *key, list, n_docs);
+            (
+                *key,
+                list.len() as u32,
+                gzip_level(&raw, POSTINGS_GZIP_LEVEL),
             )
         })
         .collect();
+    let dirs = lists
+        .len()
+        .div_ceil(KEYS_PER_DIRECTORY)
+        .clamp(1, MAX_DIRECTORIES as usize) as u32;
+    // Grouped by directory, sorted within: each directory's lists lie back to back.
+    lists.sort_unstable_by_key(|(key, _, _)| (key_hash(*key) % dirs, *key));
+    let mut postings_file = Vec::new();
+    let mut directories: Vec<Vec<DirectoryEntry>> = (0..dirs).map(|_| Vec::new()).collect();
+    for (key, count, bytes) in &lists {
+        directories[(key_hash(*key) % dirs) as usize].push(DirectoryEntry {
+            key: *key,
+            count: *count,
+            offset: postings_file.len(),
+            length: bytes.len(),
+        });
+        postings_file.extend_from_slice(bytes);
+    }
+    files.push(OutputFile::bytes("search/postings.bin", postings_file));
+    for (i, entries) in directories.iter().enumerate() {
+        files.push(OutputFile::bytes(
+            format!("search/k/{i}.bin"),
+            gzip_level(&postings::encode_directory(entries), POSTINGS_GZIP_LEVEL),
+        ));
+    }
     let doc_shard_size = docs.len().div_ceil(MAX_DOC_SHARDS).max(MIN_DOC_SHARD_SIZE);
     let doc_files: Vec<OutputFile> = docs
         .par_chunks(doc_shard_size)
@@ -165,22 +207,37 @@ fn sharded(
         })
         .collect();
     let doc_shards = doc_files.len();
-    files.push(OutputFile::bytes("search/facets.bin", gzip(facet_bytes)));
-    files.extend(posting_files);
+    for (f, def) in facet_defs.iter().enumerate() {
+        let column = facets::encode_one(def, f, facet_values);
+        files.push(OutputFile::bytes(
+            format!("search/f/{f}.bin"),
+            gzip_level(&column, POSTINGS_GZIP_LEVEL),
+        ));
+    }
     files.extend(doc_files);
     json!({
-        "facets": "facets.bin",
-        "postingShards": shards,
-        "postings": "p/{}.bin",
+        "facets": "f/{}.bin",
+        "postings": "postings.bin",
+        "directories": dirs,
+        "directory": "k/{}.bin",
         "docShardSize": doc_shard_size,
         "docShards": doc_shards,
         "docs": "d/{}.bin",
     })
 }
 
+/// Postings, directories and facets are read on a visitor's first query, so they get the
+/// smallest gzip;
+/// the docs shards (snippets, later) keep the faster level.
+const POSTINGS_GZIP_LEVEL: u32 = 9;
+
 /// Level 3: at 10,000 mentors it costs ~1 CPU-second less than level 6 for ~4% more bytes.
 fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut enc = GzEncoder::new(Vec::new(), Compression::new(3));
+    gzip_level(bytes, 3)
+}
+
+fn gzip_level(bytes: &[u8], level: u32) -> Vec<u8> {
+    let mut enc = GzEncoder::new(Vec::new(), Compression::new(level));
     enc.write_all(bytes).expect("writing to a Vec cannot fail");
     enc.finish().expect("writing to a Vec cannot fail")
 }

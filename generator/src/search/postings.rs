@@ -91,36 +91,135 @@ pub fn bucket(inverted: Inverted, shards: u32) -> Vec<Vec<(Key, Vec<Posting>)>> 
     out
 }
 
+/// A key's list is stored with its mentors as a bitset once this many postings per mentor make
+/// the bitset (`ceil(docs/8)` bytes) smaller than one delta byte per posting.
+fn use_bitset(postings: usize, docs: u32) -> bool {
+    postings * 8 >= docs as usize
+}
+
 /// One postings shard: `varint keyCount`, then per key `varint c1, varint c2 (0 = single
-/// character), varint byteLength, varint count`, then `count` × `varint mentorDelta, u8 mask`
-/// plus, for bigrams only, one `u8 positionBits` per field bit set in the mask, lowest field
-/// first (see [`Posting`]); the delta is from the previous
-/// mentor in the list, the first from 0. byteLength covers the
-/// postings so a reader can index the keys without decoding every list.
-pub fn encode_shard(entries: &[(Key, Vec<Posting>)]) -> Vec<u8> {
+/// character), varint byteLength, varint count` and `byteLength` bytes of list:
+///
+/// 1. the mentors, ascending: if `count * 8 >= docs` a bitset of `ceil(docs/8)` bytes (bit
+///    `d % 8` of byte `d / 8` = mentor d; a key found in most mentors costs 1,250 bytes at
+///    10,000 instead of one byte per mentor), else `count` × `varint delta` (from the previous
+///    mentor, the first from 0);
+/// 2. per field (name, title, labels, summary, bio), a bitset of `ceil(count/8)` bytes over the
+///    list: bit j = the j-th mentor has the key in that field (see [`Posting`]);
+/// 3. bigrams only: per field, one `u8 positionBits` for each posting with that field bit, in
+///    list order.
+///
+/// Streams of like bytes (all masks, then all positions) compress better than interleaved
+/// postings, and byteLength lets a reader index the keys without decoding every list.
+pub fn encode_shard(entries: &[(Key, Vec<Posting>)], docs: u32) -> Vec<u8> {
     let mut out = Vec::new();
     varint(&mut out, entries.len() as u32);
     let mut body = Vec::new();
     for (key, postings) in entries {
         body.clear();
-        let mut prev = 0u32;
-        for &(doc, mask, positions) in postings {
-            varint(&mut body, doc - prev);
-            body.push(mask);
-            if key.1 != UNIGRAM {
-                for (f, &p) in positions.iter().enumerate() {
-                    if mask & (1 << f) != 0 {
-                        body.push(p);
-                    }
-                }
-            }
-            prev = doc;
-        }
+        encode_list(&mut body, *key, postings, docs);
         varint(&mut out, key.0 as u32);
         varint(&mut out, if key.1 == UNIGRAM { 0 } else { key.1 as u32 });
         varint(&mut out, body.len() as u32);
         varint(&mut out, postings.len() as u32);
         out.extend_from_slice(&body);
+    }
+    out
+}
+
+/// Bytes [`encode_shard`] spends on one key's list (for sizing and balancing shards).
+pub fn list_len(key: Key, postings: &[Posting], docs: u32) -> usize {
+    let docs_bytes = if use_bitset(postings.len(), docs) {
+        (docs as usize).div_ceil(8)
+    } else {
+        postings.len() + postings.len() / 4
+    };
+    let positions: usize = if key.1 == UNIGRAM {
+        0
+    } else {
+        postings.iter().map(|p| p.1.count_ones() as usize).sum()
+    };
+    docs_bytes + FIELD_COUNT * postings.len().div_ceil(8) + positions
+}
+
+/// Appends one key's list (the `byteLength` bytes [`encode_shard`] describes) to `body`.
+pub fn encode_list(body: &mut Vec<u8>, key: Key, postings: &[Posting], docs: u32) {
+    if use_bitset(postings.len(), docs) {
+        let start = body.len();
+        body.resize(start + (docs as usize).div_ceil(8), 0);
+        for &(doc, _, _) in postings {
+            body[start + doc as usize / 8] |= 1 << (doc % 8);
+        }
+    } else {
+        let mut prev = 0u32;
+        for &(doc, _, _) in postings {
+            varint(body, doc - prev);
+            prev = doc;
+        }
+    }
+    for f in 0..FIELD_COUNT {
+        let start = body.len();
+        body.resize(start + postings.len().div_ceil(8), 0);
+        for (j, &(_, mask, _)) in postings.iter().enumerate() {
+            if mask & (1 << f) != 0 {
+                body[start + j / 8] |= 1 << (j % 8);
+            }
+        }
+    }
+    if key.1 != UNIGRAM {
+        for f in 0..FIELD_COUNT {
+            for &(_, mask, positions) in postings {
+                if mask & (1 << f) != 0 {
+                    body.push(positions[f]);
+                }
+            }
+        }
+    }
+}
+
+/// Where one key's list lies in `postings.bin` (a sharded index).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DirectoryEntry {
+    pub key: Key,
+    /// Mentors in the list.
+    pub count: u32,
+    /// Byte offset of the list's gzip member in `postings.bin` (not stored: lists of one
+    /// directory are contiguous).
+    pub offset: usize,
+    /// Its length in bytes.
+    pub length: usize,
+}
+
+/// A directory file (`k/{n}.bin`, before gzip): the keys whose [`key_hash`] `% directories`
+/// is n, sorted, whose lists lie back to back in `postings.bin` from `base`:
+/// `varint entryCount, varint base`, then per key `varint c1Delta (from the previous entry's
+/// first character, the first from 0), varint c2 (0 = single character), varint count,
+/// varint length`. A key's list starts where the previous one ended. The browser fetches bytes
+/// `offset .. offset + length` of `postings.bin` with an HTTP Range request: one gzip member
+/// holding exactly the list [`encode_shard`] describes for that key.
+pub fn encode_directory(entries: &[DirectoryEntry]) -> Vec<u8> {
+    let mut out = Vec::new();
+    varint(&mut out, entries.len() as u32);
+    varint(&mut out, entries.first().map_or(0, |e| e.offset) as u32);
+    let (mut prev_c1, mut next_offset) = (0u32, entries.first().map_or(0, |e| e.offset));
+    for e in entries {
+        assert_eq!(
+            e.offset, next_offset,
+            "a directory's lists lie back to back"
+        );
+        varint(&mut out, e.key.0 as u32 - prev_c1);
+        varint(
+            &mut out,
+            if e.key.1 == UNIGRAM {
+                0
+            } else {
+                e.key.1 as u32
+            },
+        );
+        varint(&mut out, e.count);
+        varint(&mut out, e.length as u32);
+        prev_c1 = e.key.0 as u32;
+        next_offset = e.offset + e.length;
     }
     out
 }
@@ -174,17 +273,103 @@ mod tests {
     }
 
     #[test]
-    fn shard_encoding_is_delta_varint_with_byte_lengths() {
+    fn sparse_lists_are_delta_varints_then_field_bitsets_then_positions_by_field() {
         let entries = vec![
             (('a', UNIGRAM), vec![(3, 16, [0; 5]), (200, 1, [0; 5])]),
             (('a', 'b'), vec![(7, 2 | 16, [0, 0b1001, 0, 0, 0b100])]),
         ];
-        // 2 keys; 'a'=97, 0, byteLength 5 (3,16 | 197 as 2 bytes, 1), count 2;
-        // 'a','b'=98, byteLength 4 (7, mask, title positions, bio positions), count 1
+        // 1,000 mentors: both lists sparse. 'a'=97, 0, byteLength 8 (3 | 197 as 2 bytes |
+        // name bits 0b10, title 0, labels 0, summary 0, bio 0b01), count 2; 'a','b'=98,
+        // byteLength 8 (7 | 0, 1, 0, 0, 1 | title positions, bio positions), count 1.
         assert_eq!(
-            encode_shard(&entries),
-            vec![2, 97, 0, 5, 2, 3, 16, 0xC5, 0x01, 1, 97, 98, 4, 1, 7, 18, 0b1001, 0b100]
+            encode_shard(&entries, 1000),
+            vec![
+                2, 97, 0, 8, 2, 3, 0xC5, 0x01, 0b10, 0, 0, 0, 0b01, //
+                97, 98, 8, 1, 7, 0, 1, 0, 0, 1, 0b1001, 0b100
+            ]
         );
+    }
+
+    #[test]
+    fn a_key_in_an_eighth_of_the_mentors_or_more_lists_them_as_a_bitset() {
+        let postings: Vec<Posting> = [0u32, 5, 9, 15]
+            .iter()
+            .map(|&d| (d, 16, [0, 0, 0, 0, 1 << (d % 8)]))
+            .collect();
+        let bytes = encode_shard(&[(('x', 'y'), postings.clone())], 16);
+        // header: 1 key, 'x', 'y', byteLength 2 + 5 + 4, count 4
+        assert_eq!(&bytes[..5], &[1, 120, 121, 11, 4]);
+        assert_eq!(
+            &bytes[5..7],
+            &[0b0010_0001, 0b1000_0010],
+            "mentors 0, 5, 9, 15"
+        );
+        assert_eq!(&bytes[7..12], &[0, 0, 0, 0, 0b1111], "all four in the bio");
+        assert_eq!(&bytes[12..], &[1, 1 << 5, 1 << 1, 1 << 7]);
+        assert_eq!(list_len(('x', 'y'), &postings, 16), 11);
+    }
+
+    #[test]
+    fn a_directory_stores_lengths_and_first_character_deltas_from_one_base() {
+        let entries = [
+            DirectoryEntry {
+                key: ('a', UNIGRAM),
+                count: 3,
+                offset: 300,
+                length: 20,
+            },
+            DirectoryEntry {
+                key: ('c', 'd'),
+                count: 1,
+                offset: 320,
+                length: 130,
+            },
+        ];
+        assert_eq!(
+            encode_directory(&entries),
+            vec![2, 0xAC, 0x02, 97, 0, 3, 20, 2, 100, 1, 0x82, 0x01]
+        );
+    }
+
+    fn key_of(s: &str) -> Key {
+        let mut chars = s.chars();
+        (chars.next().unwrap(), chars.next().unwrap_or(UNIGRAM))
+    }
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The same bytes search-index.js is tested to decode (tests/e2e/unit/postings.test.js).
+    #[test]
+    fn encoder_writes_the_shared_vectors() {
+        let v: serde_json::Value =
+            serde_json::from_str(include_str!("postings_vectors.json")).unwrap();
+        for case in v["lists"].as_array().unwrap() {
+            let key = key_of(case["key"].as_str().unwrap());
+            let postings: Vec<Posting> = serde_json::from_value(case["postings"].clone()).unwrap();
+            let mut body = Vec::new();
+            encode_list(
+                &mut body,
+                key,
+                &postings,
+                case["docs"].as_u64().unwrap() as u32,
+            );
+            assert_eq!(hex(&body), case["hex"], "list of {key:?}");
+        }
+        let dir = &v["directory"];
+        let entries: Vec<DirectoryEntry> = dir["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| DirectoryEntry {
+                key: key_of(e["key"].as_str().unwrap()),
+                count: e["n"].as_u64().unwrap() as u32,
+                offset: e["offset"].as_u64().unwrap() as usize,
+                length: e["length"].as_u64().unwrap() as usize,
+            })
+            .collect();
+        assert_eq!(hex(&encode_directory(&entries)), dir["hex"]);
     }
 
     #[test]

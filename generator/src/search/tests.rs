@@ -116,8 +116,8 @@ fn read_varint(bytes: &[u8], pos: &mut usize) -> u32 {
     }
 }
 
-/// Decodes a postings shard the way search-index.js does.
-fn decode_shard(bytes: &[u8]) -> HashMap<Key, Vec<Posting>> {
+/// Decodes a postings shard the way search-index.js does (`docs` = mentor count).
+fn decode_shard(bytes: &[u8], docs: u32) -> HashMap<Key, Vec<Posting>> {
     let mut pos = 0;
     let mut out = HashMap::new();
     for _ in 0..read_varint(bytes, &mut pos) {
@@ -127,21 +127,40 @@ fn decode_shard(bytes: &[u8]) -> HashMap<Key, Vec<Posting>> {
             c => char::from_u32(c).unwrap(),
         };
         let len = read_varint(bytes, &mut pos) as usize;
-        let count = read_varint(bytes, &mut pos);
+        let count = read_varint(bytes, &mut pos) as usize;
         let end = pos + len;
-        let (mut doc, mut list) = (0u32, Vec::new());
-        for _ in 0..count {
-            doc += read_varint(bytes, &mut pos);
-            let mask = bytes[pos];
-            pos += 1;
-            let mut positions = [0u8; FIELD_COUNT];
-            for (f, p) in positions.iter_mut().enumerate() {
-                if c2 != UNIGRAM && mask & (1 << f) != 0 {
-                    *p = bytes[pos];
+        let mut list: Vec<Posting> = Vec::with_capacity(count);
+        if count * 8 >= docs as usize {
+            let width = (docs as usize).div_ceil(8);
+            for d in 0..docs {
+                if bytes[pos + d as usize / 8] & (1 << (d % 8)) != 0 {
+                    list.push((d, 0, [0; FIELD_COUNT]));
+                }
+            }
+            pos += width;
+        } else {
+            let mut doc = 0;
+            for _ in 0..count {
+                doc += read_varint(bytes, &mut pos);
+                list.push((doc, 0, [0; FIELD_COUNT]));
+            }
+        }
+        assert_eq!(list.len(), count, "the bitset holds count mentors");
+        for f in 0..FIELD_COUNT {
+            for (j, p) in list.iter_mut().enumerate() {
+                if bytes[pos + j / 8] & (1 << (j % 8)) != 0 {
+                    p.1 |= 1 << f;
+                }
+            }
+            pos += count.div_ceil(8);
+        }
+        if c2 != UNIGRAM {
+            for f in 0..FIELD_COUNT {
+                for p in list.iter_mut().filter(|p| p.1 & (1 << f) != 0) {
+                    p.2[f] = bytes[pos];
                     pos += 1;
                 }
             }
-            list.push((doc, mask, positions));
         }
         assert_eq!(pos, end, "byteLength matches the postings");
         out.insert((c1, c2), list);
@@ -165,7 +184,10 @@ fn decode(files: &[OutputFile]) -> Decoded {
         let facets = raw[4..4 + flen].to_vec();
         let p = 4 + flen;
         let plen = u32::from_le_bytes(raw[p..p + 4].try_into().unwrap()) as usize;
-        let postings = decode_shard(&raw[p + 4..p + 4 + plen]);
+        let postings = decode_shard(
+            &raw[p + 4..p + 4 + plen],
+            meta["docs"].as_u64().unwrap() as u32,
+        );
         let docs: serde_json::Value = serde_json::from_slice(&raw[p + 4 + plen..]).unwrap();
         assert_eq!(
             docs.as_array().unwrap().len(),
@@ -177,20 +199,49 @@ fn decode(files: &[OutputFile]) -> Decoded {
             facets,
         }
     } else {
-        let shards = layout["postingShards"].as_u64().unwrap() as u32;
+        let dirs = layout["directories"].as_u64().unwrap() as u32;
+        let n_docs = meta["docs"].as_u64().unwrap() as u32;
+        let all = file(files, "search/postings.bin");
         let mut postings = HashMap::new();
-        for i in 0..shards {
-            let shard = decode_shard(&gunzip(file(files, &format!("search/p/{i}.bin"))));
-            for key in shard.keys() {
+        let mut covered = 0;
+        for i in 0..dirs {
+            let bytes = gunzip(file(files, &format!("search/k/{i}.bin")));
+            let mut pos = 0;
+            let entries = read_varint(&bytes, &mut pos);
+            let mut offset = read_varint(&bytes, &mut pos) as usize;
+            let mut c1 = 0u32;
+            for _ in 0..entries {
+                c1 += read_varint(&bytes, &mut pos);
+                let c1 = char::from_u32(c1).unwrap();
+                let c2 = match read_varint(&bytes, &mut pos) {
+                    0 => UNIGRAM,
+                    c => char::from_u32(c).unwrap(),
+                };
+                let count = read_varint(&bytes, &mut pos) as usize;
+                let length = read_varint(&bytes, &mut pos) as usize;
                 assert_eq!(
-                    key_hash(*key) % shards,
+                    key_hash((c1, c2)) % dirs,
                     i,
-                    "key {key:?} is in the shard its hash names"
+                    "{c1}{c2} in its hash's directory"
                 );
+                // The Range a browser asks for: one gzip member, exactly the key's list.
+                let list = gunzip(&all[offset..offset + length]);
+                let mut shard = Vec::new();
+                postings::varint(&mut shard, 1);
+                postings::varint(&mut shard, c1 as u32);
+                postings::varint(&mut shard, if c2 == UNIGRAM { 0 } else { c2 as u32 });
+                postings::varint(&mut shard, list.len() as u32);
+                postings::varint(&mut shard, count as u32);
+                shard.extend_from_slice(&list);
+                postings.extend(decode_shard(&shard, n_docs));
+                covered += length;
+                offset += length;
             }
-            postings.extend(shard);
         }
-        let facets = gunzip(file(files, "search/facets.bin"));
+        assert_eq!(covered, all.len(), "the directories cover postings.bin");
+        let facets = (0..meta["facets"].as_array().unwrap().len())
+            .flat_map(|f| gunzip(file(files, &format!("search/f/{f}.bin"))))
+            .collect();
         Decoded {
             meta,
             postings,
@@ -383,7 +434,7 @@ fn a_large_catalogue_is_sharded_within_the_file_budget_and_finds_the_same() {
     let files = build_index(&content(mentors));
     assert!(files.len() <= 300, "{} files", files.len());
     let d = decode(&files);
-    assert!(d.meta["layout"]["postingShards"].as_u64().unwrap() > 1);
+    assert_eq!(d.meta["layout"]["postings"], "postings.bin");
     let stem: Vec<u32> = (0..3000).filter(|i| i % 3 == 0).collect();
     assert_eq!(search(&d, "理系"), search(&d, "理系"));
     let label_hits = search(&d, "理系");

@@ -142,7 +142,15 @@ async function tick(page, key, id, on = true) {
   await settled(page);
 }
 
+/** The counts facet `key` shows; opens its group first, as counts are shown (and, on a
+ *  large catalogue, fetched) for open groups. */
 async function countsOf(page, key) {
+  const details = page.locator(`input[name="${key}"]`).first().locator('xpath=ancestor::details');
+  if ((await details.count()) && !(await details.evaluate((d) => d.open))) {
+    await details.locator('summary').click();
+  }
+  await page.waitForFunction((k) => [...document.querySelectorAll(`input[name="${k}"]`)]
+    .every((b) => b.closest('label').querySelector('.search-facet__count').textContent !== ''), key);
   return page.$$eval(`input[name="${key}"]`, (boxes) =>
     boxes.map((b) => Number(b.closest('label').querySelector('.search-facet__count').textContent.replace(/\D/g, ''))));
 }

@@ -1,0 +1,39 @@
+// The browser's decoder against the bytes the Rust encoder is tested to write
+// (generator/src/search/postings_vectors.json), so the two sides of the index format agree.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { REPO } from '../lib/harness.js';
+import { decodePostings, parseDirectory, FIELD_COUNT } from '../../../templates/static/search-index.js';
+
+const vectors = JSON.parse(readFileSync(`${REPO}/generator/src/search/postings_vectors.json`, 'utf8'));
+const bytesOf = (hex) => Uint8Array.from(hex.match(/../g) || [], (b) => parseInt(b, 16));
+
+test('lists decode to the postings they were encoded from (varint and bitset mentors)', () => {
+  for (const c of vectors.lists) {
+    const shard = { bytes: bytesOf(c.hex), keys: new Map([[c.key, { start: 0, n: c.postings.length, bigram: [...c.key].length === 2 }]]) };
+    const got = decodePostings(shard, c.key, c.docs);
+    assert.deepEqual([...got.docs], c.postings.map((p) => p[0]), `mentors of ${c.key}`);
+    assert.deepEqual([...got.masks], c.postings.map((p) => p[1]), `field masks of ${c.key}`);
+    const pos = c.postings.flatMap((p) => p[2]);
+    assert.equal(got.pos.length, c.postings.length * FIELD_COUNT);
+    assert.deepEqual([...got.pos], pos, `positions of ${c.key}`);
+  }
+  assert.ok(vectors.lists.some((c) => c.postings.length * 8 >= c.docs), 'a bitset case is covered');
+  assert.ok(vectors.lists.some((c) => c.postings.length * 8 < c.docs), 'a varint case is covered');
+});
+
+test('a key missing from its shard decodes to an empty list', () => {
+  const got = decodePostings({ bytes: new Uint8Array(0), keys: new Map() }, '無い', 10);
+  assert.equal(got.docs.length, 0);
+});
+
+test('a directory file gives each key its byte range in postings.bin', () => {
+  const dir = parseDirectory(bytesOf(vectors.directory.hex));
+  assert.deepEqual(
+    [...dir].map(([key, e]) => ({ key, n: e.n, offset: e.offset, length: e.length })),
+    vectors.directory.entries,
+  );
+  assert.equal(dir.get('a').bigram, false);
+  assert.equal(dir.get('育休').bigram, true);
+});
