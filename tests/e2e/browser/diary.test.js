@@ -14,10 +14,12 @@ import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { launch } from '../lib/harness.js';
 import { startStack } from '../lib/stack.js';
 
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const INVALID = 'このリンクは無効か、有効期限が切れています。';
 const TAKEN = 'この回のシートはすでに提出されています。書き直したい場合は事務局にご連絡ください。';
 // What people write: each must show on the page as typed and never appear in the handler's log.
@@ -85,6 +87,14 @@ function links(out) {
 }
 
 const tokenOf = (link) => link.split('#t=')[1];
+
+async function axe(page) {
+  await page.addScriptTag({ path: AXE });
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
 
 test('an application comes in through the real form, a second through the API', async () => {
   const page = await open('/apply/');
@@ -237,6 +247,25 @@ test('the mentor link shows sheet 1 (without the staff-only answers); she replie
   assert.equal(await page.$$eval('#session-1 form', (l) => l.length), 0, 'no second reply box');
   assert.equal(stack.journal('reply').length, 1, 'stored once');
   assert.deepEqual(page.errors, []);
+});
+
+test('both views pass axe-core and fit a 360px screen', async () => {
+  for (const link of [s.menteeLink, s.mentorLink]) {
+    const page = await open(link, { viewport: { width: 360, height: 780 } });
+    await settled(page);
+    assert.deepEqual(await axe(page), [], link.includes(tokenOf(s.mentorLink)) ? 'mentor' : 'mentee');
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 360, `page is ${width}px wide`);
+  }
+});
+
+test('search engines are kept away: noindex, not in the sitemap, disallowed in robots.txt', async () => {
+  const page = await open('/diary/');
+  assert.match(await page.getAttribute('meta[name="robots"]', 'content'), /\bnoindex\b/);
+  const sitemap = await (await fetch(`${stack.url}/sitemap.xml`)).text();
+  assert.match(sitemap, /\/apply\/<\/loc>/);
+  assert.ok(!sitemap.includes('/diary/'), sitemap);
+  assert.match(await (await fetch(`${stack.url}/robots.txt`)).text(), /^Disallow: \/diary\/$/m);
 });
 
 test('the mentee link shows the reply', async () => {
