@@ -6,13 +6,13 @@ mod capacity;
 mod item;
 mod matches;
 mod table;
+mod transact;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
@@ -88,25 +88,15 @@ impl DynamoStore {
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
             .expect("table, item and condition are set");
+        let items = [
+            TransactWriteItem::builder().put(record).build(),
+            TransactWriteItem::builder().put(marker).build(),
+        ];
         for attempt in 0..=CONFLICT_RETRIES {
-            let sent = self
-                .client
-                .transact_write_items()
-                .transact_items(TransactWriteItem::builder().put(record.clone()).build())
-                .transact_items(TransactWriteItem::builder().put(marker.clone()).build())
-                .send()
-                .await;
-            let err = match sent {
-                Ok(_) => return Ok(PutOutcome::Created { id: rec.id }),
-                Err(e) => e,
+            let Some(refused) = self.transact(&items).await? else {
+                return Ok(PutOutcome::Created { id: rec.id });
             };
-            let decision = match err.as_service_error() {
-                Some(TransactWriteItemsError::TransactionCanceledException(c)) => {
-                    cancelled(c.cancellation_reasons())
-                }
-                _ => Cancelled::Fail,
-            };
-            match decision {
+            match cancelled(&refused.reasons) {
                 Cancelled::Replay(Some(id)) => return Ok(PutOutcome::Replayed { id }),
                 Cancelled::Replay(None) => {
                     if let Some(id) = self.live_marker(&idem_pk, now).await? {
@@ -121,15 +111,11 @@ impl DynamoStore {
                     })
                 }
                 Cancelled::Retry => {}
-                Cancelled::Fail => return Err(self.error("TransactWriteItems", err)),
+                Cancelled::Fail => return Err(refused.error),
             }
-            tokio::time::sleep(Duration::from_millis(5 << attempt.min(6))).await;
+            transact::backoff(attempt).await;
         }
-        Err(StoreError::Dynamo {
-            operation: "TransactWriteItems",
-            table: self.table.to_string(),
-            message: format!("still conflicting after {CONFLICT_RETRIES} retries"),
-        })
+        Err(self.still_conflicting())
     }
 
     /// The record id of a live idempotency marker.

@@ -5,13 +5,11 @@
 //! and one `TransactGetItems` of its sheets (≤ 99 ≤ the 100-item limit).
 
 use std::collections::HashMap;
-use std::time::Duration;
 
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, CancellationReason, ConditionCheck, Get, Put, ReturnValue, TransactGetItem,
-    TransactWriteItem, Update,
+    AttributeValue, ConditionCheck, Get, Put, ReturnValue, TransactGetItem, TransactWriteItem,
+    Update,
 };
 use time::OffsetDateTime;
 
@@ -22,30 +20,13 @@ use super::super::matches::{
 use super::super::schema::{self, *};
 use super::super::{RecordKind, StoreError};
 use super::item::{get_n, get_s, n, s};
+use super::transact::backoff;
 use super::{DynamoStore, CONFLICT_RETRIES};
 
 type Item = HashMap<String, AttributeValue>;
 
 fn now() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
-}
-
-fn code(reasons: &[CancellationReason], i: usize) -> &str {
-    reasons.get(i).and_then(|r| r.code()).unwrap_or_default()
-}
-
-fn failed(reasons: &[CancellationReason], i: usize) -> bool {
-    code(reasons, i) == "ConditionalCheckFailed"
-}
-
-fn conflicted(reasons: &[CancellationReason]) -> bool {
-    reasons
-        .iter()
-        .any(|r| r.code() == Some("TransactionConflict"))
-}
-
-async fn backoff(attempt: u32) {
-    tokio::time::sleep(Duration::from_millis(5 << attempt.min(6))).await;
 }
 
 impl DynamoStore {
@@ -240,49 +221,27 @@ impl DynamoStore {
             .expect("table, key and expression are set");
         self.prepare_counter(&m.mentor_slug).await?;
         let counter = self.claim_slot(m, capacity);
+        let items = [
+            TransactWriteItem::builder().put(put).build(),
+            TransactWriteItem::builder().update(application).build(),
+            TransactWriteItem::builder().update(counter).build(),
+        ];
         for attempt in 0..=CONFLICT_RETRIES {
-            let sent = self
-                .client
-                .transact_write_items()
-                .transact_items(TransactWriteItem::builder().put(put.clone()).build())
-                .transact_items(
-                    TransactWriteItem::builder()
-                        .update(application.clone())
-                        .build(),
-                )
-                .transact_items(TransactWriteItem::builder().update(counter.clone()).build())
-                .send()
-                .await;
-            let err = match sent {
-                Ok(_) => return Ok(AssignOutcome::Created),
-                Err(e) => e,
+            let Some(refused) = self.transact(&items).await? else {
+                return Ok(AssignOutcome::Created);
             };
-            let reasons = match err.as_service_error() {
-                Some(TransactWriteItemsError::TransactionCanceledException(c)) => {
-                    c.cancellation_reasons().to_vec()
-                }
-                _ => return Err(self.error("TransactWriteItems", err)),
-            };
-            if failed(&reasons, 1) {
+            if refused.failed(1) {
                 return Ok(AssignOutcome::ApplicationNotOpen);
-            } else if failed(&reasons, 2) {
+            } else if refused.failed(2) {
                 return Ok(AssignOutcome::MentorFull);
-            } else if failed(&reasons, 0) {
+            } else if refused.failed(0) {
                 return Err(match_id_taken());
-            } else if !conflicted(&reasons) {
-                return Err(self.error("TransactWriteItems", err));
+            } else if !refused.conflicted() {
+                return Err(refused.error);
             }
             backoff(attempt).await;
         }
         Err(self.still_conflicting())
-    }
-
-    fn still_conflicting(&self) -> StoreError {
-        StoreError::Dynamo {
-            operation: "TransactWriteItems",
-            table: self.table.to_string(),
-            message: format!("still conflicting after {CONFLICT_RETRIES} retries"),
-        }
     }
 
     pub(in crate::store) async fn get_match(&self, id: &str) -> Result<Option<Match>, StoreError> {
@@ -363,33 +322,21 @@ impl DynamoStore {
             .build()
             .expect("table, key and expression are set");
         let free = self.free_slot(&m);
+        let items = [
+            TransactWriteItem::builder().update(close).build(),
+            TransactWriteItem::builder().update(free).build(),
+        ];
         for attempt in 0..=CONFLICT_RETRIES {
-            let sent = self
-                .client
-                .transact_write_items()
-                .transact_items(TransactWriteItem::builder().update(close.clone()).build())
-                .transact_items(TransactWriteItem::builder().update(free.clone()).build())
-                .send()
-                .await;
-            let err = match sent {
-                Ok(_) => {
-                    return Ok(Some(Match {
-                        status: MatchStatus::Closed,
-                        ..m
-                    }))
-                }
-                Err(e) => e,
+            let Some(refused) = self.transact(&items).await? else {
+                return Ok(Some(Match {
+                    status: MatchStatus::Closed,
+                    ..m
+                }));
             };
-            let reasons = match err.as_service_error() {
-                Some(TransactWriteItemsError::TransactionCanceledException(c)) => {
-                    c.cancellation_reasons().to_vec()
-                }
-                _ => return Err(self.error("TransactWriteItems", err)),
-            };
-            if failed(&reasons, 0) {
+            if refused.failed(0) {
                 return Ok(None); // closed (or expired) meanwhile
-            } else if !conflicted(&reasons) {
-                return Err(self.error("TransactWriteItems", err));
+            } else if !refused.conflicted() {
+                return Err(refused.error);
             }
             backoff(attempt).await;
         }
@@ -425,30 +372,16 @@ impl DynamoStore {
             .expect("table, item and condition are set");
         let sheet_sk = schema::sheet_sk(sheet.session);
         let pk = schema::match_pk(&sheet.match_id);
+        let items = [
+            TransactWriteItem::builder().condition_check(check).build(),
+            TransactWriteItem::builder().put(put).build(),
+        ];
         for attempt in 0..=CONFLICT_RETRIES {
-            let sent = self
-                .client
-                .transact_write_items()
-                .transact_items(
-                    TransactWriteItem::builder()
-                        .condition_check(check.clone())
-                        .build(),
-                )
-                .transact_items(TransactWriteItem::builder().put(put.clone()).build())
-                .send()
-                .await;
-            let err = match sent {
-                Ok(_) => return Ok(SheetOutcome::Created),
-                Err(e) => e,
-            };
-            let reasons = match err.as_service_error() {
-                Some(TransactWriteItemsError::TransactionCanceledException(c)) => {
-                    c.cancellation_reasons().to_vec()
-                }
-                _ => return Err(self.error("TransactWriteItems", err)),
+            let Some(refused) = self.transact(&items).await? else {
+                return Ok(SheetOutcome::Created);
             };
             // A retry wins over everything else, even a match closed since the first answer.
-            if failed(&reasons, 1) {
+            if refused.failed(1) {
                 if let Some(existing) = self.live_item(&pk, &sheet_sk).await? {
                     let first = get_s(&self.table, &pk, &existing, ATTR_SUBMISSION_ID)?;
                     return Ok(if first == sheet.submission_id {
@@ -458,10 +391,10 @@ impl DynamoStore {
                     });
                 }
                 // Expired between the check and the read: go round again.
-            } else if failed(&reasons, 0) {
+            } else if refused.failed(0) {
                 return Ok(SheetOutcome::Refused);
-            } else if !conflicted(&reasons) {
-                return Err(self.error("TransactWriteItems", err));
+            } else if !refused.conflicted() {
+                return Err(refused.error);
             }
             backoff(attempt).await;
         }
