@@ -124,3 +124,45 @@ async fn the_journal_is_readable_by_its_owner_only() {
         .mode();
     assert_eq!(mode & 0o777, 0o600);
 }
+
+/// Journals written before capacity was derived from the matches carry per-mentor counters;
+/// they still open, and the counters (which could hold expired matches) are ignored.
+#[tokio::test]
+async fn an_older_journal_with_capacity_counters_opens_and_counts_live_matches() {
+    let dir = tempfile::tempdir().unwrap();
+    let fmt = |t: OffsetDateTime| {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    let now = OffsetDateTime::now_utc();
+    let a_match = |id: &str, expires: OffsetDateTime| {
+        serde_json::json!({
+            "op": "match",
+            "match": {
+                "id": id, "application_id": format!("a-{id}"), "mentor_slug": "sato",
+                "mentor_name": "メンターsato", "plan": "standard", "sessions": 3,
+                "status": "active", "created_at": fmt(now - time::Duration::days(400)),
+                "expires_at": fmt(expires),
+            },
+            "capacity": {"mentor": "sato", "active": 2},
+        })
+    };
+    let lines = [
+        a_match("old", now - time::Duration::days(1)),
+        a_match("live", now + time::Duration::days(30)),
+        serde_json::json!({"op": "capacity", "mentor": "sato", "active": 2}),
+    ];
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(dir.path().join("journal.jsonl"), text).unwrap();
+
+    let store: Store = EmbeddedStore::open(dir.path()).unwrap().into();
+    assert_eq!(store.active_counts().await.unwrap().get("sato"), Some(&1));
+    let open: Vec<String> = store
+        .active_matches()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(open, ["live"]);
+}
