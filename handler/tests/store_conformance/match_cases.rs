@@ -85,7 +85,18 @@ pub async fn matches_assign_counts_capacity_and_marks_the_application_matched(b:
     assert_eq!(assigned(s, "m1", "sato", 2).await, AssignOutcome::Created);
     assert_eq!(status(s, "a-m1").await, "matched");
     let got = s.get_match("m1").await.unwrap().expect("stored");
-    assert_eq!(got, a_match("m1", "a-m1", "sato"));
+    // `a_match` stamps the current second: a second may have ticked since `assigned` made it.
+    assert!(
+        (now() - got.created_at).whole_seconds().abs() <= 2,
+        "{got:?}"
+    );
+    let same_times = Match {
+        created_at: got.created_at,
+        expires_at: got.expires_at,
+        ..a_match("m1", "a-m1", "sato")
+    };
+    assert_eq!(got, same_times);
+    assert_eq!(got.expires_at - got.created_at, time::Duration::days(30));
     assert_eq!(s.active_counts().await.unwrap().get("sato"), Some(&1));
     assert_eq!(
         s.list_by_status(APP, "matched", 10).await.unwrap().len(),
