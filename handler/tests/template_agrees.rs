@@ -561,10 +561,28 @@ fn every_route_reaches_the_function_through_cloudfront() {
         .iter()
         .find(|b| text(get(b, &["PathPattern"])) == "/api/*")
         .expect("an /api/* behaviour");
-    assert_eq!(
-        text(get(api, &["CachePolicyId"])),
-        "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
-        "CachingDisabled"
+    // CloudFront strips Authorization from GET unless it is in the cache key, and the
+    // diary reads its token from there: the /api/* policy must key on it and cache
+    // nothing the handler marks no-store (MinTTL 0, DefaultTTL 0).
+    let policy_ref = &api["CachePolicyId"];
+    assert!(
+        matches!(policy_ref, Value::Tagged(tag) if tag.tag == "Ref"),
+        "the /api/* behaviour must use the template's own cache policy, got {policy_ref:?}"
+    );
+    let (policy_id, policy) = only_resource(&t, "AWS::CloudFront::CachePolicy");
+    assert_eq!(text(policy_ref), policy_id);
+    let config = get(policy, &["Properties", "CachePolicyConfig"]);
+    assert_eq!(get(config, &["MinTTL"]).as_u64(), Some(0));
+    assert_eq!(get(config, &["DefaultTTL"]).as_u64(), Some(0));
+    let headers = get(
+        config,
+        &["ParametersInCacheKeyAndForwardedToOrigin", "HeadersConfig"],
+    );
+    assert!(
+        list(get(headers, &["Headers"]))
+            .iter()
+            .any(|h| text(h).eq_ignore_ascii_case("authorization")),
+        "Authorization must be in the /api/* cache key or GET /api/diary loses its token"
     );
     assert!(list(get(api, &["AllowedMethods"]))
         .iter()
