@@ -12,10 +12,15 @@ const WINDOW: Duration = Duration::from_secs(3600);
 const APP: RecordKind = RecordKind::Application;
 const INQ: RecordKind = RecordKind::Inquiry;
 
-/// A fixed point an hour ago, whole seconds, so offsets in the cases are exact.
+/// Half an hour before the suite started, whole seconds, read once: if every `at()` read the clock, a
+/// second ticking over between a write and its query would shift the query's bounds. Half
+/// of `WINDOW`, so markers written at `at(..)` stay live while the suite runs.
 fn base() -> OffsetDateTime {
-    let now = OffsetDateTime::now_utc().unix_timestamp();
-    OffsetDateTime::from_unix_timestamp(now - 3600).unwrap()
+    static BASE: std::sync::OnceLock<OffsetDateTime> = std::sync::OnceLock::new();
+    *BASE.get_or_init(|| {
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        OffsetDateTime::from_unix_timestamp(now - WINDOW.as_secs() as i64 / 2).unwrap()
+    })
 }
 
 fn at(secs: i64) -> OffsetDateTime {
