@@ -25,9 +25,15 @@ pub fn at_capacity(catalog: &Catalog, active: &HashMap<String, u32>) -> HashSet<
         .collect()
 }
 
+/// The share of a match's length that `sessions` sessions take: what an extension by that
+/// many sessions adds to the match's expiry and to its links (one rule for assign and extend).
+pub fn session_share(sessions: u32) -> time::Duration {
+    time::Duration::days(LINK_DAYS_PER_SESSION * i64::from(sessions))
+}
+
 /// When links to a match of `sessions` sessions created at `from` stop working.
 pub fn link_expiry(from: OffsetDateTime, sessions: u32) -> OffsetDateTime {
-    from + time::Duration::days(LINK_DAYS_PER_SESSION * i64::from(sessions) + LINK_MARGIN_DAYS)
+    from + session_share(sessions) + time::Duration::days(LINK_MARGIN_DAYS)
 }
 
 /// The mentee's and the mentor's links to a match.
@@ -222,6 +228,7 @@ mod tests {
         let t = OffsetDateTime::from_unix_timestamp(1_780_000_000).unwrap();
         assert_eq!(link_expiry(t, 3), t + time::Duration::days(3 * 45 + 60));
         assert_eq!(link_expiry(t, 1), t + time::Duration::days(105));
+        assert_eq!(link_expiry(t, 3) + session_share(2), link_expiry(t, 5));
     }
 
     #[test]

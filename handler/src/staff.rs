@@ -9,7 +9,7 @@ use mikke_catalog::Catalog;
 use time::OffsetDateTime;
 
 use crate::forms::Application;
-use crate::matching::{assign, at_capacity, link_expiry, AssignRequest, Links};
+use crate::matching::{assign, at_capacity, link_expiry, session_share, AssignRequest, Links};
 use crate::scoring::{completeness, match_mentors, Matcher};
 use crate::store::{MatchStatus, RecordKind, Store, StoredRecord, OPEN_APPLICATION_STATUSES};
 use crate::tokens::SigningKey;
@@ -367,21 +367,26 @@ impl Staff {
         }
         let after = self
             .store
-            .extend_match(id, more)
+            .extend_match(id, more, session_share(more))
             .await
             .map_err(store_err)?
             .ok_or_else(|| {
                 format!("マッチング {id} は延長できませんでした（終了したか、見つかりません）")
             })?;
+        // The links issued so far carry the expiry the assign rule gave the shorter plan.
+        let old_until = link_expiry(before.created_at, before.sessions).min(before.expires_at);
         let until = link_expiry(after.created_at, after.sessions)
             .max(link_expiry(self.now, more))
             .min(after.expires_at);
         let links = Links::issue(key, &after.id, until);
         Ok(format!(
-            "マッチング {} を延長しました: 全{}回 → 全{}回\n新しいリンクを送ってください（前のリンクも元の期限までは使えます）。\n\n{}",
+            "マッチング {} を延長しました: 全{}回 → 全{}回\n終了予定: {} → {}\n新しいリンクを送ってください。前のリンクは {} で使えなくなります。\n\n{}",
             after.id,
             before.sessions,
             after.sessions,
+            jst(before.expires_at),
+            jst(after.expires_at),
+            jst(old_until),
             self.links_text(&links)
         ))
     }
@@ -455,10 +460,16 @@ impl Staff {
 mod tests {
     use super::*;
     use crate::store::{EmbeddedStore, Match, NewRecord};
+    use crate::tokens::Role;
 
     /// A staff view `days` from now of a store with one active, never-closed 1-session match
     /// (kept for a year).
     async fn staff_after(dir: &std::path::Path, days: i64) -> Staff {
+        staff_with_match(dir, days, time::Duration::days(365)).await
+    }
+
+    /// As [`staff_after`], the match kept for `kept` from now.
+    async fn staff_with_match(dir: &std::path::Path, days: i64, kept: time::Duration) -> Staff {
         let store = Store::from(EmbeddedStore::open(dir).unwrap());
         let now = OffsetDateTime::now_utc();
         let year = now + time::Duration::days(365);
@@ -484,7 +495,7 @@ mod tests {
             sessions: 1,
             status: MatchStatus::Active,
             created_at: now,
-            expires_at: year,
+            expires_at: now + kept,
         };
         store.create_match(&m, 3).await.unwrap();
         Staff {
@@ -507,6 +518,75 @@ mod tests {
         assert!(out.contains("staff close <ID>"), "{out}");
         let row = out.lines().find(|l| l.starts_with("m-20261124-old00001"));
         assert!(row.is_some_and(|r| r.contains("\taoki\t全1回\t")), "{out}");
+    }
+
+    /// The links printed by `staff extend`, in order (mentee, mentor), as token text.
+    fn printed_tokens(out: &str) -> Vec<&str> {
+        out.lines()
+            .filter_map(|l| l.trim().split_once("/diary/#t=").map(|(_, t)| t))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn extend_prints_fresh_links_valid_to_the_moved_expiry_and_dates_the_old_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        // Kept exactly as long as its 1-session links: the extension must move both.
+        let plan = link_expiry(OffsetDateTime::UNIX_EPOCH, 1) - OffsetDateTime::UNIX_EPOCH;
+        let mut staff = staff_with_match(dir.path(), 0, plan).await;
+        let key = SigningKey::generate();
+        staff.key = Some(key.clone());
+        let id = "m-20261124-old00001";
+        let before = staff.store.get_match(id).await.unwrap().unwrap();
+
+        let out = staff.extend(id, 2).await.unwrap();
+
+        let after = staff.store.get_match(id).await.unwrap().unwrap();
+        assert_eq!(after.sessions, 3);
+        assert_eq!(after.expires_at, before.expires_at + session_share(2));
+        let old_links_end = link_expiry(before.created_at, 1);
+        let new_links_end = link_expiry(before.created_at, 3);
+        assert!(
+            out.contains(&format!(
+                "前のリンクは {} で使えなくなります",
+                jst(old_links_end)
+            )),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!("リンクの有効期限: {}", jst(new_links_end))),
+            "{out}"
+        );
+        let tokens = printed_tokens(&out);
+        assert_eq!(tokens.len(), 2, "{out}");
+        let roles: Vec<Role> = tokens
+            .iter()
+            .map(|t| {
+                let claims = key
+                    .verify(t, old_links_end + time::Duration::days(1))
+                    .unwrap();
+                assert_eq!(claims.match_id, id);
+                assert_eq!(claims.expires_at, new_links_end.unix_timestamp());
+                assert!(key.verify(t, new_links_end).is_err(), "dead at the new end");
+                claims.role
+            })
+            .collect();
+        assert_eq!(roles, [Role::Mentee, Role::Mentor]);
+    }
+
+    #[tokio::test]
+    async fn extend_refuses_bad_values_and_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut staff = staff_after(dir.path(), 0).await;
+        staff.key = Some(SigningKey::generate());
+        let id = "m-20261124-old00001";
+        let before = staff.store.get_match(id).await.unwrap().unwrap();
+        let zero = staff.extend(id, 0).await.unwrap_err();
+        assert!(zero.contains("1から99まで"), "{zero}");
+        let many = staff.extend(id, 99).await.unwrap_err();
+        assert!(many.contains("99回まで"), "{many}");
+        let missing = staff.extend("m-nope", 1).await.unwrap_err();
+        assert!(missing.contains("m-nope は見つかりません"), "{missing}");
+        assert_eq!(staff.store.get_match(id).await.unwrap().unwrap(), before);
     }
 
     #[tokio::test]

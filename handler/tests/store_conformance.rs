@@ -122,6 +122,7 @@ conformance!(
     matches_concurrent_assigns_never_exceed_capacity,
     matches_close_frees_capacity_once,
     matches_extend_adds_sessions_to_active_matches_only,
+    matches_extend_moves_the_expiry_and_holds_capacity_until_then,
     sheets_are_stored_once_per_session_with_replay_and_conflict,
     replies_are_stored_once_per_sheet,
     diary_returns_the_match_with_its_sheets_and_replies_in_order,

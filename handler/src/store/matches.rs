@@ -5,7 +5,8 @@
 //!   application moves from an open status (`received` / `needs_call`) to `matched`, and the
 //!   match counts against the mentor — only if the application is still open *and* she has
 //!   fewer live active matches than her capacity. Otherwise nothing changes and the outcome says why.
-//! * **Extend** adds sessions to an active match; **close** ends it and frees the capacity, once.
+//! * **Extend** adds sessions to an active match and moves its expiry forward — the match and
+//!   its capacity entry together; **close** ends it and frees the capacity, once.
 //! * **Sheets**: one per (match, session), session within the match's sessions, match active.
 //!   A retry with the same `submission_id` is [`SheetOutcome::Replayed`]; a different sheet
 //!   for a taken session is [`SheetOutcome::Conflict`].
@@ -220,13 +221,26 @@ impl Store {
         }
     }
 
-    /// Adds `more` sessions to an active match; the match after the change, or `None` when it
-    /// is missing, expired or closed (nothing changed).
-    pub async fn extend_match(&self, id: &str, more: u32) -> Result<Option<Match>, StoreError> {
+    /// Adds `more` sessions to an active match and moves its `expires_at` (and with it the
+    /// time it holds its mentor's slot) `later` forward, in one change; the match after the
+    /// change, or `None` when it is missing, expired or closed (nothing changed). The caller
+    /// decides `later` (`matching::session_share`): the store knows no plan lengths.
+    pub async fn extend_match(
+        &self,
+        id: &str,
+        more: u32,
+        later: time::Duration,
+    ) -> Result<Option<Match>, StoreError> {
         check_sessions(more)?;
+        if later.is_negative() {
+            return Err(StoreError::Invalid {
+                what: "match extension",
+                reason: "an extension cannot move the expiry backwards".into(),
+            });
+        }
         match self {
-            Store::Embedded(s) => s.extend_match(id, more).await,
-            Store::Dynamo(s) => s.extend_match(id, more).await,
+            Store::Embedded(s) => s.extend_match(id, more, later).await,
+            Store::Dynamo(s) => s.extend_match(id, more, later).await,
         }
     }
 

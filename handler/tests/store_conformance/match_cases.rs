@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 use super::Backend;
 
 const APP: RecordKind = RecordKind::Application;
+const DAY: time::Duration = time::Duration::DAY;
 
 fn now() -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(OffsetDateTime::now_utc().unix_timestamp()).unwrap()
@@ -212,19 +213,81 @@ pub async fn matches_close_frees_capacity_once(b: &mut Backend) {
 pub async fn matches_extend_adds_sessions_to_active_matches_only(b: &mut Backend) {
     let s = b.store();
     assigned(s, "m1", "sato", 3).await;
-    let extended = s.extend_match("m1", 2).await.unwrap().expect("extended");
+    let extended = s
+        .extend_match("m1", 2, DAY)
+        .await
+        .unwrap()
+        .expect("extended");
     assert_eq!(extended.sessions, 5);
     assert_eq!(s.get_match("m1").await.unwrap().unwrap().sessions, 5);
-    assert_eq!(s.extend_match("missing", 1).await.unwrap(), None);
-    assert!(s.extend_match("m1", 0).await.is_err(), "zero is a mistake");
+    assert_eq!(s.extend_match("missing", 1, DAY).await.unwrap(), None);
     assert!(
-        s.extend_match("m1", 95).await.is_err(),
+        s.extend_match("m1", 0, DAY).await.is_err(),
+        "zero is a mistake"
+    );
+    assert!(
+        s.extend_match("m1", 95, DAY).await.is_err(),
         "past the session bound"
     );
     assert_eq!(s.get_match("m1").await.unwrap().unwrap().sessions, 5);
     s.close_match("m1").await.unwrap();
-    assert_eq!(s.extend_match("m1", 1).await.unwrap(), None, "closed");
+    assert_eq!(s.extend_match("m1", 1, DAY).await.unwrap(), None, "closed");
     assert_eq!(s.get_match("m1").await.unwrap().unwrap().sessions, 5);
+}
+
+pub async fn matches_extend_moves_the_expiry_and_holds_capacity_until_then(b: &mut Backend) {
+    let s = b.store();
+    application(s, "a-short", "received").await;
+    let mut short = a_match("short", "a-short", "sato");
+    short.expires_at = now() + time::Duration::seconds(2);
+    assert_eq!(
+        s.create_match(&short, 1).await.unwrap(),
+        AssignOutcome::Created
+    );
+    let share = handler::matching::session_share(2);
+    let moved = short.expires_at + share;
+    assert!(s.extend_match("short", 0, share).await.is_err());
+    assert!(
+        s.extend_match("short", 1, -DAY).await.is_err(),
+        "an expiry never moves back"
+    );
+    assert_eq!(
+        s.get_match("short").await.unwrap().unwrap(),
+        short,
+        "refused: unchanged"
+    );
+    let extended = s
+        .extend_match("short", 2, share)
+        .await
+        .unwrap()
+        .expect("extended");
+    assert_eq!((extended.sessions, extended.expires_at), (5, moved));
+    assert_eq!(s.get_match("short").await.unwrap().unwrap(), extended);
+
+    // Past the original expiry the match, its slot and its sessions are all still there.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(s.get_match("short").await.unwrap().unwrap(), extended);
+    assert_eq!(s.active_counts().await.unwrap().get("sato"), Some(&1));
+    let ids: Vec<String> = s
+        .active_matches()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(ids, ["short"]);
+    assert_eq!(
+        assigned(s, "waiting", "sato", 1).await,
+        AssignOutcome::MentorFull,
+        "the extended match still holds her only slot"
+    );
+    assert_eq!(
+        s.put_sheet(&sheet("short", 5, "sub-5", 0)).await.unwrap(),
+        SheetOutcome::Created
+    );
+    // Closing still frees it.
+    s.close_match("short").await.unwrap().expect("closed");
+    assert_eq!(s.active_counts().await.unwrap().get("sato"), None);
 }
 
 pub async fn sheets_are_stored_once_per_session_with_replay_and_conflict(b: &mut Backend) {
@@ -255,7 +318,7 @@ pub async fn sheets_are_stored_once_per_session_with_replay_and_conflict(b: &mut
     );
     assert!(s.put_sheet(&sheet("m1", 0, "sub-0", 0)).await.is_err());
     assert!(s.put_sheet(&sheet("m1", 2, "sub-2", 101)).await.is_err());
-    s.extend_match("m1", 1).await.unwrap();
+    s.extend_match("m1", 1, DAY).await.unwrap();
     assert_eq!(
         s.put_sheet(&sheet("m1", 4, "sub-4", 0)).await.unwrap(),
         SheetOutcome::Created,
@@ -385,7 +448,7 @@ pub async fn matches_sheets_and_replies_survive_a_restart(b: &mut Backend) {
         assigned(s, "m2", "sato", 2).await;
         s.put_sheet(&sheet("m1", 1, "sub-1", 70)).await.unwrap();
         s.put_reply("m1", 1, &reply("返信")).await.unwrap();
-        s.extend_match("m1", 1).await.unwrap();
+        s.extend_match("m1", 1, DAY).await.unwrap();
         s.close_match("m2").await.unwrap();
     }
     let before = b.store().diary("m1").await.unwrap();

@@ -122,6 +122,19 @@ impl DynamoStore {
             .expect("table, key and expression are set")
     }
 
+    /// The transaction element that moves `m`'s entry to a later expiry (extend). Conditioned
+    /// on the entry being there: a live active match always has one (see `claim_slot`).
+    pub(super) fn hold_slot(&self, m: &Match, expires_at: AttributeValue) -> Update {
+        self.counter(&m.mentor_slug)
+            .update_expression("SET #open.#mid = :exp")
+            .condition_expression("attribute_exists(#open.#mid)")
+            .expression_attribute_names("#open", ATTR_OPEN)
+            .expression_attribute_names("#mid", &m.id)
+            .expression_attribute_values(":exp", expires_at)
+            .build()
+            .expect("table, key and expression are set")
+    }
+
     /// The transaction element that frees `m`'s slot (close).
     pub(super) fn free_slot(&self, m: &Match) -> Update {
         self.counter(&m.mentor_slug)

@@ -1,6 +1,7 @@
 //! Matches, sheets and replies on DynamoDB (layout in `store/schema.rs`):
-//! assign and close are transactions across the match, the application and the mentor's
-//! counter; a sheet is a transaction of a `ConditionCheck` on its match and a conditional Put;
+//! assign, extend and close are transactions across the match, the application and the
+//! mentor's counter (extend: the match and its counter entry, both moved to the new expiry);
+//! a sheet is a transaction of a `ConditionCheck` on its match and a conditional Put;
 //! a reply is a conditional Update of its sheet; the diary is a consistent GetItem of the match
 //! and one `TransactGetItems` of its sheets (≤ 99 ≤ the 100-item limit).
 
@@ -8,8 +9,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Get, Put, ReturnValue, TransactGetItem, TransactWriteItem,
-    Update,
+    AttributeValue, ConditionCheck, Get, Put, TransactGetItem, TransactWriteItem, Update,
 };
 use time::OffsetDateTime;
 
@@ -251,51 +251,64 @@ impl DynamoStore {
         }
     }
 
+    /// Read, then one transaction: the match's sessions and `expires_at` (conditioned on the
+    /// values read, so a concurrent extend or close makes it read again) and its entry in the
+    /// mentor's `open` map, which must carry the same expiry or the slot would be freed early.
     pub(in crate::store) async fn extend_match(
         &self,
         id: &str,
         more: u32,
+        later: time::Duration,
     ) -> Result<Option<Match>, StoreError> {
-        let sent = self
-            .client
-            .update_item()
-            .table_name(&*self.table)
-            .key(PK, s(&schema::match_pk(id)))
-            .key(SK, s(SK_RECORD))
-            .update_expression("ADD #sessions :more")
-            .condition_expression(
-                "attribute_exists(#pk) AND #st = :active AND #exp > :now AND #sessions <= :most",
-            )
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#st", ATTR_STATUS)
-            .expression_attribute_names("#exp", TTL_ATTR)
-            .expression_attribute_names("#sessions", ATTR_SESSIONS)
-            .expression_attribute_values(":more", n(i64::from(more)))
-            .expression_attribute_values(":active", s(MatchStatus::Active.as_str()))
-            .expression_attribute_values(":now", n(now()))
-            .expression_attribute_values(":most", n(i64::from(MAX_SESSIONS.saturating_sub(more))))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
-        match sent {
-            Ok(out) => {
-                let item = out.attributes().cloned().unwrap_or_default();
-                Ok(Some(self.match_from_item(&item)?))
+        for attempt in 0..=CONFLICT_RETRIES {
+            let Some(m) = self.get_match(id).await? else {
+                return Ok(None);
+            };
+            if m.status != MatchStatus::Active {
+                return Ok(None);
             }
-            Err(e) => match e.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(_)) => {
-                    // Too many sessions is the caller's mistake; say so rather than "no match".
-                    match self.get_match(id).await? {
-                        Some(m) if m.status == MatchStatus::Active => {
-                            super::super::matches::check_sessions(m.sessions + more)?;
-                            Ok(None)
-                        }
-                        _ => Ok(None),
-                    }
-                }
-                _ => Err(self.error("UpdateItem", e)),
-            },
+            // Too many sessions is the caller's mistake; say so rather than "no match".
+            super::super::matches::check_sessions(m.sessions + more)?;
+            let changed = Match {
+                sessions: m.sessions + more,
+                expires_at: m.expires_at + later,
+                ..m.clone()
+            };
+            let new_exp = n(changed.expires_at.unix_timestamp());
+            let extend = Update::builder()
+                .table_name(&*self.table)
+                .key(PK, s(&schema::match_pk(id)))
+                .key(SK, s(SK_RECORD))
+                .update_expression("SET #sessions = :sessions, #exp = :new")
+                .condition_expression(
+                    "#st = :active AND #exp = :old AND #exp > :now AND #sessions = :before",
+                )
+                .expression_attribute_names("#st", ATTR_STATUS)
+                .expression_attribute_names("#exp", TTL_ATTR)
+                .expression_attribute_names("#sessions", ATTR_SESSIONS)
+                .expression_attribute_values(":active", s(MatchStatus::Active.as_str()))
+                .expression_attribute_values(":old", n(m.expires_at.unix_timestamp()))
+                .expression_attribute_values(":now", n(now()))
+                .expression_attribute_values(":before", n(i64::from(m.sessions)))
+                .expression_attribute_values(":sessions", n(i64::from(changed.sessions)))
+                .expression_attribute_values(":new", new_exp.clone())
+                .build()
+                .expect("table, key and expression are set");
+            let hold = self.hold_slot(&m, new_exp);
+            let items = [
+                TransactWriteItem::builder().update(extend).build(),
+                TransactWriteItem::builder().update(hold).build(),
+            ];
+            let Some(refused) = self.transact(&items).await? else {
+                return Ok(Some(changed));
+            };
+            // Changed, closed or expired since the read, or a concurrent transaction: read again.
+            if !refused.failed(0) && !refused.conflicted() {
+                return Err(refused.error);
+            }
+            backoff(attempt).await;
         }
+        Err(self.still_conflicting())
     }
 
     pub(in crate::store) async fn close_match(

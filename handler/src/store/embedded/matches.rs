@@ -85,6 +85,7 @@ impl EmbeddedStore {
         &self,
         id: &str,
         more: u32,
+        later: time::Duration,
     ) -> Result<Option<Match>, StoreError> {
         let mut inner = self.lock();
         let Some(m) = inner.live_match(id, now()) else {
@@ -96,6 +97,8 @@ impl EmbeddedStore {
         let mut changed = m.clone();
         changed.sessions += more;
         schema_sessions(changed.sessions)?;
+        // Capacity is derived from the matches' expiry, so this also holds the slot longer.
+        changed.expires_at += later;
         inner.journal.append(&Entry::Match {
             the_match: Cow::Borrowed(&changed),
             matched_application: None,
