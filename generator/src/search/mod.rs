@@ -229,7 +229,7 @@ fn sharded(
 /// Postings, directories and facets are read on a visitor's first query, so they get the
 /// smallest gzip;
 /// the docs shards (snippets, later) keep the faster level.
-const POSTINGS_GZIP_LEVEL: u32 = 9;
+const POSTINGS_GZIP_LEVEL: u32 = 6;
 
 /// Level 3: at 10,000 mentors it costs ~1 CPU-second less than level 6 for ~4% more bytes.
 fn gzip(bytes: &[u8]) -> Vec<u8> {

@@ -34,8 +34,9 @@ const TYPES = {
   '.png': 'image/png',
 };
 
-/** A static server for `dir` on 127.0.0.1 and a free port, like a plain static host. */
-export async function serve(dir) {
+/** A static server for `dir` on 127.0.0.1 and a free port, like a plain static host
+ *  (`ranges: false`: one that ignores Range headers and always sends the whole file). */
+export async function serve(dir, { ranges = true } = {}) {
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     let file = normalizePath(join(dir, path));
@@ -53,7 +54,7 @@ export async function serve(dir) {
     const body = readFileSync(file);
     // Byte ranges, as static hosts (S3, CloudFront, nginx, GitHub Pages) serve them: the
     // search index reads one key's list out of search/postings.bin this way.
-    const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range || '');
+    const range = ranges && /^bytes=(\d+)-(\d*)$/.exec(req.headers.range || '');
     if (range) {
       const start = Number(range[1]);
       const end = range[2] ? Math.min(Number(range[2]), body.length - 1) : body.length - 1;
