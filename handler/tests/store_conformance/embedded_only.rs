@@ -157,12 +157,5 @@ async fn an_older_journal_with_capacity_counters_opens_and_counts_live_matches()
 
     let store: Store = EmbeddedStore::open(dir.path()).unwrap().into();
     assert_eq!(store.active_counts().await.unwrap().get("sato"), Some(&1));
-    let open: Vec<String> = store
-        .active_matches()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|m| m.id)
-        .collect();
-    assert_eq!(open, ["live"]);
+    assert_eq!(super::match_cases::active_ids(&store).await, ["live"]);
 }

@@ -58,6 +58,33 @@ async fn assigned(s: &Store, id: &str, mentor: &str, capacity: u32) -> AssignOut
         .unwrap()
 }
 
+/// How long `short_lived_match` lives: long enough that a loaded CI machine gets through
+/// the steps before it expires, short enough to wait out.
+const SHORT_LIFE_SECS: i64 = 5;
+
+/// Match `short` (application `a-short`, mentor `sato`, capacity 1) that expires in
+/// `SHORT_LIFE_SECS`.
+async fn short_lived_match(s: &Store) -> Match {
+    application(s, "a-short", "received").await;
+    let mut short = a_match("short", "a-short", "sato");
+    short.expires_at = now() + time::Duration::seconds(SHORT_LIFE_SECS);
+    assert_eq!(
+        s.create_match(&short, 1).await.unwrap(),
+        AssignOutcome::Created
+    );
+    short
+}
+
+/// The ids of the matches that still hold a slot, in the store's order.
+pub(super) async fn active_ids(s: &Store) -> Vec<String> {
+    s.active_matches()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.id)
+        .collect()
+}
+
 fn sheet(match_id: &str, session: u32, submission: &str, priority: u32) -> NewSheet {
     NewSheet {
         match_id: match_id.into(),
@@ -237,13 +264,7 @@ pub async fn matches_extend_adds_sessions_to_active_matches_only(b: &mut Backend
 
 pub async fn matches_extend_moves_the_expiry_and_holds_capacity_until_then(b: &mut Backend) {
     let s = b.store();
-    application(s, "a-short", "received").await;
-    let mut short = a_match("short", "a-short", "sato");
-    short.expires_at = now() + time::Duration::seconds(2);
-    assert_eq!(
-        s.create_match(&short, 1).await.unwrap(),
-        AssignOutcome::Created
-    );
+    let short = short_lived_match(s).await;
     let share = handler::matching::session_share(2);
     let moved = short.expires_at + share;
     assert!(s.extend_match("short", 0, share).await.is_err());
@@ -265,16 +286,10 @@ pub async fn matches_extend_moves_the_expiry_and_holds_capacity_until_then(b: &m
     assert_eq!(s.get_match("short").await.unwrap().unwrap(), extended);
 
     // Past the original expiry the match, its slot and its sessions are all still there.
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    tokio::time::sleep(Duration::from_secs(SHORT_LIFE_SECS as u64 + 1)).await;
     assert_eq!(s.get_match("short").await.unwrap().unwrap(), extended);
     assert_eq!(s.active_counts().await.unwrap().get("sato"), Some(&1));
-    let ids: Vec<String> = s
-        .active_matches()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|m| m.id)
-        .collect();
+    let ids = active_ids(s).await;
     assert_eq!(ids, ["short"]);
     assert_eq!(
         assigned(s, "waiting", "sato", 1).await,
@@ -477,13 +492,7 @@ pub async fn matches_sheets_and_replies_survive_a_restart(b: &mut Backend) {
 /// TTL deletes the match item then; a counter would count it for ever).
 pub async fn matches_an_unclosed_match_frees_its_slot_when_it_expires(b: &mut Backend) {
     let s = b.store();
-    application(s, "a-short", "received").await;
-    let mut short = a_match("short", "a-short", "sato");
-    short.expires_at = now() + time::Duration::seconds(2);
-    assert_eq!(
-        s.create_match(&short, 1).await.unwrap(),
-        AssignOutcome::Created
-    );
+    short_lived_match(s).await;
     assert_eq!(
         assigned(s, "kept", "suzuki", 1).await,
         AssignOutcome::Created
@@ -494,14 +503,13 @@ pub async fn matches_an_unclosed_match_frees_its_slot_when_it_expires(b: &mut Ba
     );
     s.close_match("ended").await.unwrap().expect("closed");
     assert_eq!(s.active_counts().await.unwrap().get("sato"), Some(&1));
-    let ids = |ms: Vec<Match>| ms.into_iter().map(|m| m.id).collect::<Vec<_>>();
-    assert_eq!(ids(s.active_matches().await.unwrap()), ["kept", "short"]);
+    assert_eq!(active_ids(s).await, ["kept", "short"]);
     assert_eq!(
         assigned(s, "waiting", "sato", 1).await,
         AssignOutcome::MentorFull
     );
 
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    tokio::time::sleep(Duration::from_secs(SHORT_LIFE_SECS as u64 + 1)).await;
     assert_eq!(s.get_match("short").await.unwrap(), None, "past retention");
     assert_eq!(
         s.close_match("short").await.unwrap(),
@@ -515,7 +523,7 @@ pub async fn matches_an_unclosed_match_frees_its_slot_when_it_expires(b: &mut Ba
         "the expired match no longer counts"
     );
     assert_eq!(counts.get("suzuki"), Some(&1));
-    assert_eq!(ids(s.active_matches().await.unwrap()), ["kept"]);
+    assert_eq!(active_ids(s).await, ["kept"]);
     // The application refused while she was full now gets the freed slot, and only that one.
     let waiting = a_match("waiting", "a-waiting", "sato");
     assert_eq!(
@@ -535,7 +543,7 @@ pub async fn matches_an_unclosed_match_frees_its_slot_when_it_expires(b: &mut Ba
         (counts.get("sato"), counts.get("suzuki")),
         (Some(&1), Some(&1))
     );
-    assert_eq!(ids(s.active_matches().await.unwrap()), ["kept", "waiting"]);
+    assert_eq!(active_ids(s).await, ["kept", "waiting"]);
     let closed = s.close_match("waiting").await.unwrap().expect("closed");
     assert_eq!(closed.mentor_slug, "sato");
     assert_eq!(s.active_counts().await.unwrap().get("sato"), None);
