@@ -1,0 +1,164 @@
+// The directory search on a large, sharded catalogue: 2,500 synthetic profiles (the synth
+// binary, deterministic), built and served on loopback, checked against the oracle; a first
+// query reads only its keys' lists (Range requests) and a few small files.
+import { before, after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO, buildSite, serve, launch, readIndex, cleanup } from '../lib/harness.js';
+import { Oracle } from '../lib/oracle.js';
+
+const COUNT = 2500;
+let root;
+let site;
+let server;
+let browser;
+let oracle;
+
+before(async () => {
+  root = join(mkdtempSync(join(tmpdir(), 'mikke-synth-')), 'root');
+  execFileSync('cargo', ['run', '-q', '-p', 'generator', '--bin', 'synth', '--', '--count', String(COUNT), '--out', root],
+    { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+  site = buildSite(root);
+  server = await serve(site);
+  browser = await launch();
+  oracle = new Oracle(readIndex(site));
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  if (site) cleanup(site);
+  if (root) cleanup(root);
+});
+
+/** Opens the directory; `requests` collects search files fetched (path, Range header). */
+async function open(path = '/') {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const requests = [];
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e));
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.pathname.startsWith('/search/')) requests.push({ path: u.pathname, range: r.headers().range });
+  });
+  await page.goto(server.url + path, { timeout: 120000 });
+  await page.waitForFunction(() => document.documentElement.dataset.searchReady === 'true', null, { timeout: 120000 });
+  await settled(page);
+  page.requests = requests;
+  page.errors = errors;
+  return page;
+}
+
+async function settled(page) {
+  await page.waitForFunction(() => {
+    const list = document.getElementById('mentor-list');
+    return list.dataset.searchState === (location.search || 'all') && !list.hasAttribute('aria-busy');
+  }, null, { timeout: 120000 });
+}
+
+const shown = (page) =>
+  page.$$eval('#mentor-list > li.mentor-card', (els) => els.map((e) => e.dataset.slug));
+
+async function type(page, text) {
+  await page.fill('#search-q', text);
+  await settled(page);
+}
+
+async function statusCount(page) {
+  const text = await page.textContent('#search-status');
+  const m = /(\d+)人のメンターが見つかりました/.exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+async function countsOf(page, key) {
+  const details = page.locator(`input[name="${key}"]`).first().locator('xpath=ancestor::details');
+  if ((await details.count()) && !(await details.evaluate((d) => d.open))) await details.locator('summary').click();
+  await page.waitForFunction((k) => [...document.querySelectorAll(`input[name="${k}"]`)]
+    .every((b) => b.closest('label').querySelector('.search-facet__count').textContent !== ''), key);
+  return page.$$eval(`input[name="${key}"]`, (boxes) =>
+    boxes.map((b) => Number(b.closest('label').querySelector('.search-facet__count').textContent.replace(/\D/g, ''))));
+}
+
+test('the large catalogue is sharded: per-key lists in postings.bin behind key directories', () => {
+  const { layout } = oracle.meta;
+  assert.equal(layout.single, undefined);
+  assert.equal(layout.postings, 'postings.bin');
+  assert.ok(layout.directories > 1, `${layout.directories} directories`);
+  assert.equal(oracle.mentors.length, COUNT);
+});
+
+for (const query of ['育休', 'マネージャー', 'まねーじゃー', '女性初の管理職', '営業　管理職', 'ｴﾝｼﾞﾆｱ', '理系']) {
+  test(`${query}: the count, every shown mentor and the next page agree with the oracle`, async () => {
+    const expected = oracle.results(query);
+    assert.ok(expected.length > 30 && expected.length < COUNT, `${query} narrows to ${expected.length}`);
+    const page = await open('/');
+    await type(page, query);
+    assert.equal(await statusCount(page), expected.length);
+    const want = new Set(expected);
+    let got = await shown(page);
+    assert.equal(got.length, 30);
+    assert.ok(got.every((s) => want.has(s)), 'the first page holds only matches');
+    await page.click('.search-more');
+    got = await shown(page);
+    assert.equal(got.length, 60, 'さらに表示 adds the next 30');
+    assert.equal(new Set(got).size, 60);
+    assert.ok(got.every((s) => want.has(s)));
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+}
+
+test('a first query reads its keys\' lists by Range and a few small files, not the index', async () => {
+  const page = await open('/');
+  const before = page.requests.length;
+  await type(page, '女性初の管理職');
+  const reqs = page.requests.slice(before);
+  const lists = reqs.filter((r) => r.path === '/search/postings.bin');
+  assert.equal(lists.length, 6, '6 bigrams, one Range request each');
+  assert.ok(lists.every((r) => /^bytes=\d+-\d+$/.test(r.range)), 'only byte ranges of postings.bin');
+  const files = reqs.filter((r) => r.path !== '/search/postings.bin');
+  assert.ok(files.every((r) => /^\/search\/(k|f|d)\/\d+\.bin$/.test(r.path)), files.map((r) => r.path).join(' '));
+  assert.ok(files.filter((r) => r.path.startsWith('/search/k/')).length <= 6, 'one directory per key at most');
+  assert.ok(!files.some((r) => r.path.startsWith('/search/d/')), 'cards come from the page, no docs shard');
+  await page.context().close();
+});
+
+test('facets and counts on the sharded index: OR within, AND across, with a query', async () => {
+  const industries = oracle.meta.facets.find((f) => f.key === 'industry').values.slice(0, 2).map((v) => v.id);
+  const tag = oracle.meta.facets.find((f) => f.key === 'tags').values[0].id;
+  const sel = { industry: industries, tags: [tag] };
+  const page = await open(`/?q=${encodeURIComponent('キャリア')}&industry=${industries[0]}&industry=${industries[1]}&tags=${tag}`);
+  const expected = oracle.results('キャリア', sel);
+  assert.ok(expected.length > 0);
+  assert.equal(await statusCount(page), expected.length);
+  const want = new Set(expected);
+  assert.ok((await shown(page)).every((s) => want.has(s)));
+  for (const key of ['industry', 'company_size', 'job_functions', 'age_band', 'tags', 'topics', 'accepting']) {
+    assert.deepEqual(await countsOf(page, key), oracle.counts('キャリア', sel, key), `counts of ${key}`);
+  }
+  await page.context().close();
+});
+
+test('a host that ignores Range still gets the right results (the file read up to the list)', async () => {
+  const plain = await serve(site, { ranges: false });
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${plain.url}/?q=${encodeURIComponent('育休')}`, { timeout: 120000 });
+  await page.waitForFunction(() => document.documentElement.dataset.searchReady === 'true', null, { timeout: 120000 });
+  await settled(page);
+  assert.equal(await statusCount(page), oracle.results('育休').length);
+  await context.close();
+  await plain.close();
+});
+
+test('a term found in no mentor says so on the sharded index', async () => {
+  const page = await open('/');
+  await type(page, 'ぬぬぬぬ');
+  assert.equal((await shown(page)).length, 0);
+  assert.equal(await page.isVisible('#search-nohit'), true);
+  await page.context().close();
+});
