@@ -141,8 +141,8 @@ class DirectorySearch {
     this.meta = index.meta;
     this.form = $('search-panel');
     this.input = $('search-q');
-    // Two lists share id="mentor-list", one in the page at a time: the server's full list and a
-    // results list. Swapping them is one DOM operation; emptying a 10,000-card list is not.
+    // Results go in a second list; the full one stays put, hidden (search.css): detaching and
+    // re-laying out 10,000 cards costs seconds. id="mentor-list" names the list shown.
     this.fullList = $('mentor-list');
     this.resultList = this.fullList.cloneNode(false);
     this.list = this.fullList;
@@ -275,7 +275,8 @@ class DirectorySearch {
       return;
     }
     const terms = queryTerms(state.q);
-    this.list.setAttribute('aria-busy', 'true');
+    // Dimming would repaint 10,000 cards.
+    if (this.list !== this.fullList) this.list.setAttribute('aria-busy', 'true');
     // Facet columns are fetched when they are needed: to filter (ticked), or to show counts
     // (the accepting toggle, and groups the visitor has opened). Results wait only for the
     // ticked ones; counts follow when the others arrive.
@@ -338,8 +339,13 @@ class DirectorySearch {
 
   swapTo(list) {
     if (this.list === list) return;
+    const hide = list === this.resultList;
+    const full = this.fullList;
     this.list.removeAttribute('aria-busy');
-    this.list.replaceWith(list);
+    full.id = hide ? '' : 'mentor-list';
+    full.classList.toggle('is-search-hidden', hide);
+    if (hide) full.before(list);
+    else this.resultList.remove();
     this.list = list;
   }
 
