@@ -130,7 +130,10 @@ async fn an_application_through_cargo_lambda_watch_is_stored_in_dynamodb_once() 
     });
     let path = "/lambda-url/handler/api/applications";
     // The first request waits for the build and the function's start (cold start).
-    let deadline = Instant::now() + Duration::from_secs(600);
+    // `cargo lambda watch` builds the handler with its own flags, so on a fresh target
+    // directory it compiles every dependency again: over ten minutes on two busy cores.
+    // A broken build or env file ends the watcher, which is reported at once below.
+    let deadline = Instant::now() + Duration::from_secs(1500);
     let (status, answer) = loop {
         match post(port, path, &body.to_string()) {
             Ok((status, answer)) if status != 0 && status < 500 => break (status, answer),
