@@ -67,7 +67,8 @@ fi
 echo "== building the handler for $TARGET with $COMPILER (release)"
 cargo lambda build --release --compiler "$COMPILER" --target "$TARGET" \
   --package handler --bin handler --output-format binary
-bootstrap=target/lambda/handler/bootstrap
+# cargo lambda writes under the cargo target directory, wherever CARGO_TARGET_DIR puts it.
+bootstrap="${CARGO_TARGET_DIR:-target}/lambda/handler/bootstrap"
 if [ ! -x "$bootstrap" ]; then
   echo "package.sh: cargo lambda did not produce $bootstrap" >&2
   exit 1
