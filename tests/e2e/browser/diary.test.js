@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { launch } from '../lib/harness.js';
+import { launch, newPage } from '../lib/harness.js';
 import { startStack } from '../lib/stack.js';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -51,10 +51,7 @@ after(async () => {
 });
 
 async function open(url, options = {}) {
-  const context = await browser.newContext(options);
-  const page = await context.newPage();
-  page.errors = [];
-  page.on('pageerror', (e) => page.errors.push(e));
+  const page = await newPage(browser, options);
   page.on('dialog', (d) => {
     page.errors.push(new Error(`dialog: ${d.message()}`));
     d.dismiss();

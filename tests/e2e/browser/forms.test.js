@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { launch } from '../lib/harness.js';
+import { launch, newPage } from '../lib/harness.js';
 import { startStack } from '../lib/stack.js';
 
 const require = createRequire(import.meta.url);
@@ -40,10 +40,7 @@ after(async () => {
 });
 
 async function open(path, options = {}) {
-  const context = await browser.newContext(options);
-  const page = await context.newPage();
-  page.errors = [];
-  page.on('pageerror', (e) => page.errors.push(e));
+  const page = await newPage(browser, options);
   await page.goto(stack.url + path);
   return page;
 }

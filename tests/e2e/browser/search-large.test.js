@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO, buildSite, serve, launch, readIndex, cleanup } from '../lib/harness.js';
+import { REPO, buildSite, serve, launch, newPage, directorySettled, readIndex, cleanup } from '../lib/harness.js';
 import { Oracle } from '../lib/oracle.js';
 
 const COUNT = 2500;
@@ -36,11 +36,8 @@ after(async () => {
 
 /** Opens the directory; `requests` collects search files fetched (path, Range header). */
 async function open(path = '/') {
-  const context = await browser.newContext();
-  const page = await context.newPage();
+  const page = await newPage(browser);
   const requests = [];
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e));
   page.on('request', (r) => {
     const u = new URL(r.url());
     if (u.pathname.startsWith('/search/')) requests.push({ path: u.pathname, range: r.headers().range });
@@ -49,16 +46,10 @@ async function open(path = '/') {
   await page.waitForFunction(() => document.documentElement.dataset.searchReady === 'true', null, { timeout: 120000 });
   await settled(page);
   page.requests = requests;
-  page.errors = errors;
   return page;
 }
 
-async function settled(page) {
-  await page.waitForFunction(() => {
-    const list = document.getElementById('mentor-list');
-    return list.dataset.searchState === (location.search || 'all') && !list.hasAttribute('aria-busy');
-  }, null, { timeout: 120000 });
-}
+const settled = (page) => directorySettled(page, 120000);
 
 const shown = (page) =>
   page.$$eval('#mentor-list > li.mentor-card', (els) => els.map((e) => e.dataset.slug));

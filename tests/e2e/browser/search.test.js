@@ -1,7 +1,7 @@
 // The directory search in headless chromium against the built sample site on loopback.
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildSite, serve, launch, readIndex, cleanup } from '../lib/harness.js';
+import { buildSite, serve, launch, newPage, directorySettled, readIndex, cleanup } from '../lib/harness.js';
 import { Oracle } from '../lib/oracle.js';
 import { normalize } from '../../../templates/static/search-normalize.js';
 
@@ -24,25 +24,16 @@ after(async () => {
 });
 
 async function open(path = '/', options = {}) {
-  const context = await browser.newContext(options);
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e));
+  const page = await newPage(browser, options);
   await page.goto(server.url + path);
   if (options.javaScriptEnabled !== false) {
     await page.waitForFunction(() => document.documentElement.dataset.searchReady === 'true');
   }
-  page.errors = errors;
   return page;
 }
 
 /** Waits until the list shows the results for the page's current URL. */
-async function settled(page) {
-  await page.waitForFunction(() => {
-    const list = document.getElementById('mentor-list');
-    return list.dataset.searchState === (location.search || 'all') && !list.hasAttribute('aria-busy');
-  });
-}
+const settled = (page) => directorySettled(page);
 
 const shown = (page) =>
   page.$$eval('#mentor-list > li.mentor-card', (els) => els.map((e) => e.dataset.slug));

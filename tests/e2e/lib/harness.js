@@ -91,6 +91,23 @@ export function launch() {
   });
 }
 
+/** A fresh context and page whose uncaught script errors collect in `page.errors`. */
+export async function newPage(browser, options = {}) {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e));
+  return page;
+}
+
+/** Waits until the directory list shows the results for the page's current URL. */
+export async function directorySettled(page, timeout = 30000) {
+  await page.waitForFunction(() => {
+    const list = document.getElementById('mentor-list');
+    return list.dataset.searchState === (location.search || 'all') && !list.hasAttribute('aria-busy');
+  }, null, { timeout });
+}
+
 /** The built index read back in node: meta, docs and every mentor's facet value ids. */
 export function readIndex(site) {
   const meta = JSON.parse(readFileSync(join(site, 'search/meta.json'), 'utf8'));

@@ -63,30 +63,28 @@ export async function startStack({ rateLimit = 1000 } = {}) {
     }
   }
   await startServer();
+  /** The embedded store's journal, one parsed object per line, in the order written. */
+  const journalLines = () => {
+    const file = join(data, 'journal.jsonl');
+    if (!existsSync(file)) return [];
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+  };
   return {
     url,
     site,
     logs,
     /** Every record stored so far (the journal's put lines), of `kind` if given. */
     records(kind) {
-      const file = join(data, 'journal.jsonl');
-      if (!existsSync(file)) return [];
-      return readFileSync(file, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l))
+      return journalLines()
         .filter((e) => e.op === 'put' && (!kind || e.record.kind === kind))
         .map((e) => e.record);
     },
     /** Every journal line with `op` (e.g. `sheet`, `reply`, `match`), in the order written. */
     journal(op) {
-      const file = join(data, 'journal.jsonl');
-      if (!existsSync(file)) return [];
-      return readFileSync(file, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l))
-        .filter((e) => e.op === op);
+      return journalLines().filter((e) => e.op === op);
     },
     /** Stops the handler only (the embedded store is single-process; `staff` needs it free). */
     async stopServer() {
