@@ -14,12 +14,10 @@ import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { launch, newPage } from '../lib/harness.js';
+import { axe, launch, newPage } from '../lib/harness.js';
 import { startStack } from '../lib/stack.js';
 
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const INVALID = 'このリンクは無効か、有効期限が切れています。';
 const TAKEN = 'この回のシートはすでに提出されています。書き直したい場合は事務局にご連絡ください。';
 // What people write: each must show on the page as typed and never appear in the handler's log.
@@ -84,14 +82,6 @@ function links(out) {
 }
 
 const tokenOf = (link) => link.split('#t=')[1];
-
-async function axe(page) {
-  await page.addScriptTag({ path: AXE });
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 test('an application comes in through the real form, a second through the API', async () => {
   const page = await open('/apply/');

@@ -6,13 +6,10 @@
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { launch, newPage } from '../lib/harness.js';
+import { axe, launch, newPage } from '../lib/harness.js';
 import { startStack } from '../lib/stack.js';
 
-const require = createRequire(import.meta.url);
-const AXE = require.resolve('axe-core/axe.min.js');
 const OUTPUT = new URL('../output/', import.meta.url).pathname;
 
 let stack;
@@ -58,14 +55,6 @@ async function fillApplication(page, { name, email }) {
 
 const applications = () => stack.records('application');
 const inquiries = (kind) => stack.records('inquiry').filter((r) => r.body.kind === kind);
-
-async function axe(page) {
-  await page.addScriptTag({ path: AXE });
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 test('from a profile: apply pre-selects the mentor, stores one scored application, shows thanks', async () => {
   const mentor = catalog.mentors.find((m) => m.accepting);

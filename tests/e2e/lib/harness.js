@@ -7,7 +7,10 @@ import { mkdtempSync, readFileSync, statSync, existsSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join, extname, resolve, normalize as normalizePath } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 export const REPO = resolve(new URL('../../..', import.meta.url).pathname);
 
@@ -106,6 +109,15 @@ export async function directorySettled(page, timeout = 30000) {
     const list = document.getElementById('mentor-list');
     return list.dataset.searchState === (location.search || 'all') && !list.hasAttribute('aria-busy');
   }, null, { timeout });
+}
+
+/** The page's serious and critical accessibility violations (axe-core), one line each. */
+export async function axe(page) {
+  await page.addScriptTag({ path: AXE });
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
 /** The built index read back in node: meta, docs and every mentor's facet value ids. */
