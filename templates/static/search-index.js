@@ -40,7 +40,7 @@ export function parseShard(bytes) {
     const len = readVarint(bytes, state);
     const n = readVarint(bytes, state);
     const key = c2 === 0 ? String.fromCodePoint(c1) : String.fromCodePoint(c1, c2);
-    keys.set(key, { start: state.pos, n, bigram: c2 !== 0 });
+    keys.set(key, { start: state.pos, end: state.pos + len, n, bigram: c2 !== 0 });
     state.pos += len;
   }
   return { bytes, keys };
@@ -52,8 +52,10 @@ export const FIELD_COUNT = 5;
 /**
  * One key's list (layout: postings::encode_shard): mentors as a bitset when count * 8 >= docs,
  * else delta varints; then per field a bitset over the list; then, for bigrams, per field one
- * position byte for each posting carrying that field. `docsTotal` = mentors in the index.
- * Returns { docs: Uint32Array ascending, masks: Uint8Array, pos: Uint8Array (FIELD_COUNT each) }.
+ * position byte (bit r = a position ≡ r mod 8) for each posting carrying that field.
+ * `docsTotal` = mentors in the index. Returns { docs: Uint32Array ascending, masks: Uint8Array,
+ * pos: Uint8Array (FIELD_COUNT each), end: where the list ended (its exact positions follow in
+ * the single-file layout) }.
  */
 export function decodePostings(shard, key, docsTotal) {
   const entry = shard.keys.get(key);
@@ -61,7 +63,7 @@ export function decodePostings(shard, key, docsTotal) {
   const docs = new Uint32Array(n);
   const masks = new Uint8Array(n);
   const pos = new Uint8Array(n * FIELD_COUNT);
-  if (!entry) return { docs, masks, pos };
+  if (!entry) return { docs, masks, pos, end: 0 };
   const { bytes } = shard;
   const state = { pos: entry.start };
   if (n * 8 >= docsTotal) {
@@ -94,12 +96,48 @@ export function decodePostings(shard, key, docsTotal) {
       for (let j = 0; j < n; j++) if (masks[j] & (1 << f)) pos[j * FIELD_COUNT + f] = bytes[state.pos++];
     }
   }
-  return { docs, masks, pos };
+  return { docs, masks, pos, end: state.pos };
+}
+
+const NONE = Object.freeze([]);
+
+/**
+ * A bigram list's exact positions (generator/src/search/positions.rs): bytes start .. end hold,
+ * per posting, per field it carries, per residue bit of its position byte, the quotients
+ * p / 8 as varint((q - previous q) << 1 | more). Sets `list.exact`: per posting and field
+ * (index j * FIELD_COUNT + f) the positions, ascending within each residue.
+ */
+export function decodeExact(bytes, start, end, list) {
+  const state = { pos: start };
+  const n = list.docs.length;
+  const exact = new Array(n * FIELD_COUNT).fill(NONE);
+  for (let j = 0; j < n; j++) {
+    for (let f = 0; f < FIELD_COUNT; f++) {
+      if (!(list.masks[j] & (1 << f))) continue;
+      const bits = list.pos[j * FIELD_COUNT + f];
+      const out = [];
+      for (let r = 0; r < 8; r++) {
+        if (!(bits & (1 << r))) continue;
+        let q = 0;
+        for (;;) {
+          const v = readVarint(bytes, state);
+          q += Math.floor(v / 2);
+          out.push(q * 8 + r);
+          if (!(v & 1)) break;
+        }
+      }
+      exact[j * FIELD_COUNT + f] = out;
+    }
+  }
+  if (state.pos !== end) throw new Error('search index: exact positions do not fit their list');
+  list.exact = exact;
+  return list;
 }
 
 /**
- * A directory file (postings::encode_directory): key → { n, offset, length, bigram }, where
- * its list lies in postings.bin (lists of one directory are back to back from a base offset).
+ * A directory file (postings::encode_directory): key → { n, offset, length, exactLength,
+ * bigram }: where its list lies in postings.bin, its exact positions right after it (lists of
+ * one directory are back to back from a base offset).
  */
 export function parseDirectory(bytes) {
   const state = { pos: 0 };
@@ -112,9 +150,10 @@ export function parseDirectory(bytes) {
     const c2 = readVarint(bytes, state);
     const n = readVarint(bytes, state);
     const length = readVarint(bytes, state);
+    const exactLength = readVarint(bytes, state);
     const key = c2 === 0 ? String.fromCodePoint(c1) : String.fromCodePoint(c1, c2);
-    out.set(key, { n, offset, length, bigram: c2 !== 0 });
-    offset += length;
+    out.set(key, { n, offset, length, exactLength, bigram: c2 !== 0 });
+    offset += length + exactLength;
   }
   return out;
 }
@@ -280,15 +319,55 @@ export class SearchIndex {
     return (await this.cache.get(parsed))[doc % size];
   }
 
-  /** Fetches every key `terms` need (in parallel) before `match` runs synchronously. */
+  /**
+   * Fetches every key `terms` need (in parallel) before `match` runs synchronously. The
+   * single-file layout holds the exact positions too; a sharded index reads them in
+   * confirm(), after the first results are shown.
+   */
   async prepare(terms) {
     const plan = terms.map((term) => termKeys(term).map((k, i) => [k, i]));
     const keys = [...new Set(plan.flat().map(([k]) => k))];
     const shards = await Promise.all(keys.map((k) => this.listFor(k)));
     const lists = new Map();
-    keys.forEach((k, i) => lists.set(k, decodePostings(shards[i], k, this.n)));
+    keys.forEach((k, i) => {
+      const list = decodePostings(shards[i], k, this.n);
+      const entry = shards[i].keys.get(k);
+      if (this.layout.single && entry?.bigram) decodeExact(shards[i].bytes, list.end, entry.end, list);
+      lists.set(k, list);
+    });
     lists.plan = plan;
     return lists;
+  }
+
+  /** Whether match() on `lists` is only a first answer: a term of 2+ bigrams lacks positions. */
+  needsConfirm(lists) {
+    return lists.plan.some((keys) => keys.length > 1 && keys.some(([k]) => !lists.get(k).exact));
+  }
+
+  /** Reads the exact positions of every key a term of 2+ bigrams needs (sharded layout). */
+  async confirm(lists) {
+    const keys = new Set(lists.plan.filter((ks) => ks.length > 1).flat().map(([k]) => k));
+    await Promise.all([...keys].map(async (k) => {
+      const list = lists.get(k);
+      if (list.exact) return;
+      const bytes = list.docs.length ? await this.exactFor(k) : new Uint8Array(0);
+      decodeExact(bytes, 0, bytes.length, list);
+    }));
+  }
+
+  /** `key`'s exact positions: the gzip member after its list in postings.bin, inflated. */
+  exactFor(key) {
+    const cacheKey = `exact:${key}`;
+    if (!this.cache.has(cacheKey)) {
+      const p = this.directoryFor(key).then((dir) => {
+        const e = dir.get(key);
+        if (!e || !e.exactLength) return new Uint8Array(0);
+        return this.fetchRange(this.layout.postings, e.offset + e.length, e.exactLength);
+      });
+      p.catch(() => this.cache.delete(cacheKey));
+      this.cache.set(cacheKey, p);
+    }
+    return this.cache.get(cacheKey);
   }
 
   /**
@@ -304,18 +383,22 @@ export class SearchIndex {
     terms.forEach((term, t) => {
       const keys = lists.plan[t];
       // Intersect the term's key lists (ascending). A mentor stays while some field holds every
-      // bigram so far at its offset: position bits, each rotated by the bigram's offset in the
-      // term, must still share a bit in that field.
+      // bigram so far at its offset: with exact positions, some start p with each bigram at
+      // p + offset; before they arrive, position bits, each rotated by the bigram's offset in
+      // the term, that still share a bit in that field (a superset: positions mod 8).
       const cur = lists.get(keys[0][0]);
+      const exact = keys.length > 1 && keys.every(([k]) => lists.get(k).exact);
       let tDocs = cur.docs;
       let tMask = cur.masks;
       let tPos = cur.pos;
+      let tStarts = exact ? cur.exact : null;
       for (let k = 1; k < keys.length; k++) {
         const [key, offset] = keys[k];
         const next = lists.get(key);
         const outD = [];
         const outM = [];
         const outP = [];
+        const outS = [];
         let i = 0;
         let j = 0;
         while (i < tDocs.length && j < next.docs.length) {
@@ -324,8 +407,15 @@ export class SearchIndex {
           else {
             let m = tMask[i] & next.masks[j];
             const p = new Array(FIELD_COUNT).fill(0);
+            const s = exact ? new Array(FIELD_COUNT).fill(NONE) : null;
             for (let f = 0; f < FIELD_COUNT; f++) {
               if (!(m & (1 << f))) continue;
+              if (exact) {
+                const theirs = next.exact[j * FIELD_COUNT + f];
+                s[f] = tStarts[i * FIELD_COUNT + f].filter((q) => theirs.includes(q + offset));
+                if (!s[f].length) m &= ~(1 << f);
+                continue;
+              }
               p[f] = tPos[i * FIELD_COUNT + f] & rotr8(next.pos[j * FIELD_COUNT + f], offset % 8);
               if (p[f] === 0) m &= ~(1 << f);
             }
@@ -333,6 +423,7 @@ export class SearchIndex {
               outD.push(tDocs[i]);
               outM.push(m);
               outP.push(...p);
+              if (exact) outS.push(...s);
             }
             i++;
             j++;
@@ -341,6 +432,7 @@ export class SearchIndex {
         tDocs = outD;
         tMask = outM;
         tPos = outP;
+        tStarts = outS;
       }
       // Term score: the heaviest field it matched in.
       const tScore = new Float64Array(tDocs.length);

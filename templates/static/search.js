@@ -280,8 +280,8 @@ class DirectorySearch {
     // Facet columns are fetched when they are needed: to filter (ticked), or to show counts
     // (the accepting toggle, and groups the visitor has opened). Results wait only for the
     // ticked ones; counts follow when the others arrive.
-    const wanted = this.wantedFacets(state);
-    const facetsLoad = this.index.facetsFor(wanted);
+    // (Started here so the columns load alongside the lists.)
+    this.index.facetsFor(this.wantedFacets(state)).catch(() => {});
     let lists;
     try {
       [lists] = await Promise.all([
@@ -294,7 +294,27 @@ class DirectorySearch {
       throw err;
     }
     if (seq !== this.seq) return;
-    const dataAt = performance.now();
+    const done = this.show(state, terms, lists, seq, startedAt, performance.now(),
+      !this.index.needsConfirm(lists));
+    // A term of three or more characters is confirmed against exact positions (a second
+    // small read) while its first results are shown.
+    if (done) return;
+    try {
+      await this.index.confirm(lists);
+    } catch (err) {
+      this.status.textContent = '検索データを読み込めませんでした。時間をおいて再読み込みしてください。';
+      throw err;
+    }
+    if (seq !== this.seq) return;
+    this.show(state, terms, lists, seq, startedAt, performance.now(), true);
+  }
+
+  /**
+   * Matches, filters, counts and renders; reports the count (to the page and screen readers)
+   * and, when final, marks the list settled for this URL. A first answer with no mentor is
+   * final too (confirming only removes). Returns whether the answer was final.
+   */
+  show(state, terms, lists, seq, startedAt, dataAt, final) {
     const matched = terms.length ? this.index.match(terms, lists) : null;
     const selected = state.sel.map((ids, f) => {
       const values = this.meta.facets[f].values;
@@ -304,9 +324,10 @@ class DirectorySearch {
     const filtered = filterAndCount(this.index.loadedFacets, this.meta, matched && matched.docs, selected);
     const passing = filtered.passing;
     this.updateCounts(filtered.counts);
+    const wanted = this.wantedFacets(state);
     if (wanted.some((f) => !this.index.loadedFacets[f])) {
       this.countsPending();
-      facetsLoad.then(() => this.recount(seq));
+      this.index.facetsFor(wanted).then(() => this.recount(seq));
     }
     let order = Array.from(passing);
     const termInfo = new Map();
@@ -316,9 +337,15 @@ class DirectorySearch {
       order.sort((a, b) => matched.scores[at.get(b)] - matched.scores[at.get(a)] || a - b);
       for (const d of order) termInfo.set(d, matched.masks.map((m) => m[at.get(d)]));
     }
+    const before = this.results;
     this.results = { order, terms: terms.map((t) => t.join('')), termInfo, seq };
-    this.render();
-    this.report(startedAt, dataAt, order.length);
+    // A confirmation that changes nothing leaves the cards (and any focus in them) alone.
+    const same = before?.seq === seq && before.order.length === order.length
+      && before.order.every((d, i) => d === order[i]);
+    if (!same) this.render();
+    const done = final || order.length === 0;
+    this.report(startedAt, dataAt, order.length, done);
+    return done;
   }
 
   /** Facets whose columns this state needs: ticked, shown (accepting) or opened groups. */
@@ -480,7 +507,8 @@ class DirectorySearch {
     });
   }
 
-  report(startedAt, dataAt, count) {
+  /** `final` = the answer for this URL (not a first answer awaiting confirmation). */
+  report(startedAt, dataAt, count, final = true) {
     const renderedAt = performance.now();
     if (this.results === null) {
       this.status.textContent = `全${count}人のメンターを表示しています。`;
@@ -497,8 +525,11 @@ class DirectorySearch {
       msAfterData: renderedAt - dataAt,
       msTotal: renderedAt - startedAt,
       bytesFetched: this.index.bytesFetched,
+      final,
     };
-    this.list.dataset.searchState = location.search || 'all';
+    // Tests wait for this: the list shows the final answer for the URL.
+    if (final) this.list.dataset.searchState = location.search || 'all';
+    else delete this.list.dataset.searchState;
     document.dispatchEvent(new CustomEvent('mikke:search', { detail }));
   }
 }

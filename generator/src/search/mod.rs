@@ -9,11 +9,14 @@
 //! of the same mentor. That finds every substring of a name, title, vocabulary label, summary or
 //! bio, in any script or width; tokenizer disagreement (Pagefind's 新幹線 → 新 + 幹線) cannot
 //! happen because nothing is segmented into words. Each bigram posting also carries, per
-//! field, its positions modulo 8 as a bit set, and a term's bigrams must sit at consecutive positions
-//! (after rotating each by its offset in the term), so a field holding 新幹 … 幹線 apart, or
-//! 名前299 for the query 名前2999, does not match. Exact for fields under 8 characters (names,
-//! titles); for longer fields a 1-in-8-ish chance per stray pair remains, where full positions
-//! would roughly double the index.
+//! field, its positions modulo 8 as a bit set, and a term's bigrams must sit at consecutive
+//! positions (after rotating each by its offset in the term), so a field holding 新幹 … 幹線
+//! apart, or 名前299 for the query 名前2999, does not match. That is exact for fields under 8
+//! characters and shows results at once; for longer fields stray bigrams can agree modulo 8,
+//! so the rest of each position ([`positions`]) follows in a second member that the browser
+//! reads for terms of three or more characters and confirms the results with: the final
+//! answer is exact. (Full positions in the first member would have doubled what a first query
+//! downloads.)
 //!
 //! # Ranking
 //! A term scores the highest weight among the fields it matched in (name 10, title 6,
@@ -34,7 +37,7 @@
 //!     `ceil(values/8)` bytes ([`facets::encode`]).
 //!   - *postings shard* (single layout): every key with its list ([`postings::encode_shard`]
 //!     documents the bytes; mentors as delta varints or, for keys in ≥ 1/8 of the mentors, a
-//!     bitset; field masks and positions as separate streams).
+//!     bitset; field masks, position bits and exact positions as separate streams).
 //!   - *docs shard*: JSON `[[slug, name, title, summary, bio], …]` for mentors
 //!     `n*docShardSize ..`, for snippets and for cards the page does not already hold.
 //! - `layout` is either `{"single": "index.bin"}` — one file: `u32le len` + facets,
@@ -56,6 +59,7 @@
 pub mod document;
 pub mod facets;
 pub mod normalize;
+pub mod positions;
 pub mod postings;
 
 use std::io::Write;
@@ -107,7 +111,7 @@ pub fn build_index(content: &Content) -> Vec<OutputFile> {
     let n_docs = content.mentors.len() as u32;
     let raw_postings: usize = inverted
         .iter()
-        .map(|(k, p)| 8 + postings::list_len(*k, p, n_docs))
+        .map(|(k, list)| 8 + postings::list_len(*k, list, n_docs))
         .sum::<usize>();
 
     let mut files = Vec::new();
@@ -160,16 +164,23 @@ fn sharded(
     docs: &[serde_json::Value],
 ) -> serde_json::Value {
     let n_docs = docs.len() as u32;
-    // Each key's list compressed on its own, so a query reads exactly its keys' bytes.
-    let mut lists: Vec<(Key, u32, Vec<u8>)> = inverted
+    // Each key's list compressed on its own, so a query reads exactly its keys' bytes; its
+    // exact positions in a second member, read only for longer terms.
+    let mut lists: Vec<(Key, u32, Vec<u8>, Vec<u8>)> = inverted
         .par_iter()
         .map(|(key, list)| {
             let mut raw = Vec::new();
-            postings::encode_list(&mut raw, *key, list, n_docs);
+            postings::encode_list(&mut raw, *key, &list.postings, n_docs);
+            let exact = if list.exact.is_empty() {
+                Vec::new()
+            } else {
+                gzip_level(&list.exact, POSTINGS_GZIP_LEVEL)
+            };
             (
                 *key,
-                list.len() as u32,
+                list.postings.len() as u32,
                 gzip_level(&raw, POSTINGS_GZIP_LEVEL),
+                exact,
             )
         })
         .collect();
@@ -178,17 +189,19 @@ fn sharded(
         .div_ceil(KEYS_PER_DIRECTORY)
         .clamp(1, MAX_DIRECTORIES as usize) as u32;
     // Grouped by directory, sorted within: each directory's lists lie back to back.
-    lists.sort_unstable_by_key(|(key, _, _)| (key_hash(*key) % dirs, *key));
+    lists.sort_unstable_by_key(|(key, ..)| (key_hash(*key) % dirs, *key));
     let mut postings_file = Vec::new();
     let mut directories: Vec<Vec<DirectoryEntry>> = (0..dirs).map(|_| Vec::new()).collect();
-    for (key, count, bytes) in &lists {
+    for (key, count, bytes, exact) in &lists {
         directories[(key_hash(*key) % dirs) as usize].push(DirectoryEntry {
             key: *key,
             count: *count,
             offset: postings_file.len(),
             length: bytes.len(),
+            exact_length: exact.len(),
         });
         postings_file.extend_from_slice(bytes);
+        postings_file.extend_from_slice(exact);
     }
     files.push(OutputFile::bytes("search/postings.bin", postings_file));
     for (i, entries) in directories.iter().enumerate() {

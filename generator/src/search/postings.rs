@@ -6,6 +6,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use rayon::prelude::*;
 
 use super::normalize::{key_hash, normalize, positioned_keys, Key, UNIGRAM};
+use super::positions;
 
 /// One posting: a mentor (index in `Content::mentors`), a mask of the fields holding the key
 /// (bit i = field i), and per field the key's positions modulo 8 as bits (bigrams only).
@@ -22,8 +23,19 @@ pub const FIELD_COUNT: usize = 5;
 /// A key's field mask and per-field position bits within one mentor.
 type Occurrence = (u8, [u8; FIELD_COUNT]);
 
-/// Key → postings, each list in ascending mentor order.
-pub type Inverted = HashMap<Key, Vec<Posting>, KeyHash>;
+/// Key → its list: postings in ascending mentor order and, for bigrams, their exact
+/// positions ([`positions`](super::positions)), one posting after another.
+pub type Inverted = HashMap<Key, KeyList, KeyHash>;
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct KeyList {
+    pub postings: Vec<Posting>,
+    /// The exact-position stream (empty for single characters).
+    pub exact: Vec<u8>,
+}
+
+/// One mentor's keys: (key, occurrence, range of its exact stream in the mentor's arena).
+type MentorKeys = (Vec<(Key, Occurrence, std::ops::Range<usize>)>, Vec<u8>);
 
 /// Keys are two chars hashed millions of times per build; SipHash's DoS resistance buys nothing
 /// here (the content is the staff's own), so a multiply-rotate hash (as in rustc's FxHash)
@@ -51,39 +63,57 @@ impl Hasher for KeyHasher {
 
 /// Inverts every mentor's field texts (fields in `FIELDS` order, `bits[i]` their mask bits).
 pub fn invert(docs: &[[String; FIELD_COUNT]]) -> Inverted {
-    let per_doc: Vec<Vec<(Key, Occurrence)>> = docs
-        .par_iter()
-        .map(|fields| {
-            let mut masks: HashMap<Key, Occurrence, KeyHash> = HashMap::default();
-            for (f, text) in fields.iter().enumerate() {
-                for (key, pos) in positioned_keys(&normalize(text)) {
-                    let entry = masks.entry(key).or_default();
-                    entry.0 |= 1 << f;
-                    if key.1 != UNIGRAM {
-                        entry.1[f] |= 1 << (pos % 8);
-                    }
-                }
-            }
-            masks.into_iter().collect()
-        })
-        .collect();
+    let per_doc: Vec<MentorKeys> = docs.par_iter().map(mentor_keys).collect();
     let mut inverted: Inverted = HashMap::default();
-    for (doc, entries) in per_doc.into_iter().enumerate() {
-        for (key, (mask, positions)) in entries {
-            inverted
-                .entry(key)
-                .or_default()
-                .push((doc as u32, mask, positions));
+    for (doc, (entries, arena)) in per_doc.into_iter().enumerate() {
+        for (key, (mask, positions), exact) in entries {
+            let list = inverted.entry(key).or_default();
+            list.postings.push((doc as u32, mask, positions));
+            list.exact.extend_from_slice(&arena[exact]);
         }
     }
     inverted
 }
 
+/// One mentor's keys, each with its field mask, position bits and exact positions. Sorting
+/// every (key, field, position) once groups a key's occurrences in the order the exact stream
+/// is written, without a map or an allocation per key.
+fn mentor_keys(fields: &[String; FIELD_COUNT]) -> MentorKeys {
+    let mut all: Vec<(Key, positions::Occurrence)> = Vec::new();
+    for (f, text) in fields.iter().enumerate() {
+        for (key, pos) in positioned_keys(&normalize(text)) {
+            all.push((key, (f as u8, pos as u32)));
+        }
+    }
+    all.sort_unstable_by_key(|(key, occ)| (*key, positions::sort_key(occ)));
+    let mut entries = Vec::new();
+    let mut arena = Vec::new();
+    let mut occurrences = Vec::new();
+    for group in all.chunk_by(|a, b| a.0 == b.0) {
+        let key = group[0].0;
+        let mut occurrence: Occurrence = (0, [0; FIELD_COUNT]);
+        for &(_, (f, pos)) in group {
+            occurrence.0 |= 1 << f;
+            if key.1 != UNIGRAM {
+                occurrence.1[f as usize] |= 1 << (pos % 8);
+            }
+        }
+        let start = arena.len();
+        if key.1 != UNIGRAM {
+            occurrences.clear();
+            occurrences.extend(group.iter().map(|(_, occ)| *occ));
+            positions::encode(&mut arena, &occurrences);
+        }
+        entries.push((key, occurrence, start..arena.len()));
+    }
+    (entries, arena)
+}
+
 /// Splits the index into `shards` buckets by [`key_hash`], keys sorted within each bucket.
-pub fn bucket(inverted: Inverted, shards: u32) -> Vec<Vec<(Key, Vec<Posting>)>> {
-    let mut out: Vec<Vec<(Key, Vec<Posting>)>> = (0..shards).map(|_| Vec::new()).collect();
-    for (key, postings) in inverted {
-        out[(key_hash(key) % shards) as usize].push((key, postings));
+pub fn bucket(inverted: Inverted, shards: u32) -> Vec<Vec<(Key, KeyList)>> {
+    let mut out: Vec<Vec<(Key, KeyList)>> = (0..shards).map(|_| Vec::new()).collect();
+    for (key, list) in inverted {
+        out[(key_hash(key) % shards) as usize].push((key, list));
     }
     for b in &mut out {
         b.sort_unstable_by_key(|(k, _)| *k);
@@ -107,28 +137,31 @@ fn use_bitset(postings: usize, docs: u32) -> bool {
 /// 2. per field (name, title, labels, summary, bio), a bitset of `ceil(count/8)` bytes over the
 ///    list: bit j = the j-th mentor has the key in that field (see [`Posting`]);
 /// 3. bigrams only: per field, one `u8 positionBits` for each posting with that field bit, in
-///    list order.
+///    list order;
+/// 4. bigrams only: the exact positions ([`positions`]), to the end of `byteLength`.
 ///
 /// Streams of like bytes (all masks, then all positions) compress better than interleaved
 /// postings, and byteLength lets a reader index the keys without decoding every list.
-pub fn encode_shard(entries: &[(Key, Vec<Posting>)], docs: u32) -> Vec<u8> {
+pub fn encode_shard(entries: &[(Key, KeyList)], docs: u32) -> Vec<u8> {
     let mut out = Vec::new();
     varint(&mut out, entries.len() as u32);
     let mut body = Vec::new();
-    for (key, postings) in entries {
+    for (key, list) in entries {
         body.clear();
-        encode_list(&mut body, *key, postings, docs);
+        encode_list(&mut body, *key, &list.postings, docs);
+        body.extend_from_slice(&list.exact);
         varint(&mut out, key.0 as u32);
         varint(&mut out, if key.1 == UNIGRAM { 0 } else { key.1 as u32 });
         varint(&mut out, body.len() as u32);
-        varint(&mut out, postings.len() as u32);
+        varint(&mut out, list.postings.len() as u32);
         out.extend_from_slice(&body);
     }
     out
 }
 
 /// Bytes [`encode_shard`] spends on one key's list (for sizing and balancing shards).
-pub fn list_len(key: Key, postings: &[Posting], docs: u32) -> usize {
+pub fn list_len(key: Key, list: &KeyList, docs: u32) -> usize {
+    let postings = &list.postings;
     let docs_bytes = if use_bitset(postings.len(), docs) {
         (docs as usize).div_ceil(8)
     } else {
@@ -139,10 +172,10 @@ pub fn list_len(key: Key, postings: &[Posting], docs: u32) -> usize {
     } else {
         postings.iter().map(|p| p.1.count_ones() as usize).sum()
     };
-    docs_bytes + FIELD_COUNT * postings.len().div_ceil(8) + positions
+    docs_bytes + FIELD_COUNT * postings.len().div_ceil(8) + positions + list.exact.len()
 }
 
-/// Appends one key's list (the `byteLength` bytes [`encode_shard`] describes) to `body`.
+/// Appends one key's list, parts 1–3 of what [`encode_shard`] describes, to `body`.
 pub fn encode_list(body: &mut Vec<u8>, key: Key, postings: &[Posting], docs: u32) {
     if use_bitset(postings.len(), docs) {
         let start = body.len();
@@ -188,15 +221,19 @@ pub struct DirectoryEntry {
     pub offset: usize,
     /// Its length in bytes.
     pub length: usize,
+    /// Length of the gzip member of its exact positions, right after the list (0: none).
+    pub exact_length: usize,
 }
 
 /// A directory file (`k/{n}.bin`, before gzip): the keys whose [`key_hash`] `% directories`
 /// is n, sorted, whose lists lie back to back in `postings.bin` from `base`:
 /// `varint entryCount, varint base`, then per key `varint c1Delta (from the previous entry's
 /// first character, the first from 0), varint c2 (0 = single character), varint count,
-/// varint length`. A key's list starts where the previous one ended. The browser fetches bytes
-/// `offset .. offset + length` of `postings.bin` with an HTTP Range request: one gzip member
-/// holding exactly the list [`encode_shard`] describes for that key.
+/// varint length, varint exactLength`. A key's list starts where the previous key's exact
+/// positions ended. The browser fetches bytes `offset .. offset + length` of `postings.bin`
+/// with an HTTP Range request: one gzip member holding parts 1–3 of the list
+/// [`encode_shard`] describes; for a term of three or more characters, after showing its
+/// results, the next `exactLength` bytes: a gzip member holding part 4.
 pub fn encode_directory(entries: &[DirectoryEntry]) -> Vec<u8> {
     let mut out = Vec::new();
     varint(&mut out, entries.len() as u32);
@@ -218,8 +255,9 @@ pub fn encode_directory(entries: &[DirectoryEntry]) -> Vec<u8> {
         );
         varint(&mut out, e.count);
         varint(&mut out, e.length as u32);
+        varint(&mut out, e.exact_length as u32);
         prev_c1 = e.key.0 as u32;
-        next_offset = e.offset + e.length;
+        next_offset = e.offset + e.length + e.exact_length;
     }
     out
 }
@@ -255,13 +293,33 @@ mod tests {
     #[test]
     fn a_key_in_two_fields_of_one_mentor_is_one_posting_with_both_bits() {
         let inv = invert(&docs(&[("育休", "育休から復帰"), ("理系", "")]));
-        assert_eq!(inv[&('育', '休')], vec![(0, 1 | 16, [1, 0, 0, 0, 1])]);
-        assert_eq!(inv[&('理', UNIGRAM)], vec![(1, 1, [0; 5])]);
         assert_eq!(
-            inv[&('休', 'か')],
+            inv[&('育', '休')].postings,
+            vec![(0, 1 | 16, [1, 0, 0, 0, 1])]
+        );
+        assert_eq!(inv[&('理', UNIGRAM)].postings, vec![(1, 1, [0; 5])]);
+        assert_eq!(
+            inv[&('休', 'か')].postings,
             vec![(0, 16, [0, 0, 0, 0, 0b10])],
             "bio position 1"
         );
+    }
+
+    #[test]
+    fn exact_positions_follow_each_posting_and_unigrams_have_none() {
+        // 育休 in mentor 0: name at 0, bio at 0 and 9 (residues 0 and 1); mentor 1: bio at 8.
+        let inv = invert(&docs(&[
+            ("育休", "育休から復帰した。育休"),
+            ("", "一二三四五六七八育休"),
+        ]));
+        let list = &inv[&('育', '休')];
+        assert_eq!(
+            list.postings,
+            vec![(0, 1 | 16, [1, 0, 0, 0, 0b11]), (1, 16, [0, 0, 0, 0, 1])]
+        );
+        // name r0 q0 | bio r0 q0, r1 q1 | bio r0 q1
+        assert_eq!(list.exact, vec![0, 0, 2, 2]);
+        assert!(inv[&('育', UNIGRAM)].exact.is_empty());
     }
 
     #[test]
@@ -274,18 +332,25 @@ mod tests {
 
     #[test]
     fn sparse_lists_are_delta_varints_then_field_bitsets_then_positions_by_field() {
+        let list = |postings: Vec<Posting>, exact: Vec<u8>| KeyList { postings, exact };
         let entries = vec![
-            (('a', UNIGRAM), vec![(3, 16, [0; 5]), (200, 1, [0; 5])]),
-            (('a', 'b'), vec![(7, 2 | 16, [0, 0b1001, 0, 0, 0b100])]),
+            (
+                ('a', UNIGRAM),
+                list(vec![(3, 16, [0; 5]), (200, 1, [0; 5])], vec![]),
+            ),
+            (
+                ('a', 'b'),
+                list(vec![(7, 2 | 16, [0, 0b1001, 0, 0, 0b100])], vec![0, 2, 4]),
+            ),
         ];
         // 1,000 mentors: both lists sparse. 'a'=97, 0, byteLength 8 (3 | 197 as 2 bytes |
         // name bits 0b10, title 0, labels 0, summary 0, bio 0b01), count 2; 'a','b'=98,
-        // byteLength 8 (7 | 0, 1, 0, 0, 1 | title positions, bio positions), count 1.
+        // byteLength 11 (7 | 0, 1, 0, 0, 1 | title positions, bio positions | exact), count 1.
         assert_eq!(
             encode_shard(&entries, 1000),
             vec![
                 2, 97, 0, 8, 2, 3, 0xC5, 0x01, 0b10, 0, 0, 0, 0b01, //
-                97, 98, 8, 1, 7, 0, 1, 0, 0, 1, 0b1001, 0b100
+                97, 98, 11, 1, 7, 0, 1, 0, 0, 1, 0b1001, 0b100, 0, 2, 4
             ]
         );
     }
@@ -296,7 +361,11 @@ mod tests {
             .iter()
             .map(|&d| (d, 16, [0, 0, 0, 0, 1 << (d % 8)]))
             .collect();
-        let bytes = encode_shard(&[(('x', 'y'), postings.clone())], 16);
+        let list = KeyList {
+            postings,
+            exact: Vec::new(),
+        };
+        let bytes = encode_shard(&[(('x', 'y'), list.clone())], 16);
         // header: 1 key, 'x', 'y', byteLength 2 + 5 + 4, count 4
         assert_eq!(&bytes[..5], &[1, 120, 121, 11, 4]);
         assert_eq!(
@@ -306,28 +375,30 @@ mod tests {
         );
         assert_eq!(&bytes[7..12], &[0, 0, 0, 0, 0b1111], "all four in the bio");
         assert_eq!(&bytes[12..], &[1, 1 << 5, 1 << 1, 1 << 7]);
-        assert_eq!(list_len(('x', 'y'), &postings, 16), 11);
+        assert_eq!(list_len(('x', 'y'), &list, 16), 11);
     }
 
     #[test]
-    fn a_directory_stores_lengths_and_first_character_deltas_from_one_base() {
+    fn a_directory_stores_both_lengths_and_first_character_deltas_from_one_base() {
         let entries = [
             DirectoryEntry {
                 key: ('a', UNIGRAM),
                 count: 3,
                 offset: 300,
                 length: 20,
+                exact_length: 0,
             },
             DirectoryEntry {
                 key: ('c', 'd'),
                 count: 1,
                 offset: 320,
                 length: 130,
+                exact_length: 5,
             },
         ];
         assert_eq!(
             encode_directory(&entries),
-            vec![2, 0xAC, 0x02, 97, 0, 3, 20, 2, 100, 1, 0x82, 0x01]
+            vec![2, 0xAC, 0x02, 97, 0, 3, 20, 0, 2, 100, 1, 0x82, 0x01, 5]
         );
     }
 
@@ -356,6 +427,20 @@ mod tests {
                 case["docs"].as_u64().unwrap() as u32,
             );
             assert_eq!(hex(&body), case["hex"], "list of {key:?}");
+            let Some(exact) = case.get("exact") else {
+                continue;
+            };
+            let exact: Vec<Vec<positions::Occurrence>> =
+                serde_json::from_value(exact.clone()).unwrap();
+            let mut stream = Vec::new();
+            for (mut occurrences, (_, mask, bits)) in exact.into_iter().zip(&postings) {
+                for &(f, pos) in &occurrences {
+                    assert!(mask & (1 << f) != 0 && bits[f as usize] & (1 << (pos % 8)) != 0);
+                }
+                occurrences.sort_unstable_by_key(positions::sort_key);
+                positions::encode(&mut stream, &occurrences);
+            }
+            assert_eq!(hex(&stream), case["exactHex"], "exact positions of {key:?}");
         }
         let dir = &v["directory"];
         let entries: Vec<DirectoryEntry> = dir["entries"]
@@ -367,6 +452,7 @@ mod tests {
                 count: e["n"].as_u64().unwrap() as u32,
                 offset: e["offset"].as_u64().unwrap() as usize,
                 length: e["length"].as_u64().unwrap() as usize,
+                exact_length: e["exactLength"].as_u64().unwrap() as usize,
             })
             .collect();
         assert_eq!(hex(&encode_directory(&entries)), dir["hex"]);

@@ -116,8 +116,12 @@ fn read_varint(bytes: &[u8], pos: &mut usize) -> u32 {
     }
 }
 
-/// Decodes a postings shard the way search-index.js does (`docs` = mentor count).
-fn decode_shard(bytes: &[u8], docs: u32) -> HashMap<Key, Vec<Posting>> {
+/// Exact positions of one posting, per field.
+type Exact = [Vec<u32>; FIELD_COUNT];
+
+/// Decodes a postings shard the way search-index.js does (`docs` = mentor count): each key's
+/// postings and, for bigrams, their exact positions.
+fn decode_shard(bytes: &[u8], docs: u32) -> HashMap<Key, (Vec<Posting>, Vec<Exact>)> {
     let mut pos = 0;
     let mut out = HashMap::new();
     for _ in 0..read_varint(bytes, &mut pos) {
@@ -154,6 +158,7 @@ fn decode_shard(bytes: &[u8], docs: u32) -> HashMap<Key, Vec<Posting>> {
             }
             pos += count.div_ceil(8);
         }
+        let mut exact: Vec<Exact> = Vec::new();
         if c2 != UNIGRAM {
             for f in 0..FIELD_COUNT {
                 for p in list.iter_mut().filter(|p| p.1 & (1 << f) != 0) {
@@ -161,9 +166,28 @@ fn decode_shard(bytes: &[u8], docs: u32) -> HashMap<Key, Vec<Posting>> {
                     pos += 1;
                 }
             }
+            // positions.rs: per posting, field, residue: quotient deltas with a `more` bit.
+            for &(_, mask, bits) in &list {
+                let mut fields: Exact = Default::default();
+                for f in (0..FIELD_COUNT).filter(|f| mask & (1 << f) != 0) {
+                    for r in (0..8).filter(|r| bits[f] & (1 << r) != 0) {
+                        let mut q = 0;
+                        loop {
+                            let v = read_varint(bytes, &mut pos);
+                            q += v >> 1;
+                            fields[f].push(q * 8 + r);
+                            if v & 1 == 0 {
+                                break;
+                            }
+                        }
+                    }
+                    fields[f].sort_unstable();
+                }
+                exact.push(fields);
+            }
         }
         assert_eq!(pos, end, "byteLength matches the postings");
-        out.insert((c1, c2), list);
+        out.insert((c1, c2), (list, exact));
     }
     out
 }
@@ -172,6 +196,7 @@ fn decode_shard(bytes: &[u8], docs: u32) -> HashMap<Key, Vec<Posting>> {
 struct Decoded {
     meta: serde_json::Value,
     postings: HashMap<Key, Vec<Posting>>,
+    exact: HashMap<Key, Vec<Exact>>,
     facets: Vec<u8>,
 }
 
@@ -193,9 +218,11 @@ fn decode(files: &[OutputFile]) -> Decoded {
             docs.as_array().unwrap().len(),
             meta["docs"].as_u64().unwrap() as usize
         );
+        let (postings, exact) = split(postings);
         Decoded {
             meta,
             postings,
+            exact,
             facets,
         }
     } else {
@@ -219,13 +246,24 @@ fn decode(files: &[OutputFile]) -> Decoded {
                 };
                 let count = read_varint(&bytes, &mut pos) as usize;
                 let length = read_varint(&bytes, &mut pos) as usize;
+                let exact_length = read_varint(&bytes, &mut pos) as usize;
+                assert_eq!(
+                    c2 == UNIGRAM,
+                    exact_length == 0,
+                    "{c1}{c2}: exact for bigrams"
+                );
                 assert_eq!(
                     key_hash((c1, c2)) % dirs,
                     i,
                     "{c1}{c2} in its hash's directory"
                 );
-                // The Range a browser asks for: one gzip member, exactly the key's list.
-                let list = gunzip(&all[offset..offset + length]);
+                // The Ranges a browser asks for: one gzip member, exactly the key's list; and
+                // the next one, its exact positions.
+                let mut list = gunzip(&all[offset..offset + length]);
+                let end = offset + length + exact_length;
+                if exact_length > 0 {
+                    list.extend(gunzip(&all[offset + length..end]));
+                }
                 let mut shard = Vec::new();
                 postings::varint(&mut shard, 1);
                 postings::varint(&mut shard, c1 as u32);
@@ -234,25 +272,39 @@ fn decode(files: &[OutputFile]) -> Decoded {
                 postings::varint(&mut shard, count as u32);
                 shard.extend_from_slice(&list);
                 postings.extend(decode_shard(&shard, n_docs));
-                covered += length;
-                offset += length;
+                covered += length + exact_length;
+                offset = end;
             }
         }
         assert_eq!(covered, all.len(), "the directories cover postings.bin");
         let facets = (0..meta["facets"].as_array().unwrap().len())
             .flat_map(|f| gunzip(file(files, &format!("search/f/{f}.bin"))))
             .collect();
+        let (postings, exact) = split(postings);
         Decoded {
             meta,
             postings,
+            exact,
             facets,
         }
     }
 }
 
-/// The browser's matching rule: every term's keys present in one common field, bigrams at
-/// consecutive positions (modulo 8).
-fn search(d: &Decoded, query: &str) -> Vec<u32> {
+type Split = (HashMap<Key, Vec<Posting>>, HashMap<Key, Vec<Exact>>);
+
+fn split(lists: HashMap<Key, (Vec<Posting>, Vec<Exact>)>) -> Split {
+    let mut postings = HashMap::new();
+    let mut exact = HashMap::new();
+    for (key, (p, e)) in lists {
+        postings.insert(key, p);
+        exact.insert(key, e);
+    }
+    (postings, exact)
+}
+
+/// The browser's first stage: every term's keys present in one common field, bigrams at
+/// consecutive positions modulo 8. A superset of [`search`].
+fn candidates(d: &Decoded, query: &str) -> Vec<u32> {
     let mut result: Option<Vec<u32>> = None;
     for term in runs(&normalize(query)) {
         let mut masks: Option<HashMap<u32, (u8, [u8; FIELD_COUNT])>> = None;
@@ -284,14 +336,63 @@ fn search(d: &Decoded, query: &str) -> Vec<u32> {
                     .collect(),
             });
         }
-        let mut docs: Vec<u32> = masks.unwrap_or_default().into_keys().collect();
-        docs.sort_unstable();
-        result = Some(match result {
-            None => docs,
-            Some(r) => r.into_iter().filter(|d| docs.contains(d)).collect(),
-        });
+        let docs: Vec<u32> = masks.unwrap_or_default().into_keys().collect();
+        result = Some(and(result, docs));
     }
     result.unwrap_or_default()
+}
+
+/// The browser's final answer: a term's bigrams at consecutive exact positions of one field
+/// (a single character: its unigram anywhere); terms ANDed.
+fn search(d: &Decoded, query: &str) -> Vec<u32> {
+    let mut result: Option<Vec<u32>> = None;
+    for term in runs(&normalize(query)) {
+        let keys = term_keys(&term);
+        let lists = |key: &Key| {
+            let postings = d.postings.get(key).cloned().unwrap_or_default();
+            let exact = d.exact.get(key).cloned().unwrap_or_default();
+            (postings, exact)
+        };
+        let (first, first_exact) = lists(&keys[0]);
+        // doc → per field, the term's possible start positions so far.
+        let mut starts: HashMap<u32, Exact> = first
+            .iter()
+            .enumerate()
+            .map(|(j, p)| (p.0, first_exact.get(j).cloned().unwrap_or_default()))
+            .collect();
+        if keys[0].1 == UNIGRAM {
+            result = Some(and(result, starts.into_keys().collect()));
+            continue;
+        }
+        for (i, key) in keys.iter().enumerate().skip(1) {
+            let (postings, exact) = lists(key);
+            let at: HashMap<u32, &Exact> = postings.iter().map(|p| p.0).zip(&exact).collect();
+            starts = starts
+                .into_iter()
+                .filter_map(|(doc, mut fields)| {
+                    let theirs = at.get(&doc)?;
+                    for (f, s) in fields.iter_mut().enumerate() {
+                        s.retain(|p| theirs[f].contains(&(p + i as u32)));
+                    }
+                    fields
+                        .iter()
+                        .any(|s| !s.is_empty())
+                        .then_some((doc, fields))
+                })
+                .collect();
+        }
+        result = Some(and(result, starts.into_keys().collect()));
+    }
+    result.unwrap_or_default()
+}
+
+/// `docs` sorted, kept only where `so_far` (if any) has them too.
+fn and(so_far: Option<Vec<u32>>, mut docs: Vec<u32>) -> Vec<u32> {
+    docs.sort_unstable();
+    match so_far {
+        None => docs,
+        Some(r) => r.into_iter().filter(|d| docs.contains(d)).collect(),
+    }
 }
 
 #[test]
@@ -322,6 +423,23 @@ fn bigrams_of_a_term_must_be_adjacent_not_just_present() {
     assert_eq!(search(&d, "名前2999"), vec![1]);
     assert_eq!(search(&d, "名前299"), vec![0, 1]);
     assert_eq!(search(&d, "新幹線"), Vec::<u32>::new());
+}
+
+#[test]
+fn bigrams_agreeing_modulo_8_but_apart_are_rejected_by_the_exact_positions() {
+    // 新幹 at 0 and 幹線 at 9: the position bits agree (0 and 9 − 1 ≡ 0), the text does not.
+    let mentors = vec![
+        mentor("a", "", "", "新幹ですがそれとは幹線"),
+        mentor("b", "", "", "ここから新幹線です"),
+    ];
+    let d = decode(&build_index(&content(mentors)));
+    assert_eq!(
+        candidates(&d, "新幹線"),
+        vec![0, 1],
+        "the first stage admits both"
+    );
+    assert_eq!(search(&d, "新幹線"), vec![1]);
+    assert_eq!(search(&d, "幹線"), vec![0, 1]);
 }
 
 #[test]

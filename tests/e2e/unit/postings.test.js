@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { REPO } from '../lib/harness.js';
-import { decodePostings, parseDirectory, FIELD_COUNT } from '../../../templates/static/search-index.js';
+import { decodePostings, decodeExact, parseDirectory, FIELD_COUNT } from '../../../templates/static/search-index.js';
 
 const vectors = JSON.parse(readFileSync(`${REPO}/generator/src/search/postings_vectors.json`, 'utf8'));
 const bytesOf = (hex) => Uint8Array.from(hex.match(/../g) || [], (b) => parseInt(b, 16));
@@ -23,6 +23,25 @@ test('lists decode to the postings they were encoded from (varint and bitset men
   assert.ok(vectors.lists.some((c) => c.postings.length * 8 < c.docs), 'a varint case is covered');
 });
 
+test('exact positions decode to the occurrences they were encoded from, per posting and field', () => {
+  const cases = vectors.lists.filter((c) => c.exact);
+  assert.ok(cases.length, 'an exact-positions case is covered');
+  for (const c of cases) {
+    const shard = { bytes: bytesOf(c.hex), keys: new Map([[c.key, { start: 0, n: c.postings.length, bigram: true }]]) };
+    const list = decodePostings(shard, c.key, c.docs);
+    const bytes = bytesOf(c.exactHex);
+    decodeExact(bytes, 0, bytes.length, list);
+    c.exact.forEach((occurrences, j) => {
+      for (let f = 0; f < FIELD_COUNT; f++) {
+        const want = occurrences.filter(([field]) => field === f).map(([, p]) => p).sort((a, b) => a - b);
+        const got = [...list.exact[j * FIELD_COUNT + f]].sort((a, b) => a - b);
+        assert.deepEqual(got, want, `${c.key}: posting ${j}, field ${f}`);
+      }
+    });
+    assert.throws(() => decodeExact(bytes, 0, bytes.length + 1, list), /do not fit/);
+  }
+});
+
 test('a key missing from its shard decodes to an empty list', () => {
   const got = decodePostings({ bytes: new Uint8Array(0), keys: new Map() }, '無い', 10);
   assert.equal(got.docs.length, 0);
@@ -31,7 +50,7 @@ test('a key missing from its shard decodes to an empty list', () => {
 test('a directory file gives each key its byte range in postings.bin', () => {
   const dir = parseDirectory(bytesOf(vectors.directory.hex));
   assert.deepEqual(
-    [...dir].map(([key, e]) => ({ key, n: e.n, offset: e.offset, length: e.length })),
+    [...dir].map(([key, e]) => ({ key, n: e.n, offset: e.offset, length: e.length, exactLength: e.exactLength })),
     vectors.directory.entries,
   );
   assert.equal(dir.get('a').bigram, false);
