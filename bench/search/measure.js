@@ -48,14 +48,16 @@ const pagefindFile = (p) => p.startsWith('/pagefind/');
 
 /** Types `text` into the search box and waits for the rendered results; returns their report. */
 async function typeAndWait(page, text) {
-  await page.evaluate(() => { window.__last = null; });
+  await page.evaluate(() => { window.__last = null; window.__first = null; });
   await page.focus('#search-q');
   // Japanese arrives as one committed IME insertion, not key by key: insertText does that.
   if (text) await page.keyboard.insertText(text);
   else await page.fill('#search-q', '');
   const want = text ? `?${new URLSearchParams({ q: text.trim() })}` : '';
-  await page.waitForFunction((w) => window.__last && window.__last.search === w, want, { timeout: 120000 });
-  return page.evaluate(() => window.__last);
+  // The final answer (a term of 3+ characters is shown first, then confirmed); with the
+  // first answer's timings as `first`.
+  await page.waitForFunction((w) => window.__last && window.__last.search === w && window.__last.final !== false, want, { timeout: 120000 });
+  return page.evaluate(() => ({ ...window.__last, first: window.__first }));
 }
 
 async function mikkeQuery(query) {
@@ -69,6 +71,7 @@ async function mikkeQuery(query) {
       const t = performance.now();
       requestAnimationFrame(() => setTimeout(() => {
         detail.msToFrame = detail.msTotal + performance.now() - t;
+        if (!window.__first) window.__first = detail;
         window.__last = detail;
       }, 0));
     });
@@ -84,22 +87,28 @@ async function mikkeQuery(query) {
   const uniq = () => [...new Set(seen.filter(searchFile))];
   const firstQuery = uniq().filter((p) => !isDocs(p));
   const sum = (ps) => ps.reduce((s, p) => s + bytesOf(p), 0);
+  // Results are on screen at the first answer; the exact positions that confirm a longer
+  // term are read after it (bytesExact: their Range lengths, already gzip).
+  const first = detail.first;
   const result = {
     query,
     count: detail.count,
-    msAfterData: detail.msAfterData,
-    msKeystrokeToRendered: detail.msTotal,
-    msToFrame: detail.msToFrame,
-    bytesFirstQuery: sum(firstQuery),
+    countFirst: first.count,
+    msAfterData: first.msAfterData,
+    msKeystrokeToRendered: first.msTotal,
+    msToFrame: first.msToFrame,
+    msToFinal: detail.msToFrame,
+    bytesExact: detail.bytesExact,
+    bytesFirstQuery: sum(firstQuery) - detail.bytesExact,
     filesFirstQuery: firstQuery.length,
-    bytesToResults: sum(resultsFiles.filter((p) => !isDocs(p))),
+    bytesToResults: sum(resultsFiles.filter((p) => !isDocs(p))) - detail.bytesExact,
     bytesSnippets: sum(uniq().filter(isDocs)),
   };
   // Every facet group opened: all counts shown (their columns fetched).
   await page.evaluate(() => { for (const d of document.querySelectorAll('#search-facets details')) d.open = true; });
   await page.waitForFunction(() => [...document.querySelectorAll('.search-facet__count')].every((s) => s.textContent !== ''), null, { timeout: 120000 });
   const allCounts = uniq().filter((p) => !isDocs(p));
-  result.bytesAllCounts = sum(allCounts);
+  result.bytesAllCounts = sum(allCounts) - detail.bytesExact;
   result.filesAllCounts = allCounts.length;
   const warm = [];
   const clear = [];

@@ -15,7 +15,7 @@ async function set(text) {
   await page.evaluate(() => { window.__last = null; });
   await page.fill('#search-q', text);
   const want = `?${new URLSearchParams({ q: text.trim() })}`;
-  await page.waitForFunction((w) => window.__last && window.__last.search === w, want, { timeout: 120000 });
+  await page.waitForFunction((w) => window.__last && window.__last.search === w && window.__last.final !== false, want, { timeout: 120000 });
   return page.evaluate(() => window.__last);
 }
 await set('育'); // leave the full list once, load facets

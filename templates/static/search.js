@@ -525,6 +525,7 @@ class DirectorySearch {
       msAfterData: renderedAt - dataAt,
       msTotal: renderedAt - startedAt,
       bytesFetched: this.index.bytesFetched,
+      bytesExact: this.index.bytesExact,
       final,
     };
     // Tests wait for this: the list shows the final answer for the URL.
