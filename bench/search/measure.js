@@ -71,7 +71,8 @@ async function mikkeQuery(query) {
       const t = performance.now();
       requestAnimationFrame(() => setTimeout(() => {
         detail.msToFrame = detail.msTotal + performance.now() - t;
-        if (!window.__first) window.__first = detail;
+        // (A report from before the query can land after the reset: only this URL's count.)
+        if (!window.__first && detail.search === location.search) window.__first = detail;
         window.__last = detail;
       }, 0));
     });

@@ -160,6 +160,29 @@ export function parseDirectory(bytes) {
 
 const rotr8 = (b, n) => ((b >>> n) | (b << (8 - n))) & 0xff;
 
+/**
+ * Which bigrams of a term (offsets 0 .. m-1) to confirm with exact positions: bigram i at
+ * p + i fixes characters i and i+1, so a set holding the first and the last bigram and never
+ * skipping two in a row fixes every character — the whole term at p. Of those sets, the one
+ * whose positions cost the fewest bytes (`weights[i]`; 0 = already read). Returns offsets.
+ */
+export function coverOffsets(weights) {
+  const m = weights.length;
+  // best[i]: cheapest valid choice among 0..i that takes i; from[i]: the previous one taken.
+  const best = new Array(m).fill(Infinity);
+  const from = new Array(m).fill(-1);
+  best[0] = weights[0];
+  for (let i = 1; i < m; i++) {
+    const viaPrev = best[i - 1];
+    const viaSkip = i >= 2 ? best[i - 2] : Infinity;
+    from[i] = viaSkip < viaPrev ? i - 2 : i - 1;
+    best[i] = weights[i] + Math.min(viaPrev, viaSkip);
+  }
+  const out = [];
+  for (let i = m - 1; i >= 0; i = from[i]) out.unshift(i);
+  return out;
+}
+
 export class SearchIndex {
   constructor(meta, base) {
     this.meta = meta;
@@ -265,7 +288,7 @@ export class SearchIndex {
         const e = dir.get(key);
         if (!e) return { bytes: new Uint8Array(0), keys: new Map() };
         const bytes = await this.fetchRange(this.layout.postings, e.offset, e.length);
-        return { bytes, keys: new Map([[key, { start: 0, n: e.n, bigram: e.bigram }]]) };
+        return { bytes, keys: new Map([[key, { start: 0, n: e.n, bigram: e.bigram, exactLength: e.exactLength }]]) };
       });
       p.catch(() => this.cache.delete(cacheKey));
       this.cache.set(cacheKey, p);
@@ -340,22 +363,27 @@ export class SearchIndex {
         list = decodePostings(shards[i], k, this.n);
         const entry = shards[i].keys.get(k);
         if (this.layout.single && entry?.bigram) decodeExact(shards[i].bytes, list.end, entry.end, list);
+        list.exactLength = entry?.exactLength ?? 0;
         this.decoded.set(k, list);
       }
       lists.set(k, list);
     });
     lists.plan = plan;
+    // Per term, the bigrams whose exact positions confirm it: the cheapest to read that
+    // still cover every character.
+    lists.cover = plan.map((keys) => new Set(keys.length < 2 ? [] : coverOffsets(
+      keys.map(([k]) => (lists.get(k).exact ? 0 : lists.get(k).exactLength)))));
     return lists;
   }
 
-  /** Whether match() on `lists` is only a first answer: a term of 2+ bigrams lacks positions. */
+  /** Whether match() on `lists` is only a first answer: a covering bigram lacks positions. */
   needsConfirm(lists) {
-    return lists.plan.some((keys) => keys.length > 1 && keys.some(([k]) => !lists.get(k).exact));
+    return lists.plan.some((keys, t) => keys.some(([k, i]) => lists.cover[t].has(i) && !lists.get(k).exact));
   }
 
-  /** Reads the exact positions of every key a term of 2+ bigrams needs (sharded layout). */
+  /** Reads the exact positions of the covering bigrams (sharded layout). */
   async confirm(lists) {
-    const keys = new Set(lists.plan.filter((ks) => ks.length > 1).flat().map(([k]) => k));
+    const keys = new Set(lists.plan.flatMap((ks, t) => ks.filter(([, i]) => lists.cover[t].has(i)).map(([k]) => k)));
     await Promise.all([...keys].map(async (k) => {
       const list = lists.get(k);
       if (list.exact) return;
@@ -397,7 +425,8 @@ export class SearchIndex {
       // p + offset; before they arrive, position bits, each rotated by the bigram's offset in
       // the term, that still share a bit in that field (a superset: positions mod 8).
       const cur = lists.get(keys[0][0]);
-      const exact = keys.length > 1 && keys.every(([k]) => lists.get(k).exact);
+      const cover = lists.cover[t];
+      const exact = keys.length > 1 && keys.every(([k, i]) => !cover.has(i) || lists.get(k).exact);
       let tDocs = cur.docs;
       let tMask = cur.masks;
       let tPos = cur.pos;
@@ -421,8 +450,15 @@ export class SearchIndex {
             for (let f = 0; f < FIELD_COUNT; f++) {
               if (!(m & (1 << f))) continue;
               if (exact) {
-                const theirs = next.exact[j * FIELD_COUNT + f];
-                s[f] = tStarts[i * FIELD_COUNT + f].filter((q) => theirs.includes(q + offset));
+                // Covering bigrams at their exact place; the others by their position bits.
+                const starts = tStarts[i * FIELD_COUNT + f];
+                if (cover.has(offset)) {
+                  const theirs = next.exact[j * FIELD_COUNT + f];
+                  s[f] = starts.filter((q) => theirs.includes(q + offset));
+                } else {
+                  const bits = next.pos[j * FIELD_COUNT + f];
+                  s[f] = starts.filter((q) => bits & (1 << ((q + offset) % 8)));
+                }
                 if (!s[f].length) m &= ~(1 << f);
                 continue;
               }

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { REPO } from '../lib/harness.js';
-import { decodePostings, decodeExact, parseDirectory, FIELD_COUNT } from '../../../templates/static/search-index.js';
+import { coverOffsets, decodePostings, decodeExact, parseDirectory, FIELD_COUNT } from '../../../templates/static/search-index.js';
 
 const vectors = JSON.parse(readFileSync(`${REPO}/generator/src/search/postings_vectors.json`, 'utf8'));
 const bytesOf = (hex) => Uint8Array.from(hex.match(/../g) || [], (b) => parseInt(b, 16));
@@ -55,4 +55,19 @@ test('a directory file gives each key its byte range in postings.bin', () => {
   );
   assert.equal(dir.get('a').bigram, false);
   assert.equal(dir.get('育休').bigram, true);
+});
+
+test('a term is confirmed by the cheapest bigrams that still fix every character', () => {
+  assert.deepEqual(coverOffsets([5]), [0]);
+  assert.deepEqual(coverOffsets([5, 5]), [0, 1], 'three characters need both bigrams');
+  assert.deepEqual(coverOffsets([1, 9, 1]), [0, 2], 'the middle one is implied');
+  assert.deepEqual(coverOffsets([1, 1, 9, 1, 9, 1]), [0, 1, 3, 5]);
+  assert.deepEqual(coverOffsets([9, 0, 9, 0, 9]), [0, 1, 3, 4], 'positions already read are free');
+  // Never two neighbours skipped, first and last always taken.
+  for (const w of [[3, 1, 4, 1, 5, 9, 2, 6], [1, 1, 1, 1, 1, 1, 1], [0, 0, 0]]) {
+    const c = coverOffsets(w);
+    assert.equal(c[0], 0);
+    assert.equal(c.at(-1), w.length - 1);
+    for (let k = 1; k < c.length; k++) assert.ok(c[k] - c[k - 1] <= 2, `${w}: ${c}`);
+  }
 });
