@@ -12,7 +12,8 @@
 # 4. drives headless chromium (measure.js) for each query: bytes a first query transfers
 #    (gzip as a static host serves them, script included), keystroke → rendered results,
 #    and the same for Pagefind's JS API (search + the first 5 results' data); steady.js then
-#    times results → results with shards cached (the search work alone);
+#    times results → results with shards cached (the search work alone); page.js loads the
+#    page itself (every card server-rendered) at 360 px with JS on and off;
 # 5. index size on disk and file count for both.
 # Writes bench/out/search/results.md and .json. Figures go to BENCHMARKS.md; not a test.
 set -euo pipefail
@@ -56,6 +57,8 @@ PF_FILES=$(find "$WORK/site/pagefind" -type f | wc -l)
 node bench/search/measure.js "$WORK/site" "${QUERIES[@]}" > "$WORK/measure.json"
 # Results → results with everything cached: the search work alone, without the 10,000-card swap.
 node bench/search/steady.js "$WORK/site" "${QUERIES[@]}" > "$WORK/steady.json"
+# The page itself: every mentor server-rendered (the no-JS list), loaded at 360 px.
+node bench/search/page.js "$WORK/site" 5 > "$WORK/page.json"
 
 node - "$WORK/measure.json" <<JS > "$WORK/results.md"
 const m = JSON.parse(require('fs').readFileSync(process.argv[2], 'utf8'));
@@ -79,5 +82,6 @@ m.mikke.forEach((r, i) => {
 });
 JS
 echo "steady state (results → results, cached): $(cat "$WORK/steady.json")" >> "$WORK/results.md"
+echo "directory page at 360 px, medians of 5 loads (ms; CDP layout/style time): $(tr -d ' \n' < "$WORK/page.json")" >> "$WORK/results.md"
 cat "$WORK/results.md"
 echo "index timing: $INDEX_LINE; builds ms: ${builds[*]}; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
