@@ -66,6 +66,28 @@ export function decodePostings(shard, key, docsTotal) {
   if (!entry) return { docs, masks, pos, end: 0 };
   const { bytes } = shard;
   const state = { pos: entry.start };
+  readMentors(bytes, state, docs, docsTotal);
+  const width = Math.ceil(n / 8);
+  for (let f = 0; f < FIELD_COUNT; f++) {
+    const at = state.pos + f * width;
+    for (let j = 0; j < n; j++) if (bytes[at + (j >> 3)] & (1 << (j & 7))) masks[j] |= 1 << f;
+  }
+  state.pos += FIELD_COUNT * width;
+  if (entry.bigram) {
+    for (let f = 0; f < FIELD_COUNT; f++) {
+      for (let j = 0; j < n; j++) if (masks[j] & (1 << f)) pos[j * FIELD_COUNT + f] = bytes[state.pos++];
+    }
+  }
+  return { docs, masks, pos, end: state.pos };
+}
+
+/**
+ * Fills `docs` (its length = the count) with mentors stored as postings::encode_mentors
+ * writes them: a bitset of ceil(docsTotal / 8) bytes when count * 8 >= docsTotal, else delta
+ * varints. Advances `state.pos`.
+ */
+export function readMentors(bytes, state, docs, docsTotal) {
+  const n = docs.length;
   if (n * 8 >= docsTotal) {
     let i = 0;
     const width = Math.ceil(docsTotal / 8);
@@ -85,18 +107,7 @@ export function decodePostings(shard, key, docsTotal) {
       docs[i] = doc;
     }
   }
-  const width = Math.ceil(n / 8);
-  for (let f = 0; f < FIELD_COUNT; f++) {
-    const at = state.pos + f * width;
-    for (let j = 0; j < n; j++) if (bytes[at + (j >> 3)] & (1 << (j & 7))) masks[j] |= 1 << f;
-  }
-  state.pos += FIELD_COUNT * width;
-  if (entry.bigram) {
-    for (let f = 0; f < FIELD_COUNT; f++) {
-      for (let j = 0; j < n; j++) if (masks[j] & (1 << f)) pos[j * FIELD_COUNT + f] = bytes[state.pos++];
-    }
-  }
-  return { docs, masks, pos, end: state.pos };
+  return docs;
 }
 
 const NONE = Object.freeze([]);
@@ -230,6 +241,39 @@ export class SearchIndex {
       });
     }
     return this.singleParts;
+  }
+
+  /**
+   * Whether mentor `doc` carries value `v` of facet `f`, from the facet's column if loaded,
+   * else from the value's own set in values.bin; undefined until one of them has arrived.
+   */
+  carries(f, v, doc) {
+    const column = this.loadedFacets[f];
+    if (column) return Boolean(column.bits[doc * column.words + (v >> 5)] & (1 << (v & 31)));
+    const set = this.valueSets?.get(`${f}:${v}`);
+    return set ? Boolean(set[doc >> 3] & (1 << (doc & 7))) : undefined;
+  }
+
+  /**
+   * Loads what carries(f, v, ·) needs: the value's set by Range where the index has
+   * values.bin (a few hundred bytes), else the facet's whole column.
+   */
+  loadCarrier(f, v) {
+    const at = this.meta.facets[f].values[v].set;
+    if (!this.layout.values || !at) return this.facet(f);
+    this.valueSets ??= new Map();
+    const cacheKey = `value:${f}:${v}`;
+    if (!this.cache.has(cacheKey)) {
+      const p = this.fetchRange(this.layout.values, at[0], at[1]).then((bytes) => {
+        const docs = readMentors(bytes, { pos: 0 }, new Uint32Array(this.meta.facets[f].values[v].count), this.n);
+        const bitmap = new Uint8Array(Math.ceil(this.n / 8));
+        for (const d of docs) bitmap[d >> 3] |= 1 << (d & 7);
+        this.valueSets.set(`${f}:${v}`, bitmap);
+      });
+      p.catch(() => this.cache.delete(cacheKey));
+      this.cache.set(cacheKey, p);
+    }
+    return this.cache.get(cacheKey);
   }
 
   /** Facet `f`'s bitsets: { words, bits: Uint32Array of `words` words per mentor }. */

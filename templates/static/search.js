@@ -400,7 +400,7 @@ class DirectorySearch {
     const shown = order.slice(0, this.limit);
     const frag = document.createDocumentFragment();
     const pending = [];
-    const needLabels = new Set();
+    const needLabels = new Map();
     for (const doc of shown) {
       let card;
       if (this.cards) card = this.cards[doc].cloneNode(true);
@@ -423,9 +423,9 @@ class DirectorySearch {
       if (inBio) pending.push([doc, card, 'bio']);
     }
     this.resultList.replaceChildren(frag);
-    // Label-only matches (「該当：…」) need the columns of the facets whose labels hold a term.
+    // Label-only matches (「該当：…」) need to know which values holding a term the mentor has.
     if (needLabels.size) {
-      this.index.facetsFor([...needLabels]).then(() => {
+      Promise.all([...needLabels.values()].map(([f, v]) => this.index.loadCarrier(f, v))).then(() => {
         if (this.results?.seq === seq) this.render();
       });
     }
@@ -448,21 +448,19 @@ class DirectorySearch {
     }
   }
 
-  /** Vocabulary labels of mentor `doc` that contain one of `terms` (for label-only matches). */
+  /**
+   * Vocabulary labels of mentor `doc` that contain one of `terms` (for label-only matches).
+   * Values not known yet are added to `needLabels` as [facet, value] (loaded, then redrawn).
+   */
   labelsMatching(doc, terms, needLabels) {
     const out = [];
-    const bits = this.index.loadedFacets;
     this.meta.facets.forEach((facet, f) => {
       if (facet.key === 'accepting') return;
-      const labelled = facet.values.map((v) => terms.some((t) => normalize(v.label).includes(t)));
-      if (!labelled.includes(true)) return;
-      if (!bits[f]) {
-        needLabels.add(f);
-        return;
-      }
-      const { words, bits: b } = bits[f];
       facet.values.forEach((v, i) => {
-        if (labelled[i] && b[doc * words + (i >> 5)] & (1 << (i & 31))) out.push(v.label);
+        if (!terms.some((t) => normalize(v.label).includes(t))) return;
+        const carries = this.index.carries(f, i, doc);
+        if (carries === undefined) needLabels.set(`${f}:${i}`, [f, i]);
+        else if (carries) out.push(v.label);
       });
     });
     return out;

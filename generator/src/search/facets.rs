@@ -29,6 +29,10 @@ pub struct FacetValueMeta {
     pub label: String,
     /// Mentors carrying this value with no query and no filter.
     pub count: usize,
+    /// Sharded layout: `[offset, length]` of the value's mentor set in `values.bin` (see
+    /// [`encode_value_set`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub set: Option<[usize; 2]>,
 }
 
 /// The accepting-now toggle is stored as a facet with one value.
@@ -71,6 +75,7 @@ pub fn definitions(taxonomy: &Taxonomy, values: &[Vec<Vec<usize>>]) -> Vec<Facet
                     id: id.clone(),
                     label: label.clone(),
                     count: 0,
+                    set: None,
                 })
                 .collect(),
         })
@@ -84,6 +89,7 @@ pub fn definitions(taxonomy: &Taxonomy, values: &[Vec<Vec<usize>>]) -> Vec<Facet
             id: "1".to_string(),
             label: "今すぐ申し込めるメンターだけ".to_string(),
             count: 0,
+            set: None,
         }],
     });
     for mentor in values {
@@ -115,6 +121,25 @@ pub fn encode_one(def: &FacetMeta, f: usize, values: &[Vec<Vec<usize>>]) -> Vec<
     out
 }
 
+/// The mentors carrying value `v` of facet `f`, as the mentors part of a postings list
+/// ([`postings::encode_mentors`](super::postings::encode_mentors); the browser knows the
+/// count from meta.json). One gzip member each in `values.bin`, read by Range: a card that
+/// matched a query only through a label (「該当：管理職」) needs to know which of the labels
+/// holding the term its mentor carries — a few value sets, not whole facet columns.
+pub fn encode_value_set(f: usize, v: usize, values: &[Vec<Vec<usize>>]) -> Vec<u8> {
+    let mentors: Vec<u32> = (0..values.len() as u32)
+        .filter(|&d| values[d as usize][f].contains(&v))
+        .collect();
+    let mut out = Vec::new();
+    super::postings::encode_mentors(
+        &mut out,
+        mentors.len(),
+        mentors.iter().copied(),
+        values.len() as u32,
+    );
+    out
+}
+
 /// The single-file layout's facets: for each facet in order, for each mentor in order, a little-endian bitset of
 /// `width(values)` bytes (bit i = the facet's i-th value).
 pub fn encode(defs: &[FacetMeta], values: &[Vec<Vec<usize>>]) -> Vec<u8> {
@@ -142,6 +167,7 @@ mod tests {
                         id: v.to_string(),
                         label: String::new(),
                         count: 0,
+                        set: None,
                     })
                     .collect(),
             })

@@ -27,7 +27,7 @@
 //! - `meta.json` (plain JSON, always): `version` (1), `docs` (mentor count), `slugHash`
 //!   (FNV-1a 32 of the slugs joined by `\n`, UTF-8: lets the browser check that the page's
 //!   cards are in index order), `fields` (`[{name, bit, weight}]`), `facets`
-//!   (`[{key, label, multi, dir, values: [{id, label, count}]}]`, the six taxonomy facets then
+//!   (`[{key, label, multi, dir, values: [{id, label, count, set?}]}]`, the six taxonomy facets then
 //!   `accepting`; `count` = mentors with that value, unfiltered), `layout` (below), `stamp`
 //!   (content hash appended as `?v=` to the other files for cache busting).
 //! - Every other file is **gzip-compressed binary or JSON** (stored compressed, so a host needs
@@ -43,10 +43,14 @@
 //! - `layout` is either `{"single": "index.bin"}` — one file: `u32le len` + facets,
 //!   `u32le len` + the only postings shard, then the only docs shard — chosen while that file
 //!   stays under [`SINGLE_FILE_LIMIT`] compressed; or, sharded, `{"facets": "f/{}.bin",
-//!   "postings": "postings.bin", "directories": K, "directory": "k/{}.bin", "docShardSize":
+//!   "values": "values.bin", "postings": "postings.bin", "directories": K, "directory": "k/{}.bin", "docShardSize":
 //!   S, "docShards": D, "docs": "d/{}.bin"}` where `{}` is a number:
 //!   - `f/{n}.bin`: facet n's column alone ([`facets::encode_one`]), fetched when the visitor
-//!     filters by it or opens its group (or a label match needs it);
+//!     filters by it or opens its group;
+//!   - `values.bin`: each taxonomy value's mentor set as its own gzip member, at the
+//!     `set: [offset, length]` its meta.json entry gives ([`facets::encode_value_set`]),
+//!     read by Range when a card matched only through labels holding the term and the
+//!     browser shows which ones (「該当：…」);
 //!   - `k/{n}.bin`: the directory of keys whose [`normalize::key_hash`] `% K` is n: where
 //!     each key's list lies in `postings.bin` ([`postings::encode_directory`]);
 //!   - `postings.bin`: every key's list as its own gzip member, read with an HTTP Range
@@ -100,7 +104,7 @@ pub fn build_index(content: &Content) -> Vec<OutputFile> {
         .iter()
         .map(|m| facets::mentor_values(m, taxonomy))
         .collect();
-    let facet_defs = facets::definitions(taxonomy, &facet_values);
+    let mut facet_defs = facets::definitions(taxonomy, &facet_values);
     let facet_bytes = facets::encode(&facet_defs, &facet_values);
     let docs: Vec<serde_json::Value> = content
         .mentors
@@ -132,7 +136,7 @@ pub fn build_index(content: &Content) -> Vec<OutputFile> {
     }
     let layout = match layout {
         Some(l) => l,
-        None => sharded(&mut files, inverted, &facet_defs, &facet_values, &docs),
+        None => sharded(&mut files, inverted, &mut facet_defs, &facet_values, &docs),
     };
 
     let stamp = files.iter().fold(0x811c_9dc5u32, |h, f| match &f.body {
@@ -159,7 +163,7 @@ pub fn build_index(content: &Content) -> Vec<OutputFile> {
 fn sharded(
     files: &mut Vec<OutputFile>,
     inverted: postings::Inverted,
-    facet_defs: &[facets::FacetMeta],
+    facet_defs: &mut [facets::FacetMeta],
     facet_values: &[Vec<Vec<usize>>],
     docs: &[serde_json::Value],
 ) -> serde_json::Value {
@@ -227,9 +231,14 @@ fn sharded(
             gzip_level(&column, POSTINGS_GZIP_LEVEL),
         ));
     }
+    files.push(OutputFile::bytes(
+        "search/values.bin",
+        value_sets(facet_defs, facet_values),
+    ));
     files.extend(doc_files);
     json!({
         "facets": "f/{}.bin",
+        "values": "values.bin",
         "postings": "postings.bin",
         "directories": dirs,
         "directory": "k/{}.bin",
@@ -237,6 +246,26 @@ fn sharded(
         "docShards": doc_shards,
         "docs": "d/{}.bin",
     })
+}
+
+/// `values.bin`: every taxonomy facet value's mentor set as its own gzip member (the
+/// accepting toggle's column is always loaded instead); records each one's place in `defs`.
+fn value_sets(defs: &mut [facets::FacetMeta], facet_values: &[Vec<Vec<usize>>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (f, def) in defs.iter_mut().enumerate() {
+        if def.key == facets::ACCEPTING_KEY {
+            continue;
+        }
+        for (v, value) in def.values.iter_mut().enumerate() {
+            let member = gzip_level(
+                &facets::encode_value_set(f, v, facet_values),
+                POSTINGS_GZIP_LEVEL,
+            );
+            value.set = Some([out.len(), member.len()]);
+            out.extend_from_slice(&member);
+        }
+    }
+    out
 }
 
 /// Postings, directories and facets are read on a visitor's first query, so they get the

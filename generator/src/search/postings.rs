@@ -175,21 +175,32 @@ pub fn list_len(key: Key, list: &KeyList, docs: u32) -> usize {
     docs_bytes + FIELD_COUNT * postings.len().div_ceil(8) + positions + list.exact.len()
 }
 
-/// Appends one key's list, parts 1–3 of what [`encode_shard`] describes, to `body`.
-pub fn encode_list(body: &mut Vec<u8>, key: Key, postings: &[Posting], docs: u32) {
-    if use_bitset(postings.len(), docs) {
+/// Appends `count` mentors (ascending) out of `docs` as part 1 of [`encode_shard`] describes:
+/// a bitset when `count * 8 >= docs`, else delta varints. Facet value sets use it too.
+pub fn encode_mentors(
+    body: &mut Vec<u8>,
+    count: usize,
+    mentors: impl Iterator<Item = u32>,
+    docs: u32,
+) {
+    if use_bitset(count, docs) {
         let start = body.len();
         body.resize(start + (docs as usize).div_ceil(8), 0);
-        for &(doc, _, _) in postings {
+        for doc in mentors {
             body[start + doc as usize / 8] |= 1 << (doc % 8);
         }
     } else {
         let mut prev = 0u32;
-        for &(doc, _, _) in postings {
+        for doc in mentors {
             varint(body, doc - prev);
             prev = doc;
         }
     }
+}
+
+/// Appends one key's list, parts 1–3 of what [`encode_shard`] describes, to `body`.
+pub fn encode_list(body: &mut Vec<u8>, key: Key, postings: &[Posting], docs: u32) {
+    encode_mentors(body, postings.len(), postings.iter().map(|p| p.0), docs);
     for f in 0..FIELD_COUNT {
         let start = body.len();
         body.resize(start + postings.len().div_ceil(8), 0);

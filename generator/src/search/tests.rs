@@ -563,6 +563,79 @@ fn a_large_catalogue_is_sharded_within_the_file_budget_and_finds_the_same() {
     assert_eq!(docs[0][0], "m00000");
 }
 
+/// A value's mentors as stored in `values.bin` (postings' mentor part, `count` from meta).
+fn value_set(files: &[OutputFile], value: &serde_json::Value, docs: u32) -> Vec<u32> {
+    let [offset, length] = [0, 1].map(|i| value["set"][i].as_u64().unwrap() as usize);
+    let bytes = gunzip(&file(files, "search/values.bin")[offset..offset + length]);
+    let count = value["count"].as_u64().unwrap() as usize;
+    let mut out = Vec::new();
+    if count * 8 >= docs as usize {
+        out.extend((0..docs).filter(|&d| bytes[d as usize / 8] & (1 << (d % 8)) != 0));
+    } else {
+        let (mut pos, mut doc) = (0, 0);
+        for _ in 0..count {
+            doc += read_varint(&bytes, &mut pos);
+            out.push(doc);
+        }
+        assert_eq!(pos, bytes.len());
+    }
+    out
+}
+
+#[test]
+fn a_sharded_index_stores_each_values_mentors_for_label_matches() {
+    let mentors: Vec<Mentor> = (0..3000)
+        .map(|i| {
+            // Varied numbers make the index too big for one file.
+            let bio: String = (0..60)
+                .map(|j| format!("経験{}。", i * 61 + j * 7))
+                .collect();
+            let mut m = mentor(&format!("m{i:05}"), &format!("名前{i}"), "部長", &bio);
+            m.front.tags = match i % 40 {
+                0 => vec!["stem".into()],
+                1..=4 => vec!["parenting".into(), "stem".into()],
+                _ => Vec::new(),
+            };
+            m
+        })
+        .collect();
+    let files = build_index(&content(mentors));
+    let d = decode(&files);
+    assert_eq!(d.meta["layout"]["values"], "values.bin");
+    let tags = d.meta["facets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["key"] == "tags")
+        .unwrap();
+    let value = |id: &str| {
+        tags["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let stem: Vec<u32> = (0..3000).filter(|i| i % 40 <= 4).collect();
+    let parenting: Vec<u32> = (0..3000).filter(|i| (1..=4).contains(&(i % 40))).collect();
+    assert_eq!(
+        value_set(&files, &value("stem"), 3000),
+        stem,
+        "an eighth: a bitset"
+    );
+    assert_eq!(
+        value_set(&files, &value("parenting"), 3000),
+        parenting,
+        "fewer: delta varints"
+    );
+    let accepting = d.meta["facets"].as_array().unwrap().last().unwrap();
+    assert!(
+        accepting["values"][0].get("set").is_none(),
+        "its column is always loaded"
+    );
+}
+
 #[test]
 fn meta_stamp_changes_with_the_content() {
     let a = build_index(&content(sample()));

@@ -118,10 +118,38 @@ test('a first query reads its keys\' lists by Range and a few small files, not t
   assert.ok(exact.length >= 4 && exact.length <= 6, `${exact.length} exact-position reads`);
   assert.ok(exact.every(([start]) => lists.some(([, end]) => end + 1 === start)),
     'each exact-positions read starts where a list ended');
-  const files = reqs.filter((r) => r.path !== '/search/postings.bin');
+  const files = reqs.filter((r) => r.path !== '/search/postings.bin' && r.path !== '/search/values.bin');
   assert.ok(files.every((r) => /^\/search\/(k|f|d)\/\d+\.bin$/.test(r.path)), files.map((r) => r.path).join(' '));
+  // Label-only matches (「該当：女性初の管理職」) read value sets by Range, not facet columns;
+  // the only column is the always-visible accepting toggle's.
+  const accepting = `/search/f/${oracle.meta.facets.length - 1}.bin`;
+  assert.deepEqual(files.filter((r) => r.path.startsWith('/search/f/')).map((r) => r.path), [accepting]);
+  assert.ok(reqs.filter((r) => r.path === '/search/values.bin').every((r) => /^bytes=\d+-\d+$/.test(r.range)));
   assert.ok(files.filter((r) => r.path.startsWith('/search/k/')).length <= 6, 'one directory per key at most');
   assert.ok(!files.some((r) => r.path.startsWith('/search/d/')), 'cards come from the page, no docs shard');
+  await page.context().close();
+});
+
+test('a card found only through its labels says which (「該当：…」), read from the value sets', async () => {
+  const page = await open('/');
+  await type(page, '理系');
+  await page.waitForFunction(() => document.querySelector('#mentor-list .search-snippet--labels'));
+  await page.waitForTimeout(300);
+  const cards = await page.$$eval('#mentor-list > li.mentor-card', (els) => els.map((e) => ({
+    slug: e.dataset.slug,
+    labels: e.querySelector('.search-snippet--labels')?.textContent ?? null,
+    text: [...e.children].filter((c) => !c.classList.contains('search-snippet')).map((c) => c.textContent).join(' '),
+  })));
+  const index = new Map(oracle.mentors.map((m, i) => [m.slug, i]));
+  let labelled = 0;
+  for (const card of cards) {
+    const own = oracle.labels(index.get(card.slug)).filter((l) => l.includes('理系'));
+    if (card.text.includes('理系') || !own.length) continue;
+    assert.equal(card.labels, `該当：${own.join('、')}`, card.slug);
+    labelled++;
+  }
+  assert.ok(labelled > 0, 'some shown card matched only through a label');
+  assert.deepEqual(page.errors, []);
   await page.context().close();
 });
 
