@@ -48,12 +48,12 @@ const pagefindFile = (p) => p.startsWith('/pagefind/');
 
 /** Types `text` into the search box and waits for the rendered results; returns their report. */
 async function typeAndWait(page, text) {
-  await page.evaluate(() => { window.__last = null; window.__first = null; });
+  const want = text ? `?${new URLSearchParams({ q: text.trim() })}` : '';
+  await page.evaluate((w) => { window.__last = null; window.__first = null; window.__want = w; }, want);
   await page.focus('#search-q');
   // Japanese arrives as one committed IME insertion, not key by key: insertText does that.
   if (text) await page.keyboard.insertText(text);
   else await page.fill('#search-q', '');
-  const want = text ? `?${new URLSearchParams({ q: text.trim() })}` : '';
   // The final answer (a term of 3+ characters is shown first, then confirmed); with the
   // first answer's timings as `first`.
   await page.waitForFunction((w) => window.__last && window.__last.search === w && window.__last.final !== false, want, { timeout: 120000 });
@@ -71,8 +71,8 @@ async function mikkeQuery(query) {
       const t = performance.now();
       requestAnimationFrame(() => setTimeout(() => {
         detail.msToFrame = detail.msTotal + performance.now() - t;
-        // (A report from before the query can land after the reset: only this URL's count.)
-        if (!window.__first && detail.search === location.search) window.__first = detail;
+        // (A report from before the query can land after the reset: only the awaited URL's.)
+        if (!window.__first && detail.search === window.__want) window.__first = detail;
         window.__last = detail;
       }, 0));
     });
@@ -99,11 +99,13 @@ async function mikkeQuery(query) {
     msKeystrokeToRendered: first.msTotal,
     msToFrame: first.msToFrame,
     msToFinal: detail.msToFrame,
+    msAfterDataFinal: detail.msAfterData,
     bytesExact: detail.bytesExact,
     bytesFirstQuery: sum(firstQuery) - detail.bytesExact,
     filesFirstQuery: firstQuery.length,
     bytesToResults: sum(resultsFiles.filter((p) => !isDocs(p))) - detail.bytesExact,
     bytesSnippets: sum(uniq().filter(isDocs)),
+    files: firstQuery.map((p) => `${p} ${bytesOf(p)}`),
   };
   // Every facet group opened: all counts shown (their columns fetched).
   await page.evaluate(() => { for (const d of document.querySelectorAll('#search-facets details')) d.open = true; });
