@@ -278,9 +278,8 @@ class DirectorySearch {
     // Dimming would repaint 10,000 cards.
     if (this.list !== this.fullList) this.list.setAttribute('aria-busy', 'true');
     // Facet columns are fetched when they are needed: to filter (ticked), or to show counts
-    // (the accepting toggle, and groups the visitor has opened). Results wait only for the
-    // ticked ones; counts follow when the others arrive.
-    // (Started here so the columns load alongside the lists.)
+    // (the accepting toggle, and groups the visitor has opened). All start loading now,
+    // alongside the lists; results wait only for the ticked ones, counts follow the others.
     this.index.facetsFor(this.wantedFacets(state)).catch(() => {});
     let lists;
     try {
