@@ -9,6 +9,7 @@
 mod facets;
 mod form_choices;
 mod site_files;
+mod slim_js;
 mod templates;
 mod views;
 

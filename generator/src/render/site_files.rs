@@ -216,7 +216,8 @@ fn xml_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// `templates/static/**` → `static/**`, copied as they are.
+/// `templates/static/**` → `static/**`: copied as they are, but scripts without their
+/// comments ([`slim_js`](super::slim_js)).
 pub(super) fn static_assets(templates_dir: &Path) -> Result<Vec<OutputFile>, RenderError> {
     let dir = templates_dir.join(STATIC_DIR);
     if !dir.is_dir() {
@@ -230,10 +231,22 @@ pub(super) fn static_assets(templates_dir: &Path) -> Result<Vec<OutputFile>, Ren
         })?;
         if entry.file_type().is_file() {
             let rel = template_name(&dir, entry.path());
-            out.push(OutputFile::copy(
-                format!("{STATIC_DIR}/{rel}"),
-                entry.into_path(),
-            ));
+            let to = format!("{STATIC_DIR}/{rel}");
+            let slim = match entry.path().extension() {
+                Some(ext) if ext == "js" => {
+                    let source =
+                        std::fs::read_to_string(entry.path()).map_err(|e| RenderError::Io {
+                            path: entry.path().to_path_buf(),
+                            message: e.to_string(),
+                        })?;
+                    super::slim_js::strip(&source)
+                }
+                _ => None,
+            };
+            out.push(match slim {
+                Some(js) => OutputFile::bytes(to, js.into_bytes()),
+                None => OutputFile::copy(to, entry.into_path()),
+            });
         }
     }
     Ok(out)
