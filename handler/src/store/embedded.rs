@@ -33,6 +33,10 @@ pub struct EmbeddedStore {
     inner: Arc<Mutex<Inner>>,
 }
 
+/// How long [`EmbeddedStore::open`] waits for a lock that may be on its way out: 50 × 20 ms.
+const LOCK_ATTEMPTS: u32 = 50;
+const LOCK_RETRY: std::time::Duration = std::time::Duration::from_millis(20);
+
 struct Inner {
     state: State,
     journal: Writer,
@@ -53,14 +57,25 @@ impl EmbeddedStore {
             .write(true)
             .open(&lock_path)
             .map_err(io(lock_path.clone()))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(StoreError::Locked {
-                    path: dir.to_path_buf(),
-                })
+        // A lock just released can still look held for a moment: a process starting a child
+        // (any thread of it) lends the child its open files until the child's exec closes
+        // them. So a short wait before saying another process has the store; one that really
+        // runs (the local server) still gets the clear error, a second later.
+        let mut attempts = 0;
+        loop {
+            match lock.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) if attempts < LOCK_ATTEMPTS => {
+                    attempts += 1;
+                    std::thread::sleep(LOCK_RETRY);
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(StoreError::Locked {
+                        path: dir.to_path_buf(),
+                    })
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(io(lock_path)(e)),
             }
-            Err(std::fs::TryLockError::Error(e)) => return Err(io(lock_path)(e)),
         }
 
         let path = dir.join(JOURNAL);
@@ -254,5 +269,20 @@ impl Inner {
             self.state
                 .sweep(OffsetDateTime::now_utc().unix_timestamp(), false);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_opener_is_told_the_store_is_locked_until_the_first_lets_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = EmbeddedStore::open(dir.path()).unwrap();
+        let err = EmbeddedStore::open(dir.path()).err().expect("locked");
+        assert!(matches!(err, StoreError::Locked { .. }), "{err}");
+        drop(first);
+        EmbeddedStore::open(dir.path()).expect("free once the first is dropped");
     }
 }
