@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { REPO } from '../lib/harness.js';
-import { coverOffsets, decodePostings, decodeExact, parseDirectory, FIELD_COUNT } from '../../../templates/static/search-index.js';
+import { decodePostings, decodeExact, parseDirectory, FIELD_COUNT } from '../../../templates/static/search-format.js';
+import { coverOffsets } from '../../../templates/static/search-match.js';
 
 const vectors = JSON.parse(readFileSync(`${REPO}/generator/src/search/postings_vectors.json`, 'utf8'));
 const bytesOf = (hex) => Uint8Array.from(hex.match(/../g) || [], (b) => parseInt(b, 16));
