@@ -271,18 +271,3 @@ impl Inner {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_second_opener_is_told_the_store_is_locked_until_the_first_lets_go() {
-        let dir = tempfile::tempdir().unwrap();
-        let first = EmbeddedStore::open(dir.path()).unwrap();
-        let err = EmbeddedStore::open(dir.path()).err().expect("locked");
-        assert!(matches!(err, StoreError::Locked { .. }), "{err}");
-        drop(first);
-        EmbeddedStore::open(dir.path()).expect("free once the first is dropped");
-    }
-}
