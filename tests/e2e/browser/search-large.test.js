@@ -7,11 +7,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO, buildSite, serve, launch, newPage, directorySettled, readIndex, cleanup } from '../lib/harness.js';
+import { REPO, siteStack, serve, newPage, directorySettled, cleanup } from '../lib/harness.js';
 import { Oracle } from '../lib/oracle.js';
 
 const COUNT = 2500;
 let root;
+let stack;
 let site;
 let server;
 let browser;
@@ -21,16 +22,13 @@ before(async () => {
   root = join(mkdtempSync(join(tmpdir(), 'mikke-synth-')), 'root');
   execFileSync('cargo', ['run', '-q', '-p', 'generator', '--bin', 'synth', '--', '--count', String(COUNT), '--out', root],
     { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
-  site = buildSite(root);
-  server = await serve(site);
-  browser = await launch();
-  oracle = new Oracle(readIndex(site));
+  stack = await siteStack(root);
+  ({ site, server, browser } = stack);
+  oracle = new Oracle(stack.index);
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
-  if (site) cleanup(site);
+  await stack?.close();
   if (root) cleanup(root);
 });
 

@@ -1,27 +1,23 @@
 // The directory search in headless chromium against the built sample site on loopback.
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildSite, serve, launch, newPage, directorySettled, readIndex, cleanup } from '../lib/harness.js';
+import { siteStack, newPage, directorySettled } from '../lib/harness.js';
 import { Oracle } from '../lib/oracle.js';
 import { normalize } from '../../../templates/static/search-normalize.js';
 
-let site;
 let server;
 let browser;
 let oracle;
 
+let stack;
+
 before(async () => {
-  site = buildSite();
-  server = await serve(site);
-  browser = await launch();
-  oracle = new Oracle(readIndex(site));
+  stack = await siteStack();
+  ({ server, browser } = stack);
+  oracle = new Oracle(stack.index);
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  if (site) cleanup(site);
-});
+after(() => stack?.close());
 
 async function open(path = '/', options = {}) {
   const page = await newPage(browser, options);

@@ -140,6 +140,29 @@ export function readIndex(site) {
   return { meta, catalog, docs };
 }
 
+/**
+ * A site built from `root`, served on loopback, and a browser: what the search tests share.
+ * Returns { site, server, browser, index (readIndex), close() }.
+ */
+export async function siteStack(root = REPO) {
+  const site = buildSite(root);
+  let server;
+  let browser;
+  const close = async () => {
+    await browser?.close();
+    await server?.close();
+    cleanup(site);
+  };
+  try {
+    server = await serve(site);
+    browser = await launch();
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { site, server, browser, index: readIndex(site), close };
+}
+
 export function cleanup(site) {
   rmSync(resolve(site, '..'), { recursive: true, force: true });
 }
