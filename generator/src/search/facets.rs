@@ -1,8 +1,10 @@
-//! Facet definitions for meta.json and the per-mentor facet bitsets (`facets.bin`).
+//! Facet definitions for meta.json, the per-mentor facet bitsets and each value's mentor set.
 //!
-//! The browser needs every mentor's facet values to count "how many would each value leave"
-//! for any query, so this file is loaded whole; a column of bitsets per facet keeps it small
-//! (about 4 bytes per mentor after gzip at 10,000 mentors).
+//! The browser needs every mentor's values of a facet to count "how many would each value
+//! leave" for any query, so a facet's column (a bitset per mentor; about 4 bytes per mentor
+//! for all seven after gzip at 10,000 mentors) is loaded whole when its counts are shown or
+//! it filters. To say which label a card matched, one value's mentor set is enough
+//! ([`encode_value_set`]).
 
 use mikke_catalog::Taxonomy;
 use serde::Serialize;
