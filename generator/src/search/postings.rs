@@ -24,7 +24,7 @@ pub const FIELD_COUNT: usize = 5;
 type Occurrence = (u8, [u8; FIELD_COUNT]);
 
 /// Key → its list: postings in ascending mentor order and, for bigrams, their exact
-/// positions ([`positions`](super::positions)), one posting after another.
+/// positions ([`positions`]), one posting after another.
 pub type Inverted = HashMap<Key, KeyList, KeyHash>;
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
