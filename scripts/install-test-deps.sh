@@ -6,6 +6,7 @@
 #   cargo-lambda  (PyPI)   `cargo lambda watch` for the Lambda end-to-end test
 #   cfn-lint      (PyPI)   when template.yaml exists
 #   chromium, npm (Debian) + `npm ci` when tests/e2e/package.json exists
+#   sqlite3       (Debian)  the SQLite shell: the browser tests read the store with it
 #
 # Python packages go into the python3 on PATH (the moto harness runs `python3 -c` with moto's
 # own modules); on a Debian system Python that refuses pip (PEP 668) they are installed with
@@ -61,6 +62,8 @@ fi
 if [ -f template.yaml ] && ! command -v cfn-lint >/dev/null; then
   pip_install cfn-lint
 fi
+
+command -v sqlite3 >/dev/null || apt_install sqlite3
 
 if [ -f tests/e2e/package.json ]; then
   [ -x /usr/bin/chromium ] || apt_install chromium

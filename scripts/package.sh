@@ -65,8 +65,9 @@ if [ ! -f public/catalog.json ]; then
 fi
 
 echo "== building the handler for $TARGET with $COMPILER (release)"
+# --features aws: the Lambda runtime, DynamoDB and SSM (the local build leaves them out).
 cargo lambda build --release --compiler "$COMPILER" --target "$TARGET" \
-  --package handler --bin handler --output-format binary
+  --package handler --bin handler --features aws --output-format binary
 # cargo lambda writes under the cargo target directory, wherever CARGO_TARGET_DIR puts it.
 bootstrap="${CARGO_TARGET_DIR:-target}/lambda/handler/bootstrap"
 if [ ! -x "$bootstrap" ]; then

@@ -6,8 +6,13 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install-test-deps.sh
 
-echo "== cargo test (unit, integration, moto_server store suite)"
-cargo test --workspace
+# --all-features: the AWS parts too (handler `aws`, store `dynamo`), which the local build
+# (scripts/run.sh) leaves out.
+echo "== cargo test (unit, integration, store suite on SQLite and moto_server)"
+cargo test --workspace --all-features
+
+echo "== crash test (kill -9 under load: every acknowledged application kept exactly once)"
+bash scripts/crash-test.sh 3
 
 if [ -f tests/e2e/package.json ]; then
   echo "== browser tests (headless Chromium)"

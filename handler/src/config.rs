@@ -33,8 +33,11 @@ pub struct Config {
     pub rate_limit: u32,
     /// `MIKKE_RETENTION_DAYS`: how long submissions are kept.
     pub retention_days: u32,
-    /// `MIKKE_DATA_DIR`: the embedded store's directory (local mode).
+    /// `MIKKE_DATA_DIR`: the SQLite store's directory (local mode).
     pub data_dir: PathBuf,
+    /// `MIKKE_WRITE_BATCH`: most writes the SQLite store commits in one transaction (group
+    /// commit; 1 = a transaction per write, for comparison). Local mode.
+    pub write_batch: usize,
     /// `MIKKE_PORT`: the local server's port on 127.0.0.1.
     pub port: u16,
     /// `MIKKE_SITE_DIR`: also serve this generated site directory (local mode).
@@ -58,6 +61,7 @@ pub struct ConfigError(pub Vec<String>);
 
 pub const DEFAULT_PORT: u16 = 8080;
 pub const DEFAULT_RATE_LIMIT: u32 = 30;
+pub const DEFAULT_WRITE_BATCH: usize = 256;
 pub const DEFAULT_RETENTION_DAYS: u32 = 730;
 
 impl Config {
@@ -103,6 +107,14 @@ impl Config {
             get("MIKKE_RETENTION_DAYS"),
             DEFAULT_RETENTION_DAYS,
             1..=36_500,
+        );
+
+        let write_batch = number(
+            &mut problems,
+            "MIKKE_WRITE_BATCH",
+            get("MIKKE_WRITE_BATCH"),
+            DEFAULT_WRITE_BATCH,
+            1..=100_000,
         );
 
         let table = get("MIKKE_TABLE");
@@ -190,6 +202,7 @@ impl Config {
             rate_limit,
             retention_days,
             data_dir,
+            write_batch,
             port,
             site_dir: get("MIKKE_SITE_DIR").map(PathBuf::from),
             signing_key,

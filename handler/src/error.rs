@@ -45,12 +45,10 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         // StoreError's Display carries no personal data (the store's contract).
         tracing::error!(error = %e, "store failure");
-        match e {
-            StoreError::Dynamo { .. }
-            | StoreError::Io { .. }
-            | StoreError::Locked { .. }
-            | StoreError::Broken { .. } => ApiError::Unavailable,
-            _ => ApiError::Internal,
+        if e.is_transient() {
+            ApiError::Unavailable
+        } else {
+            ApiError::Internal
         }
     }
 }

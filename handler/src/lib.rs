@@ -12,8 +12,10 @@ pub mod ratelimit;
 pub mod sample;
 pub mod scoring;
 pub mod staff;
-pub mod store;
 pub mod tokens;
+
+/// The store is its own crate (`store/`); re-exported so the handler's paths read `store::…`.
+pub use mikke_store as store;
 
 pub use app::{app, AppState};
 pub use config::{Config, ConfigError, Mode};

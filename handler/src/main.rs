@@ -1,12 +1,12 @@
-//! The handler binary: under Lambda (`AWS_LAMBDA_RUNTIME_API` set) it answers API
-//! Gateway events with DynamoDB as the store; otherwise it serves 127.0.0.1 with the
-//! embedded store (and, with `MIKKE_SITE_DIR`, the generated site on the same origin).
-//! Configuration and catalog are checked before anything is served.
+//! The handler binary: under Lambda (`AWS_LAMBDA_RUNTIME_API` set; a build with the `aws`
+//! feature) it answers API Gateway events with DynamoDB as the store; otherwise it serves
+//! 127.0.0.1 with the SQLite store (and, with `MIKKE_SITE_DIR`, the generated site on the same
+//! origin). Configuration, catalog and database are checked before anything is served.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use handler::store::{DynamoStore, EmbeddedStore, Store};
+use handler::store::{SqliteOptions, SqliteStore, Store};
 use handler::{app, AppState, Config, Matcher, Mode};
 use mikke_catalog::Catalog;
 
@@ -59,6 +59,7 @@ async fn run(config: Config) -> Result<(), String> {
         Matcher::new(catalog).map_err(|e| format!("catalog {}: {e}", config.catalog.display()))?;
     tracing::info!(mentors = matcher.catalog().mentors.len(), "catalog loaded");
     match config.mode {
+        #[cfg(feature = "aws")]
         Mode::Lambda => {
             let mut aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
             if let Some(endpoint) = &config.dynamodb_endpoint {
@@ -67,23 +68,28 @@ async fn run(config: Config) -> Result<(), String> {
             // Built once per process: the SDK client pools connections across invocations.
             let client = aws_sdk_dynamodb::Client::new(&aws);
             let key = config.signing_key.load(Some(&aws)).await?;
-            let store = Store::from(DynamoStore::new(client, config.table.clone()));
+            let store = Store::from(handler::store::DynamoStore::new(
+                client,
+                config.table.clone(),
+            ));
             let router = app(AppState::new(store, matcher, config).with_signing_key(key));
             lambda_http::run(router)
                 .await
                 .map_err(|e| format!("Lambda runtime stopped: {e}"))
         }
+        #[cfg(not(feature = "aws"))]
+        Mode::Lambda => Err(
+            "this build has no Lambda runtime: build with `--features aws` (scripts/package.sh does)"
+                .into(),
+        ),
         Mode::Local => {
-            let store = EmbeddedStore::open(&config.data_dir).map_err(|e| e.to_string())?;
-            let key = match &config.signing_key {
-                // Parameter Store from a laptop: the default AWS credentials chain.
-                handler::tokens::KeySource::Parameter(_) => {
-                    let aws =
-                        aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-                    config.signing_key.load(Some(&aws)).await?
-                }
-                source => source.load(None).await?,
+            let options = SqliteOptions {
+                max_batch: config.write_batch,
+                ..SqliteOptions::default()
             };
+            let store =
+                SqliteStore::open_with(&config.data_dir, options).map_err(|e| e.to_string())?;
+            let key = local_key(&config).await?;
             let address = SocketAddr::from(([127, 0, 0, 1], config.port));
             let listener = tokio::net::TcpListener::bind(address).await.map_err(|e| {
                 format!("cannot listen on {address}: {e} (set MIKKE_PORT to another port)")
@@ -103,4 +109,15 @@ async fn run(config: Config) -> Result<(), String> {
             .map_err(|e| format!("server stopped: {e}"))
         }
     }
+}
+
+/// The diary-link key in local mode: the variable, the development file, or (with AWS
+/// support built in) Parameter Store through the default AWS credentials chain.
+async fn local_key(config: &Config) -> Result<handler::tokens::SigningKey, String> {
+    #[cfg(feature = "aws")]
+    if let handler::tokens::KeySource::Parameter(_) = &config.signing_key {
+        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        return config.signing_key.load(Some(&aws)).await;
+    }
+    config.signing_key.load_local()
 }

@@ -12,7 +12,6 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::ConnectInfo;
 use axum::http::request::Parts;
-use lambda_http::request::RequestContext;
 use sha2::{Digest, Sha256};
 
 /// Added by CloudFront to every origin request of the `/api/*` behaviour, holding the
@@ -113,15 +112,8 @@ pub fn client_address(parts: &Parts, origin_secret: Option<&OriginSecret>) -> Op
             return Some(ip.to_string());
         }
     }
-    if let Some(ctx) = parts.extensions.get::<RequestContext>() {
-        let ip = match ctx {
-            RequestContext::ApiGatewayV2(c) => c.http.source_ip.clone(),
-            RequestContext::ApiGatewayV1(c) => c.identity.source_ip.clone(),
-            _ => None,
-        };
-        if ip.is_some() {
-            return ip;
-        }
+    if let Some(ip) = api_gateway_source_ip(parts) {
+        return Some(ip);
     }
     if let Some(first) = parts
         .headers
@@ -137,6 +129,23 @@ pub fn client_address(parts: &Parts, origin_secret: Option<&OriginSecret>) -> Op
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string())
+}
+
+/// API Gateway's record of the caller, under Lambda.
+#[cfg(feature = "aws")]
+fn api_gateway_source_ip(parts: &Parts) -> Option<String> {
+    use lambda_http::request::RequestContext;
+    match parts.extensions.get::<RequestContext>()? {
+        RequestContext::ApiGatewayV2(c) => c.http.source_ip.clone(),
+        RequestContext::ApiGatewayV1(c) => c.identity.source_ip.clone(),
+        _ => None,
+    }
+}
+
+/// Built without the Lambda runtime, no request comes through API Gateway.
+#[cfg(not(feature = "aws"))]
+fn api_gateway_source_ip(_parts: &Parts) -> Option<String> {
+    None
 }
 
 /// The rate-limit key for a request: a short SHA-256 of the client's address
@@ -156,10 +165,12 @@ pub fn retry_after(now_secs: i64, window_secs: u64) -> u64 {
     (window - now_secs.rem_euclid(window)).max(1) as u64
 }
 
-#[cfg(test)]
+// The cases build API Gateway requests with the Lambda runtime's types.
+#[cfg(all(test, feature = "aws"))]
 mod tests {
     use super::*;
     use axum::http::Request;
+    use lambda_http::request::RequestContext;
     use lambda_http::aws_lambda_events::apigw::{
         ApiGatewayV2httpRequestContext, ApiGatewayV2httpRequestContextHttpDescription,
     };

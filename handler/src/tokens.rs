@@ -313,11 +313,22 @@ impl KeySource {
         }
     }
 
-    /// The key, reading the development file or the SSM parameter as needed.
-    pub async fn load(&self, aws: Option<&aws_config::SdkConfig>) -> Result<SigningKey, String> {
+    /// The key from the variable or the development file. A parameter needs AWS
+    /// ([`KeySource::load`], in a build with the `aws` feature).
+    pub fn load_local(&self) -> Result<SigningKey, String> {
         match self {
             KeySource::Value(key) => Ok(key.clone()),
             KeySource::DevFile(dir) => SigningKey::load_or_create(dir).map_err(|e| e.to_string()),
+            KeySource::Parameter(name) => Err(format!(
+                "MIKKE_SIGNING_KEY_PARAMETER {name}: reading Parameter Store needs a build with AWS support (cargo build --features aws), or set MIKKE_SIGNING_KEY"
+            )),
+        }
+    }
+
+    /// The key, reading the development file or the SSM parameter as needed.
+    #[cfg(feature = "aws")]
+    pub async fn load(&self, aws: Option<&aws_config::SdkConfig>) -> Result<SigningKey, String> {
+        match self {
             KeySource::Parameter(name) => {
                 let Some(aws) = aws else {
                     return Err(format!(
@@ -348,6 +359,7 @@ impl KeySource {
                 SigningKey::from_base64(text)
                     .map_err(|_| format!("SSM parameter {name} must hold base64 of at least {MIN_KEY_BYTES} random bytes (e.g. `openssl rand -base64 48`)"))
             }
+            local => local.load_local(),
         }
     }
 }

@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use handler::matching::{assign, AssignRequest, Assigned};
-use handler::store::{EmbeddedStore, NewRecord, RecordKind, Store};
+use handler::store::{SqliteStore, NewRecord, RecordKind, Store};
 use handler::tokens::{Claims, Role, SigningKey};
 use handler::{app, sample, AppState, Config, Matcher, Mode};
 use serde_json::{json, Value};
@@ -28,7 +28,7 @@ fn harness_at(clock: fn() -> OffsetDateTime) -> Harness {
         (n == "MIKKE_SITE_URL").then(|| "https://mikke.example.jp".to_string())
     })
     .unwrap();
-    let store = Store::from(EmbeddedStore::open(dir.path()).unwrap());
+    let store = Store::from(SqliteStore::open(dir.path()).unwrap());
     let key = SigningKey::generate();
     let mut state = AppState::new(
         store.clone(),

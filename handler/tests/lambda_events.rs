@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use handler::store::{EmbeddedStore, RecordKind, Store};
+use handler::store::{SqliteStore, RecordKind, Store};
 use handler::{app, sample, AppState, Config, Matcher, Mode};
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Adapter, Context, LambdaEvent, Service};
@@ -36,7 +36,7 @@ fn lambda(rate_limit: &str) -> Lambda {
     ]);
     let config = Config::from_vars(Mode::Lambda, |n| env.get(n).map(|v| v.to_string())).unwrap();
     // The embedded store stands in for DynamoDB here: this test is about the event path.
-    let store = Store::from(EmbeddedStore::open(dir.path()).unwrap());
+    let store = Store::from(SqliteStore::open(dir.path()).unwrap());
     let state = AppState::new(
         store.clone(),
         Matcher::new(sample::small_catalog()).unwrap(),

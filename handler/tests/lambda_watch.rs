@@ -108,6 +108,8 @@ async fn an_application_through_cargo_lambda_watch_is_stored_in_dynamodb_once() 
             "watch",
             "--bin",
             "handler",
+            "--features",
+            "aws",
             "--ignore-changes",
             "-A",
             "127.0.0.1",

@@ -595,6 +595,7 @@ async fn the_site_directory_is_served_beside_the_api() {
     assert_eq!(a.json()["error"], "not_found");
 }
 
+#[cfg(feature = "aws")]
 #[tokio::test]
 async fn an_unreachable_store_is_503_without_internals() {
     let config = aws_sdk_dynamodb::Config::builder()

@@ -1,14 +1,17 @@
 //! `staff`: the service staff's command line — the application queue, matching, the diary
-//! sheets. Same configuration as the handler: the embedded store in `MIKKE_DATA_DIR` by
-//! default (stop the local server first: the store is single-process), DynamoDB with
-//! `--store dynamo` (or when `MIKKE_TABLE` is set) and the same env variables.
+//! sheets, backups. Same configuration as the handler: the SQLite store in `MIKKE_DATA_DIR` by
+//! default (usable while the local server runs: SQLite lets several processes share it),
+//! DynamoDB with `--store dynamo` (or when `MIKKE_TABLE` is set; a build with the `aws`
+//! feature) and the same env variables.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use handler::config::{Config, KeySource, Mode};
+#[cfg(feature = "aws")]
+use handler::config::KeySource;
+use handler::config::{Config, Mode};
 use handler::staff::Staff;
-use handler::store::{DynamoStore, EmbeddedStore, Store, StoreError};
+use handler::store::{SqliteStore, Store};
 use handler::Matcher;
 use mikke_catalog::Catalog;
 
@@ -20,10 +23,10 @@ use mikke_catalog::Catalog;
     long_about = "メンターmikke 事務局用コマンド: 申し込みの確認、マッチング、メンタリングシート。\n\
         設定はハンドラーと同じ環境変数（MIKKE_DATA_DIR, MIKKE_CATALOG, MIKKE_SITE_URL, MIKKE_TABLE, \
         MIKKE_DYNAMODB_ENDPOINT, MIKKE_SIGNING_KEY / MIKKE_SIGNING_KEY_PARAMETER, MIKKE_RETENTION_DAYS）。\n\
-        ローカルの保存先はサーバーと同時には開けません。サーバーを止めてから実行してください。"
+        ローカルの保存先（SQLite）はサーバーの起動中もそのまま使えます。"
 )]
 struct Cli {
-    /// 保存先: embedded（MIKKE_DATA_DIR）か dynamo（MIKKE_TABLE）。省略時は MIKKE_TABLE があれば dynamo
+    /// 保存先: embedded（MIKKE_DATA_DIR の SQLite）か dynamo（MIKKE_TABLE）。省略時は MIKKE_TABLE があれば dynamo
     #[arg(long, global = true, value_enum)]
     store: Option<StoreKind>,
     #[command(subcommand)]
@@ -32,6 +35,7 @@ struct Cli {
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum StoreKind {
+    #[value(alias = "sqlite")]
     Embedded,
     Dynamo,
 }
@@ -71,6 +75,11 @@ enum Command {
     },
     /// マッチングを終了し、メンターの枠を空ける
     Close { match_id: String },
+    /// ローカルの保存先（SQLite）を PATH にバックアップする（サーバー起動中でも可）。復元の手順は README
+    Backup {
+        /// 書き出すファイル（まだ存在しないもの）
+        path: std::path::PathBuf,
+    },
     /// メンタリングシートをフォローの優先度順に表示する
     Sheets {
         /// フォローが必要なもの（優先度が matching.yaml の flag_at 以上）だけ
@@ -121,22 +130,28 @@ async fn run(cli: Cli) -> Result<String, String> {
         Matcher::new(catalog).map_err(|e| format!("catalog {}: {e}", config.catalog.display()))?;
     let (store, key) = match kind {
         StoreKind::Embedded => {
-            let store = EmbeddedStore::open(&config.data_dir).map_err(|e| match e {
-                StoreError::Locked { path } => format!(
-                    "保存先 {} はローカルサーバーが使用中です。サーバーを止めてから実行してください",
-                    path.display()
-                ),
-                other => other.to_string(),
-            })?;
-            let key = config.signing_key.load(None).await?;
+            let store = SqliteStore::open(&config.data_dir)
+                .map_err(|e| format!("保存先を開けません: {e}"))?;
+            let key = config.signing_key.load_local()?;
             (Store::from(store), Some(key))
         }
+        #[cfg(not(feature = "aws"))]
+        StoreKind::Dynamo => {
+            return Err(
+                "DynamoDB を使うには AWS 対応でビルドしてください（cargo run -p handler --features aws --bin staff）"
+                    .into(),
+            )
+        }
+        #[cfg(feature = "aws")]
         StoreKind::Dynamo => {
             let mut aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
             if let Some(endpoint) = &config.dynamodb_endpoint {
                 aws = aws.into_builder().endpoint_url(endpoint).build();
             }
-            let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table.clone());
+            let store = handler::store::DynamoStore::new(
+                aws_sdk_dynamodb::Client::new(&aws),
+                config.table.clone(),
+            );
             // A development key would make links production cannot read: only the real one.
             let key = match &config.signing_key {
                 KeySource::DevFile(_) => None,
@@ -166,6 +181,7 @@ async fn run(cli: Cli) -> Result<String, String> {
         } => staff.assign(&application_id, &mentor_slug, sessions).await,
         Command::Extend { match_id, sessions } => staff.extend(&match_id, sessions).await,
         Command::Close { match_id } => staff.close(&match_id).await,
+        Command::Backup { path } => staff.backup(&path).await,
         Command::Sheets { flagged, limit } => staff.sheets(flagged, limit).await,
     }
 }

@@ -5,6 +5,7 @@
 //! The commands live one group per file, each in its own `impl Staff`; this file holds what
 //! they share.
 
+mod backup;
 mod matching;
 mod queue;
 mod sheets;
@@ -84,7 +85,7 @@ mod fixtures {
 
     use super::Staff;
     use crate::scoring::Matcher;
-    use crate::store::{EmbeddedStore, Match, MatchStatus, NewRecord, RecordKind, Store};
+    use crate::store::{Match, MatchStatus, NewRecord, RecordKind, SqliteStore, Store};
 
     /// A staff view `days` from now of a store with one active, never-closed 1-session match
     /// (kept for a year).
@@ -98,7 +99,7 @@ mod fixtures {
         days: i64,
         kept: time::Duration,
     ) -> Staff {
-        let store = Store::from(EmbeddedStore::open(dir).unwrap());
+        let store = Store::from(SqliteStore::open(dir).unwrap());
         let now = OffsetDateTime::now_utc();
         let year = now + time::Duration::days(365);
         let app = NewRecord {

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use axum::Router;
-use handler::store::{EmbeddedStore, Store};
+use handler::store::{SqliteStore, Store};
 use handler::{app, sample, AppState, Config, Matcher, Mode};
 use serde_json::Value;
 use tempfile::TempDir;
@@ -40,7 +40,7 @@ pub fn harness_with(vars: &[(&str, &str)]) -> Harness {
     ]);
     env.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let config = Config::from_vars(Mode::Local, |n| env.get(n).cloned()).unwrap();
-    let store = Store::from(EmbeddedStore::open(dir.path()).unwrap());
+    let store = Store::from(SqliteStore::open(dir.path()).unwrap());
     let matcher = Matcher::new(sample::small_catalog()).unwrap();
     let mut state = AppState::new(store.clone(), matcher, config);
     state.clock = pinned_now;

@@ -1,2 +1,4 @@
-//! Test harnesses shared by the handler's integration tests.
+//! Test harnesses shared by the handler's integration tests: moto lives with the store's
+//! conformance suite, which needs it first.
+#[path = "../../../store/tests/support/moto.rs"]
 pub mod moto;

@@ -118,26 +118,21 @@ test('an application comes in through the real form, a second through the API', 
   assert.deepEqual(page.errors, []);
 });
 
-test('staff assign (the real command) prints a mentee link and a mentor link', async () => {
+test('staff assign (the real command, while the server runs) prints a mentee link and a mentor link', async () => {
   const mentors = catalog.mentors.filter((m) => m.accepting && m.capacity >= 1);
   assert.ok(mentors.length >= 2, 'two accepting mentors in the catalog');
   s.mentor = mentors[0];
-  await stack.stopServer();
-  try {
-    // A bad id changes nothing and says so.
-    assert.throws(() => stack.staff('assign', 'no-such-application', s.mentor.slug), /見つかりません/);
-    const out = stack.staff('assign', s.applications[0], s.mentor.slug);
-    assert.match(out, /マッチングを作成しました: (m-\S+)/);
-    s.match = out.match(/マッチングを作成しました: (m-\S+)/)[1];
-    assert.match(out, new RegExp(`全${t().plans[threeSessionPlan()].sessions}回`));
-    [s.menteeLink, s.mentorLink] = links(out);
-    const other = stack.staff('assign', s.applications[1], mentors[1].slug);
-    s.otherMatch = other.match(/マッチングを作成しました: (m-\S+)/)[1];
-    [s.otherMenteeLink] = links(other);
-    assert.match(stack.staff('queue'), /新しい申し込みはありません/);
-  } finally {
-    await stack.startServer();
-  }
+  // A bad id changes nothing and says so.
+  assert.throws(() => stack.staff('assign', 'no-such-application', s.mentor.slug), /見つかりません/);
+  const out = stack.staff('assign', s.applications[0], s.mentor.slug);
+  assert.match(out, /マッチングを作成しました: (m-\S+)/);
+  s.match = out.match(/マッチングを作成しました: (m-\S+)/)[1];
+  assert.match(out, new RegExp(`全${t().plans[threeSessionPlan()].sessions}回`));
+  [s.menteeLink, s.mentorLink] = links(out);
+  const other = stack.staff('assign', s.applications[1], mentors[1].slug);
+  s.otherMatch = other.match(/マッチングを作成しました: (m-\S+)/)[1];
+  [s.otherMenteeLink] = links(other);
+  assert.match(stack.staff('queue'), /新しい申し込みはありません/);
 });
 
 test('/diary/ without a token or with a tampered one: the friendly message and nothing else', async () => {
@@ -196,7 +191,7 @@ test('the mentee link: she writes sheet 1 with the keyboard and sends it', async
   // The form moved on to session 2, emptied.
   assert.equal(await page.textContent('[data-next-session]'), '2');
   assert.equal(await page.inputValue('#f-reflections'), '');
-  const stored = stack.journal('sheet');
+  const stored = stack.sheets();
   assert.equal(stored.length, 1, JSON.stringify(stored));
   assert.deepEqual(page.errors, []);
 });
@@ -224,7 +219,7 @@ test('the mentor link shows sheet 1 (without the staff-only answers); she replie
   await page.waitForSelector('#session-1 [data-error-for="reply"]:not([hidden])');
   assert.match(await page.textContent('#session-1 [data-error-for="reply"]'), /お返事を入力してください/);
   assert.equal(await page.evaluate(() => document.activeElement.id), 'f-reply-1');
-  assert.equal(stack.journal('reply').length, 0);
+  assert.equal(stack.replies().length, 0);
   await page.fill('#f-reply-1', REPLY1);
   await page.focus('#session-1 button[type="submit"]');
   await page.keyboard.press('Enter');
@@ -232,7 +227,7 @@ test('the mentor link shows sheet 1 (without the staff-only answers); she replie
   const answered = await page.textContent('#session-1 .diary-reply');
   assert.ok(answered.includes(REPLY1), answered);
   assert.equal(await page.$$eval('#session-1 form', (l) => l.length), 0, 'no second reply box');
-  assert.equal(stack.journal('reply').length, 1, 'stored once');
+  assert.equal(stack.replies().length, 1, 'stored once');
   assert.deepEqual(page.errors, []);
 });
 
@@ -286,25 +281,18 @@ test('a second, different sheet for the same session gets the Japanese 409 messa
   assert.equal(await second.textContent('[data-next-session]'), '2');
   await writeSheet(first, { reflections: SHEET2, satisfaction: 1, contact: true });
   await first.waitForSelector('#session-2');
-  const before = stack.journal('sheet').length;
+  const before = stack.sheets().length;
   await writeSheet(second, { reflections: SHEET2_OTHER, satisfaction: 4 });
   await second.waitForFunction(() => /すでに提出/.test(document.querySelector('#sheet-form [data-status]').textContent));
   assert.equal(await second.textContent('#sheet-form [data-status]'), TAKEN);
   assert.equal(await second.inputValue('#f-reflections'), SHEET2_OTHER, 'what she wrote is kept');
-  assert.equal(stack.journal('sheet').length, before, 'nothing stored');
+  assert.equal(stack.sheets().length, before, 'nothing stored');
   for (const page of [other, first, second]) assert.deepEqual(page.errors, []);
 });
 
 test('the sheet needing follow-up comes first in `staff sheets --flagged`, with its reasons', async () => {
-  await stack.stopServer();
-  let flagged;
-  let all;
-  try {
-    flagged = stack.staff('sheets', '--flagged');
-    all = stack.staff('sheets');
-  } finally {
-    await stack.startServer();
-  }
+  const flagged = stack.staff('sheets', '--flagged');
+  const all = stack.staff('sheets');
   const rows = (out) => out.trim().split('\n').slice(1).map((l) => l.split('\t'));
   const top = rows(flagged)[0];
   assert.ok(top, flagged);

@@ -1,9 +1,10 @@
 // The whole local stack for the form tests, as scripts/run.sh starts it: the site built into a
 // temporary directory, the handler binary serving it and the API on one free loopback port,
-// the embedded store in a temporary data directory whose journal the tests read back.
+// the SQLite store in a temporary data directory whose tables the tests read back (with the
+// `sqlite3` shell, read-only, while the server runs — as staff would for an ad-hoc question).
 
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +19,9 @@ async function freePort() {
 }
 
 export async function startStack({ rateLimit = 1000 } = {}) {
-  execFileSync('cargo', ['build', '-q', '-p', 'handler', '--bin', 'handler', '--bin', 'staff'], {
+  // --all-features: the build `cargo test --workspace --all-features` already made, so nothing
+  // is compiled again (the local stack works the same with or without the AWS parts).
+  execFileSync('cargo', ['build', '-q', '--all-features', '-p', 'handler', '--bin', 'handler', '--bin', 'staff'], {
     cwd: REPO,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -63,30 +66,32 @@ export async function startStack({ rateLimit = 1000 } = {}) {
     }
   }
   await startServer();
-  /** The embedded store's journal, one parsed object per line, in the order written. */
-  const journalLines = () => {
-    const file = join(data, 'journal.jsonl');
+  /** Rows of a query against the store's database, as objects (none before the first write). */
+  const query = (sql) => {
+    const file = join(data, 'mikke.sqlite');
     if (!existsSync(file)) return [];
-    return readFileSync(file, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l));
+    const out = execFileSync('sqlite3', ['-readonly', '-json', file, sql], { encoding: 'utf8' });
+    return out.trim() ? JSON.parse(out) : [];
   };
   return {
     url,
     site,
     logs,
-    /** Every record stored so far (the journal's put lines), of `kind` if given. */
+    /** Every record stored so far, of `kind` if given, in the order stored. */
     records(kind) {
-      return journalLines()
-        .filter((e) => e.op === 'put' && (!kind || e.record.kind === kind))
-        .map((e) => e.record);
+      return query('SELECT kind, id, status, created_at, expires_at, body FROM records ORDER BY rowid')
+        .filter((r) => !kind || r.kind === kind)
+        .map((r) => ({ ...r, body: JSON.parse(r.body) }));
     },
-    /** Every journal line with `op` (e.g. `sheet`, `reply`, `match`), in the order written. */
-    journal(op) {
-      return journalLines().filter((e) => e.op === op);
+    /** Every mentoring sheet stored so far, in the order stored. */
+    sheets() {
+      return query('SELECT match_id, session, submission_id, priority, content FROM sheets ORDER BY rowid');
     },
-    /** Stops the handler only (the embedded store is single-process; `staff` needs it free). */
+    /** Every reply stored so far. */
+    replies() {
+      return query('SELECT match_id, session, reply FROM sheets WHERE reply IS NOT NULL ORDER BY rowid');
+    },
+    /** Stops the handler only (e.g. to check what survives a restart). */
     async stopServer() {
       if (child && child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((ok) => child.once('exit', ok));

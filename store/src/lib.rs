@@ -1,11 +1,12 @@
-//! Where submissions live: one API over two back ends with identical semantics.
+//! mikke's store: where applications, inquiries, matches, sheets, replies and rate counters
+//! live. One API ([`Store`]) over two back ends with identical semantics:
 //!
-//! * [`EmbeddedStore`] — local mode: in-memory indexes over an append-only JSON-lines
-//!   journal in a directory (survives restarts; see `embedded.rs` for the durability trade-off).
-//! * [`DynamoStore`] — Lambda mode: one DynamoDB table (single-table design).
+//! * [`SqliteStore`] — local mode: one SQLite file in the data directory (WAL, `synchronous=FULL`,
+//!   group commit; several processes at once — the local server, `staff`, workers). See `sqlite/`.
+//! * `DynamoStore` (feature `dynamo`) — Lambda mode: one DynamoDB table (single-table design).
 //!
-//! Both are exercised by one conformance suite (`handler/tests/store_conformance.rs`), the
-//! DynamoDB one against `moto_server`.
+//! Both are exercised by one conformance suite (`store/tests/conformance.rs`), the DynamoDB one
+//! against `moto_server`.
 //!
 //! # Semantics every back end keeps
 //! * **Exactly once** — [`Store::put_once`] writes the record and an idempotency marker
@@ -14,6 +15,8 @@
 //!   lives for `idempotency_window` measured from `rec.created_at` (so the caller's clock is
 //!   the only clock; pass "now" as `created_at`), at one-second granularity: it is live while
 //!   `created_at_secs < marker.expires_at`.
+//! * **Durability** — a call that returned `Ok` is on disk (SQLite: committed with
+//!   `synchronous=FULL`; DynamoDB: acknowledged by the service).
 //! * **Retention** — `NewRecord::expires_at` is the record's TTL. Reads ([`Store::get`],
 //!   [`Store::list_by_status`], [`Store::list_by_kind`], [`Store::set_status`]) treat a record
 //!   whose `expires_at` (epoch seconds) is at or before the wall clock as gone, because
@@ -52,20 +55,23 @@
 //!   transaction whose marker check failed is a replay (the marker comes back with the
 //!   cancellation); `TransactionConflict` is retried. IAM: [`schema::IAM_ACTIONS`].
 
+#[cfg(feature = "dynamo")]
 mod dynamo;
-mod embedded;
+mod error;
 mod journal;
 mod matches;
 pub mod schema;
+pub mod sqlite;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+#[cfg(feature = "dynamo")]
 pub use dynamo::DynamoStore;
-pub use embedded::EmbeddedStore;
+pub use error::StoreError;
+pub use sqlite::{BackupReport, SqliteOptions, SqliteStore};
 pub use matches::{
     AssignOutcome, Diary, Match, MatchStatus, NewSheet, Reply, ReplyOutcome, Sheet, SheetOutcome,
     MATCHED, MAX_SESSIONS, OPEN_APPLICATION_STATUSES,
@@ -93,7 +99,7 @@ impl RecordKind {
         }
     }
 
-    /// The kind's name as stored in the `kind` attribute and the journal.
+    /// The kind's name as stored in the `kind` attribute and column.
     pub fn as_str(self) -> &'static str {
         match self {
             RecordKind::Application => "application",
@@ -101,7 +107,8 @@ impl RecordKind {
         }
     }
 
-    fn from_str_opt(text: &str) -> Option<RecordKind> {
+    #[cfg(feature = "dynamo")]
+    pub(crate) fn from_str_opt(text: &str) -> Option<RecordKind> {
         RecordKind::ALL.into_iter().find(|k| k.as_str() == text)
     }
 }
@@ -162,59 +169,25 @@ pub struct StoredRecord {
     pub body: serde_json::Value,
 }
 
-/// Why a store operation failed. `Display` carries no personal data.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("store file {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("store journal {path}, line {line}: {reason}; move the file aside to start empty, or fix the line")]
-    Corrupt {
-        path: PathBuf,
-        line: usize,
-        reason: String,
-    },
-    #[error("store directory {path} is in use by another process (lock held on its `lock` file)")]
-    Locked { path: PathBuf },
-    #[error(
-        "store journal {path} could not be repaired after a failed write; restart the process"
-    )]
-    Broken { path: PathBuf },
-    #[error("a {kind} with id {id} already exists")]
-    IdTaken { kind: RecordKind, id: String },
-    #[error("invalid {what}: {reason}")]
-    Invalid { what: &'static str, reason: String },
-    #[error("DynamoDB {operation} on table {table} failed: {message}")]
-    Dynamo {
-        operation: &'static str,
-        table: String,
-        message: String,
-    },
-    #[error("DynamoDB item {key} in table {table} is malformed: {reason}")]
-    Malformed {
-        table: String,
-        key: String,
-        reason: String,
-    },
-}
-
 /// The store the handler was configured with. Cheap to clone (shared state inside).
 #[derive(Clone)]
 pub enum Store {
-    Embedded(EmbeddedStore),
+    Sqlite(SqliteStore),
+    #[cfg(feature = "dynamo")]
     Dynamo(DynamoStore),
 }
 
+/// Calls the same method on whichever back end this is.
 macro_rules! dispatch {
     ($self:ident, $s:ident => $call:expr) => {
         match $self {
-            Store::Embedded($s) => $call.await,
+            Store::Sqlite($s) => $call.await,
+            #[cfg(feature = "dynamo")]
             Store::Dynamo($s) => $call.await,
         }
     };
 }
+pub(crate) use dispatch;
 
 impl Store {
     /// Stores `rec` unless its idempotency key was used for this kind within
@@ -285,12 +258,13 @@ impl Store {
     }
 }
 
-impl From<EmbeddedStore> for Store {
-    fn from(s: EmbeddedStore) -> Self {
-        Store::Embedded(s)
+impl From<SqliteStore> for Store {
+    fn from(s: SqliteStore) -> Self {
+        Store::Sqlite(s)
     }
 }
 
+#[cfg(feature = "dynamo")]
 impl From<DynamoStore> for Store {
     fn from(s: DynamoStore) -> Self {
         Store::Dynamo(s)

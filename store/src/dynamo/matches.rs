@@ -179,7 +179,7 @@ impl DynamoStore {
         }))
     }
 
-    pub(in crate::store) async fn create_match(
+    pub(crate) async fn create_match(
         &self,
         m: &Match,
         capacity: u32,
@@ -244,7 +244,7 @@ impl DynamoStore {
         Err(self.still_conflicting())
     }
 
-    pub(in crate::store) async fn get_match(&self, id: &str) -> Result<Option<Match>, StoreError> {
+    pub(crate) async fn get_match(&self, id: &str) -> Result<Option<Match>, StoreError> {
         match self.live_item(&schema::match_pk(id), SK_RECORD).await? {
             Some(item) => Ok(Some(self.match_from_item(&item)?)),
             None => Ok(None),
@@ -254,7 +254,7 @@ impl DynamoStore {
     /// Read, then one transaction: the match's sessions and `expires_at` (conditioned on the
     /// values read, so a concurrent extend or close makes it read again) and its entry in the
     /// mentor's `open` map, which must carry the same expiry or the slot would be freed early.
-    pub(in crate::store) async fn extend_match(
+    pub(crate) async fn extend_match(
         &self,
         id: &str,
         more: u32,
@@ -311,7 +311,7 @@ impl DynamoStore {
         Err(self.still_conflicting())
     }
 
-    pub(in crate::store) async fn close_match(
+    pub(crate) async fn close_match(
         &self,
         id: &str,
     ) -> Result<Option<Match>, StoreError> {
@@ -356,7 +356,7 @@ impl DynamoStore {
         Err(self.still_conflicting())
     }
 
-    pub(in crate::store) async fn put_sheet(
+    pub(crate) async fn put_sheet(
         &self,
         sheet: &NewSheet,
     ) -> Result<SheetOutcome, StoreError> {
@@ -414,7 +414,7 @@ impl DynamoStore {
         Err(self.still_conflicting())
     }
 
-    pub(in crate::store) async fn put_reply(
+    pub(crate) async fn put_reply(
         &self,
         match_id: &str,
         session: u32,
@@ -460,7 +460,7 @@ impl DynamoStore {
         }
     }
 
-    pub(in crate::store) async fn diary(
+    pub(crate) async fn diary(
         &self,
         match_id: &str,
     ) -> Result<Option<Diary>, StoreError> {
@@ -500,7 +500,7 @@ impl DynamoStore {
         Ok(Some(Diary { the_match, sheets }))
     }
 
-    pub(in crate::store) async fn list_followups(
+    pub(crate) async fn list_followups(
         &self,
         min_priority: u32,
         limit: usize,

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use handler::store::{
+use mikke_store::{
     AssignOutcome, Match, MatchStatus, NewRecord, NewSheet, RecordKind, Reply, ReplyOutcome,
     SheetOutcome, Store, StoreError,
 };
@@ -265,7 +265,8 @@ pub async fn matches_extend_adds_sessions_to_active_matches_only(b: &mut Backend
 pub async fn matches_extend_moves_the_expiry_and_holds_capacity_until_then(b: &mut Backend) {
     let s = b.store();
     let short = short_lived_match(s).await;
-    let share = handler::matching::session_share(2);
+    // What the handler adds for two sessions (`matching::session_share`); any span will do.
+    let share = time::Duration::days(90);
     let moved = short.expires_at + share;
     assert!(s.extend_match("short", 0, share).await.is_err());
     assert!(
@@ -431,7 +432,7 @@ pub async fn followups_list_highest_priority_first_then_oldest(b: &mut Backend) 
     for x in &sheets {
         assert_eq!(s.put_sheet(x).await.unwrap(), SheetOutcome::Created);
     }
-    let order = |list: Vec<handler::store::Sheet>| -> Vec<(String, u32)> {
+    let order = |list: Vec<mikke_store::Sheet>| -> Vec<(String, u32)> {
         list.into_iter().map(|x| (x.match_id, x.session)).collect()
     };
     let all = order(s.list_followups(0, 10).await.unwrap());
@@ -482,7 +483,7 @@ pub async fn matches_sheets_and_replies_survive_a_restart(b: &mut Backend) {
         s.put_sheet(&sheet("m1", 1, "sub-1", 70)).await.unwrap(),
         SheetOutcome::Replayed
     );
-    // A second restart replays a compacted journal just the same.
+    // A second restart reads the same state again.
     b.restart().await;
     assert_eq!(b.store().diary("m1").await.unwrap(), before);
     assert_eq!(b.store().active_counts().await.unwrap()["sato"], 1);

@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::{Store, StoreError};
+use super::{dispatch, Store, StoreError};
 
 /// Application statuses from which a match may be made.
 pub const OPEN_APPLICATION_STATUSES: [&str; 2] = ["received", "needs_call"];
@@ -207,18 +207,12 @@ impl Store {
                 reason: "a new match must be active".into(),
             });
         }
-        match self {
-            Store::Embedded(s) => s.create_match(m, capacity).await,
-            Store::Dynamo(s) => s.create_match(m, capacity).await,
-        }
+        dispatch!(self, s => s.create_match(m, capacity))
     }
 
     /// The match, or `None` if missing or past retention.
     pub async fn get_match(&self, id: &str) -> Result<Option<Match>, StoreError> {
-        match self {
-            Store::Embedded(s) => s.get_match(id).await,
-            Store::Dynamo(s) => s.get_match(id).await,
-        }
+        dispatch!(self, s => s.get_match(id))
     }
 
     /// Adds `more` sessions to an active match and moves its `expires_at` (and with it the
@@ -238,19 +232,13 @@ impl Store {
                 reason: "an extension cannot move the expiry backwards".into(),
             });
         }
-        match self {
-            Store::Embedded(s) => s.extend_match(id, more, later).await,
-            Store::Dynamo(s) => s.extend_match(id, more, later).await,
-        }
+        dispatch!(self, s => s.extend_match(id, more, later))
     }
 
     /// Closes an active match and frees its mentor's capacity. `None` when it is missing,
     /// expired or already closed (nothing changed).
     pub async fn close_match(&self, id: &str) -> Result<Option<Match>, StoreError> {
-        match self {
-            Store::Embedded(s) => s.close_match(id).await,
-            Store::Dynamo(s) => s.close_match(id).await,
-        }
+        dispatch!(self, s => s.close_match(id))
     }
 
     /// Active matches per mentor slug (mentors with none are absent). A match past its
@@ -258,28 +246,19 @@ impl Store {
     /// deleted, so it must not hold the mentor's slot for ever. On DynamoDB this reads the
     /// counters through a GSI, so a change may take a moment to show.
     pub async fn active_counts(&self) -> Result<HashMap<String, u32>, StoreError> {
-        match self {
-            Store::Embedded(s) => s.active_counts().await,
-            Store::Dynamo(s) => s.active_counts().await,
-        }
+        dispatch!(self, s => s.active_counts())
     }
 
     /// Every active match not past its `expires_at`, oldest first — what `staff` checks for
     /// matches past their plan that still hold a slot.
     pub async fn active_matches(&self) -> Result<Vec<Match>, StoreError> {
-        match self {
-            Store::Embedded(s) => s.active_matches().await,
-            Store::Dynamo(s) => s.active_matches().await,
-        }
+        dispatch!(self, s => s.active_matches())
     }
 
     /// Stores a sheet once per (match, session); see [`SheetOutcome`].
     pub async fn put_sheet(&self, sheet: &NewSheet) -> Result<SheetOutcome, StoreError> {
         validate_sheet(sheet)?;
-        match self {
-            Store::Embedded(s) => s.put_sheet(sheet).await,
-            Store::Dynamo(s) => s.put_sheet(sheet).await,
-        }
+        dispatch!(self, s => s.put_sheet(sheet))
     }
 
     /// Stores the reply to a sheet, once.
@@ -291,19 +270,13 @@ impl Store {
     ) -> Result<ReplyOutcome, StoreError> {
         super::schema::check_text("match id", match_id, super::schema::MAX_ID_BYTES, false)?;
         check_sessions(session)?;
-        match self {
-            Store::Embedded(s) => s.put_reply(match_id, session, reply).await,
-            Store::Dynamo(s) => s.put_reply(match_id, session, reply).await,
-        }
+        dispatch!(self, s => s.put_reply(match_id, session, reply))
     }
 
     /// The match with every sheet (and reply) in session order; `None` if the match is
     /// missing or expired. One consistent read on DynamoDB.
     pub async fn diary(&self, match_id: &str) -> Result<Option<Diary>, StoreError> {
-        match self {
-            Store::Embedded(s) => s.diary(match_id).await,
-            Store::Dynamo(s) => s.diary(match_id).await,
-        }
+        dispatch!(self, s => s.diary(match_id))
     }
 
     /// Up to `limit` sheets with priority ≥ `min_priority`, highest priority first, then
@@ -313,19 +286,6 @@ impl Store {
         min_priority: u32,
         limit: usize,
     ) -> Result<Vec<Sheet>, StoreError> {
-        match self {
-            Store::Embedded(s) => s.list_followups(min_priority, limit).await,
-            Store::Dynamo(s) => s.list_followups(min_priority, limit).await,
-        }
+        dispatch!(self, s => s.list_followups(min_priority, limit))
     }
-}
-
-/// The follow-up order both back ends share: `(100 - priority, created_at, match, session)`.
-pub(crate) fn followup_order(s: &Sheet) -> (u32, i128, String, u32) {
-    (
-        100 - s.priority.min(100),
-        s.created_at.unix_timestamp_nanos(),
-        s.match_id.clone(),
-        s.session,
-    )
 }

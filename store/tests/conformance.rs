@@ -1,44 +1,48 @@
-//! One behaviour suite, two back ends: every case runs against the embedded store (in a temp
-//! dir) and against DynamoDB (moto_server on loopback). Cases live in
-//! `store_conformance/cases.rs`; this file instantiates them per back end.
+//! One behaviour suite, two back ends: every case runs against the SQLite store (a file in a
+//! temp dir) and against DynamoDB (moto_server on loopback). Cases live in
+//! `conformance/cases.rs` and `conformance/match_cases.rs`; this file instantiates them per
+//! back end. Without the `dynamo` feature only the SQLite half runs.
 
-#[path = "store_conformance/cases.rs"]
+#[path = "conformance/cases.rs"]
 mod cases;
-#[path = "store_conformance/dynamo_only.rs"]
+#[cfg(feature = "dynamo")]
+#[path = "conformance/dynamo_only.rs"]
 mod dynamo_only;
-#[path = "store_conformance/embedded_only.rs"]
-mod embedded_only;
-#[path = "store_conformance/match_cases.rs"]
+#[path = "conformance/sqlite_only.rs"]
+mod sqlite_only;
+#[path = "conformance/match_cases.rs"]
 mod match_cases;
+#[cfg(feature = "dynamo")]
 mod support;
 
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
-
-use handler::store::{DynamoStore, EmbeddedStore, Store};
-use support::moto::MotoServer;
+use mikke_store::{SqliteStore, Store};
 
 /// A store under test plus what keeps it alive, able to simulate a process restart.
 pub struct Backend {
     store: Option<Store>,
     dir: Option<tempfile::TempDir>,
-    moto: Option<(Arc<MotoServer>, String)>,
+    #[cfg(feature = "dynamo")]
+    moto: Option<(std::sync::Arc<support::moto::MotoServer>, String)>,
 }
 
 impl Backend {
-    fn embedded() -> Backend {
+    fn sqlite() -> Backend {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = EmbeddedStore::open(dir.path()).expect("embedded store opens");
+        let store = SqliteStore::open(dir.path()).expect("SQLite store opens");
         Backend {
             store: Some(store.into()),
             dir: Some(dir),
+            #[cfg(feature = "dynamo")]
             moto: None,
         }
     }
 
+    #[cfg(feature = "dynamo")]
     async fn dynamo(case: &str) -> Backend {
+        use mikke_store::DynamoStore;
+        use std::sync::atomic::{AtomicU32, Ordering};
         static TABLES: AtomicU32 = AtomicU32::new(0);
-        let moto = MotoServer::shared();
+        let moto = support::moto::MotoServer::shared();
         let table = format!("mikke-{case}-{}", TABLES.fetch_add(1, Ordering::Relaxed));
         let store = DynamoStore::new(moto.dynamodb_client(), table.clone());
         store
@@ -60,33 +64,35 @@ impl Backend {
     /// (Every clone of the store must be gone by now.)
     pub async fn restart(&mut self) {
         drop(self.store.take());
-        let store: Store = match (&self.dir, &self.moto) {
-            (Some(dir), _) => EmbeddedStore::open(dir.path())
-                .expect("embedded store reopens")
-                .into(),
-            (None, Some((moto, table))) => {
-                let store = DynamoStore::new(moto.dynamodb_client(), table.clone());
-                // Idempotent on an existing table: what a restarted process does at start.
-                store.create_table_if_missing().await.expect("table exists");
-                store.into()
-            }
-            (None, None) => unreachable!("a backend has a directory or a table"),
-        };
-        self.store = Some(store);
+        if let Some(dir) = &self.dir {
+            let store = SqliteStore::open(dir.path()).expect("SQLite store reopens");
+            self.store = Some(store.into());
+            return;
+        }
+        #[cfg(feature = "dynamo")]
+        if let Some((moto, table)) = &self.moto {
+            let store = mikke_store::DynamoStore::new(moto.dynamodb_client(), table.clone());
+            // Idempotent on an existing table: what a restarted process does at start.
+            store.create_table_if_missing().await.expect("table exists");
+            self.store = Some(store.into());
+            return;
+        }
+        unreachable!("a backend has a directory or a table");
     }
 }
 
 macro_rules! conformance {
     ($($case:ident),* $(,)?) => {
-        mod embedded {
+        mod sqlite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $case() {
-                    let mut backend = super::Backend::embedded();
+                    let mut backend = super::Backend::sqlite();
                     super::$case(&mut backend).await;
                 }
             )*
         }
+        #[cfg(feature = "dynamo")]
         mod dynamo {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

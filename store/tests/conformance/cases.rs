@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use handler::store::{NewRecord, PutOutcome, RecordKind, Store, StoreError};
+use mikke_store::{NewRecord, PutOutcome, RecordKind, Store, StoreError};
 use serde_json::json;
 use time::OffsetDateTime;
 

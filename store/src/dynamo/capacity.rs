@@ -186,7 +186,7 @@ impl DynamoStore {
     }
 
     /// Active matches not past their expiry, oldest first (one GetItem each: staff only).
-    pub(in crate::store) async fn active_matches(&self) -> Result<Vec<Match>, StoreError> {
+    pub(crate) async fn active_matches(&self) -> Result<Vec<Match>, StoreError> {
         let mut found = Vec::new();
         for (_, id) in self.open_slots().await? {
             if let Some(m) = self.get_match(&id).await? {
@@ -199,7 +199,7 @@ impl DynamoStore {
         Ok(found)
     }
 
-    pub(in crate::store) async fn active_counts(&self) -> Result<HashMap<String, u32>, StoreError> {
+    pub(crate) async fn active_counts(&self) -> Result<HashMap<String, u32>, StoreError> {
         let mut counts = HashMap::new();
         for (slug, _) in self.open_slots().await? {
             *counts.entry(slug).or_insert(0) += 1;

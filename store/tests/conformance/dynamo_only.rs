@@ -1,8 +1,8 @@
 //! What only the DynamoDB store has: the table it creates must be the documented one, since
 //! the CloudFormation template is checked against the same constants.
 
-use handler::store::schema::*;
-use handler::store::DynamoStore;
+use mikke_store::schema::*;
+use mikke_store::DynamoStore;
 
 use crate::support::moto::MotoServer;
 

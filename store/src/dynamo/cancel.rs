@@ -38,7 +38,7 @@ pub(super) fn cancelled(reasons: &[CancellationReason]) -> Cancelled {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::dynamo::item::s;
+    use crate::dynamo::item::s;
 
     fn reason(code: &str) -> CancellationReason {
         CancellationReason::builder().code(code).build()

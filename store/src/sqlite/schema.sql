@@ -1,0 +1,79 @@
+-- The local store's schema, one section per version. `PRAGMA user_version` says which
+-- sections a database has; opening it applies the missing ones in order, in one transaction
+-- (sqlite/migrate.rs). Sections are append-only: never edit or reorder one that has shipped,
+-- add a new `-- version: N` section instead.
+--
+-- Conventions: times the store sorts by are TEXT in `schema::timestamp_text` form
+-- (RFC 3339 UTC, nine fraction digits: text order is time order); retention deadlines are
+-- INTEGER epoch seconds (`expires_at`), and a row at or past its deadline is invisible to
+-- every read and deleted by the next sweep. Bodies are JSON text, opaque to the store.
+
+-- version: 1
+-- Applications and inquiries (issue 4), their idempotency markers and the rate counters.
+
+CREATE TABLE records (
+    kind TEXT NOT NULL CHECK (kind IN ('application', 'inquiry')),
+    id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+) STRICT;
+-- The staff queue: a kind in a status, oldest first.
+CREATE INDEX records_by_status ON records (kind, status, created_at, id);
+-- Records of a kind by date, any status.
+CREATE INDEX records_by_date ON records (kind, created_at, id);
+CREATE INDEX records_by_expiry ON records (expires_at);
+
+-- `put_once`: a key seen within its window replays the first record's id.
+CREATE TABLE idempotency (
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (kind, key)
+) STRICT, WITHOUT ROWID;
+
+-- Hits per client (a hash, never an address) per fixed window.
+CREATE TABLE rate_counters (
+    client_key TEXT NOT NULL,
+    window_start INTEGER NOT NULL,
+    hits INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (client_key, window_start)
+) STRICT, WITHOUT ROWID;
+
+-- version: 2
+-- Matches, mentoring sheets and replies (issue 6).
+
+CREATE TABLE matches (
+    id TEXT PRIMARY KEY NOT NULL,
+    application_id TEXT NOT NULL,
+    mentor TEXT NOT NULL,
+    mentor_name TEXT NOT NULL,
+    plan TEXT NOT NULL,
+    sessions INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('active', 'closed')),
+    created_at TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+) STRICT;
+-- Capacity: the live active matches of each mentor.
+CREATE INDEX matches_open ON matches (status, mentor, expires_at);
+CREATE INDEX matches_by_expiry ON matches (expires_at);
+
+CREATE TABLE sheets (
+    match_id TEXT NOT NULL,
+    session INTEGER NOT NULL,
+    submission_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    -- Follow-up priority 0–100: the staff list is highest first, then oldest.
+    priority INTEGER NOT NULL,
+    content TEXT NOT NULL,
+    reply TEXT,
+    replied_at TEXT,
+    PRIMARY KEY (match_id, session)
+) STRICT;
+CREATE INDEX sheets_followup ON sheets (priority DESC, created_at, match_id, session);
+CREATE INDEX sheets_by_expiry ON sheets (expires_at);

@@ -1,0 +1,217 @@
+//! Group commit: one thread owns the write connection; callers send it operations and await
+//! the answer, which comes only after the transaction holding their change is committed
+//! (`synchronous=FULL`: on disk).
+//!
+//! The thread takes every operation already waiting (up to `max_batch`), runs each inside its
+//! own SAVEPOINT of one IMMEDIATE transaction, commits once, then answers them all: N
+//! concurrent requests share one fsync instead of paying N. An operation that fails is rolled
+//! back to its savepoint alone; the others still commit. If the commit itself fails (disk
+//! full, I/O error), every operation of the batch is answered with that error and nothing of
+//! it is kept. Other processes (`staff`) take SQLite's write lock between batches: IMMEDIATE
+//! waits for it up to the busy timeout.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use rusqlite::Connection;
+use tokio::sync::oneshot;
+
+use super::sql_error;
+use crate::StoreError;
+
+/// Expired rows are deleted at most this often (and at open).
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
+
+/// One operation to run in the writer's transaction.
+trait Work: Send {
+    /// Runs the operation; `true` when it succeeded (its changes stay).
+    fn run(&mut self, conn: &Connection) -> bool;
+    /// Answers the caller once the batch's fate is known (`Err`: not committed).
+    fn finish(self: Box<Self>, committed: Result<(), &Failure>);
+}
+
+/// A batch-wide failure (begin or commit), handed to every operation of the batch.
+pub(super) struct Failure {
+    operation: &'static str,
+    code: Option<rusqlite::ErrorCode>,
+    message: String,
+}
+
+impl Failure {
+    fn of(operation: &'static str, e: &rusqlite::Error) -> Failure {
+        Failure {
+            operation,
+            code: e.sqlite_error_code(),
+            message: e.to_string(),
+        }
+    }
+
+    fn to_error(&self, path: &Path) -> StoreError {
+        StoreError::Sqlite {
+            path: path.to_path_buf(),
+            operation: self.operation,
+            code: self.code,
+            message: self.message.clone(),
+        }
+    }
+}
+
+struct Op<T, F> {
+    work: Option<F>,
+    result: Option<Result<T, StoreError>>,
+    reply: oneshot::Sender<Result<T, StoreError>>,
+    path: PathBuf,
+}
+
+impl<T, F> Work for Op<T, F>
+where
+    T: Send,
+    F: FnOnce(&Connection) -> Result<T, StoreError> + Send,
+{
+    fn run(&mut self, conn: &Connection) -> bool {
+        let work = self.work.take().expect("an operation runs once");
+        let result = work(conn);
+        let ok = result.is_ok();
+        self.result = Some(result);
+        ok
+    }
+
+    fn finish(self: Box<Self>, committed: Result<(), &Failure>) {
+        let answer = match (self.result, committed) {
+            // Its own failure says more than the batch's.
+            (Some(Err(e)), _) => Err(e),
+            (Some(Ok(value)), Ok(())) => Ok(value),
+            (_, Err(failure)) => Err(failure.to_error(&self.path)),
+            (None, Ok(())) => unreachable!("finished without running in a committed batch"),
+        };
+        // The caller may have gone (request cancelled); the change is committed regardless.
+        let _ = self.reply.send(answer);
+    }
+}
+
+/// The handle callers use; cheap to clone.
+#[derive(Clone)]
+pub(super) struct Writer {
+    jobs: mpsc::Sender<Box<dyn Work>>,
+    path: PathBuf,
+}
+
+impl Writer {
+    /// Starts the writer thread on `conn` (already migrated).
+    pub(super) fn start(conn: Connection, path: &Path, max_batch: usize) -> Writer {
+        let (jobs, queue) = mpsc::channel::<Box<dyn Work>>();
+        let thread_path = path.to_path_buf();
+        std::thread::Builder::new()
+            .name("mikke-store-writer".into())
+            .spawn(move || run(conn, queue, max_batch.max(1), &thread_path))
+            .expect("the writer thread starts");
+        Writer {
+            jobs,
+            path: path.to_path_buf(),
+        }
+    }
+
+    /// Runs `work` in the writer's next transaction and returns its result once committed.
+    pub(super) async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let op = Op {
+            work: Some(work),
+            result: None,
+            reply,
+            path: self.path.clone(),
+        };
+        let gone = || StoreError::Sqlite {
+            path: self.path.clone(),
+            operation: "write",
+            code: None,
+            message: "the store's writer thread has stopped".into(),
+        };
+        self.jobs.send(Box::new(op)).map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
+    }
+}
+
+fn run(conn: Connection, queue: mpsc::Receiver<Box<dyn Work>>, max_batch: usize, path: &Path) {
+    let mut last_sweep = Instant::now();
+    // Ends when every handle (every clone of the store) is dropped.
+    while let Ok(first) = queue.recv() {
+        let mut batch = vec![first];
+        while batch.len() < max_batch {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        run_batch(&conn, batch);
+        if last_sweep.elapsed() >= SWEEP_EVERY {
+            if let Err(e) = super::sweep(&conn) {
+                tracing::warn!(error = %sql_error(path, "sweep", e), "expired rows not deleted");
+            }
+            last_sweep = Instant::now();
+        }
+    }
+}
+
+fn run_batch(conn: &Connection, batch: Vec<Box<dyn Work>>) {
+    let mut done: Vec<Box<dyn Work>> = Vec::with_capacity(batch.len());
+    let mut open = false;
+    for mut job in batch {
+        if !open {
+            if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+                job.finish(Err(&Failure::of("begin", &e)));
+                continue;
+            }
+            open = true;
+        }
+        if let Err(e) = conn.execute_batch("SAVEPOINT op") {
+            job.finish(Err(&Failure::of("savepoint", &e)));
+            continue;
+        }
+        if job.run(conn) {
+            let _ = conn.execute_batch("RELEASE op");
+            done.push(job);
+            continue;
+        }
+        if conn.is_autocommit() {
+            // SQLite rolled the whole transaction back (it may on disk-full and I/O errors):
+            // the batch's earlier changes are gone too, so say so, and start afresh.
+            let lost = Failure {
+                operation: "write",
+                code: Some(rusqlite::ErrorCode::SystemIoFailure),
+                message: "the transaction was rolled back by an error of another write".into(),
+            };
+            for earlier in done.drain(..) {
+                earlier.finish(Err(&lost));
+            }
+            open = false;
+        } else {
+            let _ = conn.execute_batch("ROLLBACK TO op; RELEASE op");
+        }
+        // It failed: it answers with its own error, whatever the batch does.
+        job.finish(Ok(()));
+    }
+    if !open {
+        return;
+    }
+    match conn.execute_batch("COMMIT") {
+        Ok(()) => {
+            for job in done {
+                job.finish(Ok(()));
+            }
+        }
+        Err(e) => {
+            let failure = Failure::of("commit", &e);
+            if !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            for job in done {
+                job.finish(Err(&failure));
+            }
+        }
+    }
+}
