@@ -12,7 +12,7 @@ pub use crate::tokens::KeySource;
 pub enum Mode {
     /// `AWS_LAMBDA_RUNTIME_API` is set: DynamoDB, API Gateway in front.
     Lambda,
-    /// The local server on 127.0.0.1 with the embedded store.
+    /// The local server on 127.0.0.1 with the SQLite store.
     Local,
 }
 

@@ -170,10 +170,10 @@ pub fn retry_after(now_secs: i64, window_secs: u64) -> u64 {
 mod tests {
     use super::*;
     use axum::http::Request;
-    use lambda_http::request::RequestContext;
     use lambda_http::aws_lambda_events::apigw::{
         ApiGatewayV2httpRequestContext, ApiGatewayV2httpRequestContextHttpDescription,
     };
+    use lambda_http::request::RequestContext;
 
     const SECRET: &str = "0123456789abcdef0123456789abcdef";
     /// The CloudFront edge server API Gateway sees as the caller.

@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use handler::matching::{assign, AssignRequest, Assigned};
-use handler::store::{SqliteStore, NewRecord, RecordKind, Store};
+use handler::store::{NewRecord, RecordKind, SqliteStore, Store};
 use handler::tokens::{Claims, Role, SigningKey};
 use handler::{app, sample, AppState, Config, Matcher, Mode};
 use serde_json::{json, Value};

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use handler::store::{SqliteStore, RecordKind, Store};
+use handler::store::{RecordKind, SqliteStore, Store};
 use handler::{app, sample, AppState, Config, Matcher, Mode};
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Adapter, Context, LambdaEvent, Service};
@@ -35,7 +35,7 @@ fn lambda(rate_limit: &str) -> Lambda {
         ("MIKKE_ORIGIN_SECRET", ORIGIN_SECRET),
     ]);
     let config = Config::from_vars(Mode::Lambda, |n| env.get(n).map(|v| v.to_string())).unwrap();
-    // The embedded store stands in for DynamoDB here: this test is about the event path.
+    // The SQLite store stands in for DynamoDB here: this test is about the event path.
     let store = Store::from(SqliteStore::open(dir.path()).unwrap());
     let state = AppState::new(
         store.clone(),

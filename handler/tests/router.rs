@@ -1,4 +1,4 @@
-//! Every answer of the router, through `oneshot`, with the embedded store.
+//! Every answer of the router, through `oneshot`, with the SQLite store.
 
 mod common;
 
@@ -593,6 +593,49 @@ async fn the_site_directory_is_served_beside_the_api() {
     .await;
     assert_eq!(a.status, StatusCode::NOT_FOUND);
     assert_eq!(a.json()["error"], "not_found");
+}
+
+/// A full disk: 503 in Japanese (page and JSON), nothing half-stored, and once space is
+/// back the same submission is stored (SQLite's page cap fails writes as a full disk does).
+#[tokio::test]
+async fn a_full_disk_is_503_with_nothing_stored_and_the_retry_works_once_space_is_back() {
+    let dir = TempDir::new().unwrap();
+    let sqlite = handler::store::SqliteStore::open(dir.path()).unwrap();
+    let h = common::harness_on(dir, sqlite.clone().into(), &[]);
+    // Room for the rate counters, none for an application.
+    let a = send(&h.app, post_json(&json!({}))).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let pages: u32 = rusqlite::Connection::open(sqlite.path())
+        .unwrap()
+        .query_row("PRAGMA page_count", [], |r| r.get(0))
+        .unwrap();
+    sqlite.set_max_pages(Some(pages)).await.unwrap();
+    let mut body = valid();
+    body["message"] = json!("相談したいことがあります。".repeat(100));
+    body["submission_id"] = json!("full-disk-0001");
+    let a = send(&h.app, post_json(&body)).await;
+    assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE, "{}", a.text);
+    assert_eq!(a.json()["error"], "unavailable");
+    assert!(
+        !a.text.contains("sqlite") && !a.text.contains("相談"),
+        "{}",
+        a.text
+    );
+    let long: String = "相談したいことがあります。"
+        .repeat(100)
+        .bytes()
+        .map(|b| format!("%{b:02X}"))
+        .collect();
+    let form = format!("{VALID_FORM}&message={long}");
+    let page = send(&h.app, post("application/x-www-form-urlencoded", form)).await;
+    assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(page.text.contains("保存されていません"), "{}", page.text);
+    assert!(stored(&h).await.is_empty(), "nothing half-written");
+
+    sqlite.set_max_pages(None).await.unwrap();
+    let a = send(&h.app, post_json(&body)).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    assert_eq!(stored(&h).await.len(), 1);
 }
 
 #[cfg(feature = "aws")]

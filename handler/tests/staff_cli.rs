@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use handler::store::{SqliteStore, NewRecord, NewSheet, RecordKind, Store};
+use handler::store::{NewRecord, NewSheet, RecordKind, SqliteStore, Store};
 use handler::tokens::{Role, SigningKey};
 use serde_json::json;
 use time::OffsetDateTime;
@@ -287,7 +287,9 @@ fn dump(dir: &std::path::Path) -> Vec<String> {
         .unwrap();
     let mut rows = Vec::new();
     for table in tables {
-        let mut s = conn.prepare(&format!("SELECT * FROM {table} ORDER BY 1, 2")).unwrap();
+        let mut s = conn
+            .prepare(&format!("SELECT * FROM {table} ORDER BY 1, 2"))
+            .unwrap();
         let columns = s.column_count();
         let mut found = s.query([]).unwrap();
         while let Some(row) = found.next().unwrap() {

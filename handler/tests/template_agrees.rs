@@ -16,11 +16,13 @@ use serde_yaml::Value;
 
 /// Variables only the local server reads; setting them under Lambda would be a mistake
 /// (an endpoint would send production data to a test database).
-const LOCAL_ONLY: [&str; 5] = [
+const LOCAL_ONLY: [&str; 6] = [
     "MIKKE_DYNAMODB_ENDPOINT",
     "MIKKE_DATA_DIR",
     "MIKKE_PORT",
     "MIKKE_SITE_DIR",
+    // The SQLite store's group-commit size.
+    "MIKKE_WRITE_BATCH",
     // The key in clear: for local runs and tests; deployed functions read it from SSM
     // (MIKKE_SIGNING_KEY_PARAMETER), so it is in neither the template nor the function.
     "MIKKE_SIGNING_KEY",
@@ -675,8 +677,8 @@ fn the_api_behaviour_forwards_the_viewer_address() {
 /// Table administration (`dynamo/table.rs`: create, describe, TTL) runs only in local
 /// runs and tests, never under Lambda, so it is not granted.
 fn actions_called_by_store() -> BTreeSet<String> {
-    let mut source = read("handler/src/store/dynamo.rs");
-    let dir = repo_file("handler/src/store/dynamo");
+    let mut source = read("store/src/dynamo.rs");
+    let dir = repo_file("store/src/dynamo");
     for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
         let path = entry.unwrap().path();
         if path.file_name().is_some_and(|n| n != "table.rs") {

@@ -71,11 +71,11 @@ use time::OffsetDateTime;
 #[cfg(feature = "dynamo")]
 pub use dynamo::DynamoStore;
 pub use error::StoreError;
-pub use sqlite::{BackupReport, SqliteOptions, SqliteStore};
 pub use matches::{
     AssignOutcome, Diary, Match, MatchStatus, NewSheet, Reply, ReplyOutcome, Sheet, SheetOutcome,
     MATCHED, MAX_SESSIONS, OPEN_APPLICATION_STATUSES,
 };
+pub use sqlite::{BackupReport, SqliteOptions, SqliteStore};
 
 /// What a record is. Each kind has its own id space, status queue and idempotency keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

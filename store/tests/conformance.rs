@@ -8,10 +8,10 @@ mod cases;
 #[cfg(feature = "dynamo")]
 #[path = "conformance/dynamo_only.rs"]
 mod dynamo_only;
-#[path = "conformance/sqlite_only.rs"]
-mod sqlite_only;
 #[path = "conformance/match_cases.rs"]
 mod match_cases;
+#[path = "conformance/sqlite_only.rs"]
+mod sqlite_only;
 #[cfg(feature = "dynamo")]
 mod support;
 

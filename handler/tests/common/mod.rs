@@ -1,5 +1,5 @@
 //! The router harness shared by the API's integration tests (`router.rs`, `inquiries.rs`):
-//! the router over an embedded store in a temporary directory, a pinned clock, and
+//! the router over the SQLite store in a temporary directory, a pinned clock, and
 //! requests sent through `oneshot`.
 
 // Each test crate includes this module and uses only part of it.
@@ -34,13 +34,18 @@ pub struct Harness {
 /// the way (1000), and `vars` on top.
 pub fn harness_with(vars: &[(&str, &str)]) -> Harness {
     let dir = TempDir::new().unwrap();
+    let store = Store::from(SqliteStore::open(dir.path()).unwrap());
+    harness_on(dir, store, vars)
+}
+
+/// As [`harness_with`], over a store the test opened itself (in `dir`).
+pub fn harness_on(dir: TempDir, store: Store, vars: &[(&str, &str)]) -> Harness {
     let mut env: HashMap<String, String> = HashMap::from([
         ("MIKKE_SITE_URL".into(), SITE.into()),
         ("MIKKE_RATE_LIMIT".into(), "1000".into()),
     ]);
     env.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let config = Config::from_vars(Mode::Local, |n| env.get(n).cloned()).unwrap();
-    let store = Store::from(SqliteStore::open(dir.path()).unwrap());
     let matcher = Matcher::new(sample::small_catalog()).unwrap();
     let mut state = AppState::new(store.clone(), matcher, config);
     state.clock = pinned_now;

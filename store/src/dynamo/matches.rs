@@ -311,10 +311,7 @@ impl DynamoStore {
         Err(self.still_conflicting())
     }
 
-    pub(crate) async fn close_match(
-        &self,
-        id: &str,
-    ) -> Result<Option<Match>, StoreError> {
+    pub(crate) async fn close_match(&self, id: &str) -> Result<Option<Match>, StoreError> {
         let Some(m) = self.get_match(id).await? else {
             return Ok(None);
         };
@@ -356,10 +353,7 @@ impl DynamoStore {
         Err(self.still_conflicting())
     }
 
-    pub(crate) async fn put_sheet(
-        &self,
-        sheet: &NewSheet,
-    ) -> Result<SheetOutcome, StoreError> {
+    pub(crate) async fn put_sheet(&self, sheet: &NewSheet) -> Result<SheetOutcome, StoreError> {
         let now = now();
         let check = ConditionCheck::builder()
             .table_name(&*self.table)
@@ -460,10 +454,7 @@ impl DynamoStore {
         }
     }
 
-    pub(crate) async fn diary(
-        &self,
-        match_id: &str,
-    ) -> Result<Option<Diary>, StoreError> {
+    pub(crate) async fn diary(&self, match_id: &str) -> Result<Option<Diary>, StoreError> {
         let Some(the_match) = self.get_match(match_id).await? else {
             return Ok(None);
         };

@@ -93,7 +93,9 @@ fn copy(source: &Connection, path: &Path, tmp: &Path) -> Result<(u64, u64, u64),
                 StepResult::Done => break,
                 StepResult::More => {}
                 // A writer holds a lock for a moment: give it the time, then go on.
-                StepResult::Busy | StepResult::Locked => std::thread::sleep(Duration::from_millis(10)),
+                StepResult::Busy | StepResult::Locked => {
+                    std::thread::sleep(Duration::from_millis(10))
+                }
                 _ => std::thread::sleep(Duration::from_millis(10)),
             }
         }
@@ -113,9 +115,11 @@ fn copy(source: &Connection, path: &Path, tmp: &Path) -> Result<(u64, u64, u64),
         });
     }
     let count = |table: &str| -> Result<u64, StoreError> {
-        dest.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get::<_, i64>(0))
-            .map(|n| n.max(0) as u64)
-            .map_err(fail)
+        dest.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map(|n| n.max(0) as u64)
+        .map_err(fail)
     };
     let counts = (count("records")?, count("matches")?, count("sheets")?);
     // Closing syncs nothing by itself: make the copy durable before it is renamed into place.

@@ -29,7 +29,8 @@ fn match_from_row(row: &Row<'_>) -> rusqlite::Result<Match> {
         mentor_name: row.get(3)?,
         plan: row.get(4)?,
         sessions: row.get(5)?,
-        status: MatchStatus::parse(&status).ok_or_else(|| super::records::bad_column(6, "status"))?,
+        status: MatchStatus::parse(&status)
+            .ok_or_else(|| super::records::bad_column(6, "status"))?,
         created_at: timestamp(row, 7)?,
         expires_at: epoch(row, 8)?,
     })
@@ -179,7 +180,8 @@ impl SqliteStore {
     ) -> Result<Option<Match>, StoreError> {
         let id = id.to_string();
         self.write(move |conn, path| {
-            let found = live_match(conn, &id, now_secs()).map_err(|e| sql_error(path, operation, e))?;
+            let found =
+                live_match(conn, &id, now_secs()).map_err(|e| sql_error(path, operation, e))?;
             let Some(mut m) = found.filter(|m| m.status == MatchStatus::Active) else {
                 return Ok(None);
             };
@@ -255,8 +257,9 @@ impl SqliteStore {
                         SheetOutcome::Conflict
                     });
                 }
-                let allowed = live_match(conn, &sheet.match_id, now)?
-                    .is_some_and(|m| m.status == MatchStatus::Active && sheet.session <= m.sessions);
+                let allowed = live_match(conn, &sheet.match_id, now)?.is_some_and(|m| {
+                    m.status == MatchStatus::Active && sheet.session <= m.sessions
+                });
                 if !allowed {
                     return Ok(SheetOutcome::Refused);
                 }
@@ -345,7 +348,11 @@ impl SqliteStore {
                      ORDER BY priority DESC, created_at, match_id, session LIMIT ?3"
                 ))?;
                 let rows = s.query_map(
-                    params![min_priority.min(100), now_secs(), i64::try_from(limit).unwrap_or(i64::MAX)],
+                    params![
+                        min_priority.min(100),
+                        now_secs(),
+                        i64::try_from(limit).unwrap_or(i64::MAX)
+                    ],
                     sheet_from_row,
                 )?;
                 rows.collect()

@@ -115,10 +115,7 @@ mod tests {
             Migrated::From(0)
         ));
         assert_eq!(user_version(&conn).unwrap(), latest());
-        assert_eq!(
-            migrate_to(&mut conn, latest()).unwrap(),
-            Migrated::Current
-        );
+        assert_eq!(migrate_to(&mut conn, latest()).unwrap(), Migrated::Current);
     }
 
     #[test]

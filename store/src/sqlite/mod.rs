@@ -15,8 +15,8 @@
 
 mod backup;
 mod import;
-pub mod migrate;
 mod matches;
+pub mod migrate;
 mod records;
 mod writer;
 
@@ -152,7 +152,11 @@ impl SqliteStore {
     {
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || {
-            let pooled = inner.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
+            let pooled = inner
+                .readers
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .pop();
             let conn = match pooled {
                 Some(conn) => conn,
                 None => {
@@ -243,7 +247,13 @@ fn sweep(conn: &Connection) -> rusqlite::Result<()> {
     let now = now_secs();
     // IMMEDIATE: a deferred transaction that reads before it writes cannot wait for the lock.
     let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
-    for table in ["idempotency", "rate_counters", "records", "matches", "sheets"] {
+    for table in [
+        "idempotency",
+        "rate_counters",
+        "records",
+        "matches",
+        "sheets",
+    ] {
         tx.execute(
             &format!("DELETE FROM {table} WHERE expires_at <= ?1"),
             [now],
@@ -279,7 +289,9 @@ fn unusable(path: &Path, e: rusqlite::Error) -> StoreError {
              (`staff backup`, see the README), or move it aside to start empty"
                 .to_string()
         }
-        Some(ErrorCode::ReadOnly) | Some(ErrorCode::CannotOpen) | Some(ErrorCode::PermissionDenied) => {
+        Some(ErrorCode::ReadOnly)
+        | Some(ErrorCode::CannotOpen)
+        | Some(ErrorCode::PermissionDenied) => {
             format!("cannot open it for writing ({e}): check its owner and permissions, and those of its directory")
         }
         _ => format!("cannot open it: {e}"),

@@ -49,7 +49,10 @@ async fn two_openers_of_one_file_see_each_others_writes_at_once() {
         .set_status(APP, "a1", "received", "on_hold")
         .await
         .unwrap());
-    assert_eq!(server.get(APP, "a1").await.unwrap().unwrap().status, "on_hold");
+    assert_eq!(
+        server.get(APP, "a1").await.unwrap().unwrap().status,
+        "on_hold"
+    );
     // Exactly once across openers too: the marker is in the shared file.
     let replay = staff.put_once(record("a2", "k1"), HOUR).await.unwrap();
     assert_eq!(replay, PutOutcome::Replayed { id: "a1".into() });
@@ -62,7 +65,10 @@ fn a_file_that_is_not_sqlite_is_refused_with_its_path_and_left_untouched() {
     let junk = "これはデータベースではありません\n".repeat(300);
     std::fs::write(&path, &junk).unwrap();
     let err = refusal(dir.path());
-    assert!(err.contains(DB_FILE) && err.contains("not an SQLite database"), "{err}");
+    assert!(
+        err.contains(DB_FILE) && err.contains("not an SQLite database"),
+        "{err}"
+    );
     assert_eq!(std::fs::read_to_string(&path).unwrap(), junk);
 }
 
@@ -82,7 +88,10 @@ async fn a_damaged_database_is_refused_and_left_as_it_was() {
     std::fs::write(&path, &bytes).unwrap();
     let err = refusal(dir.path());
     assert!(err.contains(DB_FILE), "{err}");
-    assert!(err.contains("damaged") || err.contains("malformed"), "{err}");
+    assert!(
+        err.contains("damaged") || err.contains("malformed"),
+        "{err}"
+    );
     assert_eq!(std::fs::read(&path).unwrap(), bytes, "nothing overwritten");
 }
 
@@ -193,7 +202,9 @@ async fn a_database_of_schema_version_1_is_migrated_with_its_data_kept() {
     assert!(store.list_followups(0, 10).await.unwrap().is_empty());
     drop(store);
     let conn = rusqlite::Connection::open(&path).unwrap();
-    let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    let version: u32 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(version, mikke_store::sqlite::migrate::latest());
 }
 
@@ -203,7 +214,10 @@ async fn an_old_journal_is_imported_once_and_kept_aside() {
     let now = OffsetDateTime::now_utc();
     let ts = |t: OffsetDateTime| mikke_store::schema::timestamp_text(t);
     let day = |n: i64| (now + time::Duration::days(n)).unix_timestamp();
-    let fmt = |t: OffsetDateTime| t.format(&time::format_description::well_known::Rfc3339).unwrap();
+    let fmt = |t: OffsetDateTime| {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
     let lines = [
         serde_json::json!({"op": "put", "record": {"kind": "application", "id": "a1", "created_at": ts(now),
             "status": "received", "expires_at": day(30), "body": {"application": {"name": "花子"}}},
@@ -231,12 +245,29 @@ async fn an_old_journal_is_imported_once_and_kept_aside() {
     let store = open(dir.path());
     let check = |store: Store| async move {
         let a1 = store.get(APP, "a1").await.unwrap().expect("imported");
-        assert_eq!((a1.status.as_str(), &a1.body["application"]["name"]), ("matched", &serde_json::json!("花子")));
-        assert_eq!(store.get(RecordKind::Inquiry, "q1").await.unwrap().unwrap().status, "answered");
+        assert_eq!(
+            (a1.status.as_str(), &a1.body["application"]["name"]),
+            ("matched", &serde_json::json!("花子"))
+        );
+        assert_eq!(
+            store
+                .get(RecordKind::Inquiry, "q1")
+                .await
+                .unwrap()
+                .unwrap()
+                .status,
+            "answered"
+        );
         assert!(store.get(APP, "a9").await.unwrap().is_none());
         let replay = store.put_once(record("a2", "k1"), HOUR).await.unwrap();
         assert_eq!(replay, PutOutcome::Replayed { id: "a1".into() });
-        assert_eq!(store.hit_rate_limit("c1", Duration::from_secs(60), now).await.unwrap(), 5);
+        assert_eq!(
+            store
+                .hit_rate_limit("c1", Duration::from_secs(60), now)
+                .await
+                .unwrap(),
+            5
+        );
         let diary = store.diary("m1").await.unwrap().expect("match imported");
         assert_eq!(diary.sheets.len(), 1);
         assert_eq!(diary.sheets[0].reply.as_ref().unwrap().text, "お返事");
@@ -249,10 +280,19 @@ async fn an_old_journal_is_imported_once_and_kept_aside() {
         text,
         "kept aside unchanged as a backup"
     );
-    assert!(!dir.path().join("lock").exists(), "the old lock file is gone");
+    assert!(
+        !dir.path().join("lock").exists(),
+        "the old lock file is gone"
+    );
     // Opened again: nothing imported twice (the counter went on from 5, not back to 4).
     let store = open(dir.path());
-    assert_eq!(store.hit_rate_limit("c1", Duration::from_secs(60), now).await.unwrap(), 6);
+    assert_eq!(
+        store
+            .hit_rate_limit("c1", Duration::from_secs(60), now)
+            .await
+            .unwrap(),
+        6
+    );
 }
 
 #[test]
@@ -264,7 +304,10 @@ fn a_damaged_journal_line_stops_the_import_with_its_line_number_and_no_content()
         .err()
         .expect("refused")
         .to_string();
-    assert!(err.contains("journal.jsonl") && err.contains("line 1"), "{err}");
+    assert!(
+        err.contains("journal.jsonl") && err.contains("line 1"),
+        "{err}"
+    );
     assert!(!err.contains("秘密"), "{err}");
     assert!(journal.exists(), "left in place to be fixed");
 }
@@ -274,7 +317,10 @@ fn a_damaged_journal_line_stops_the_import_with_its_line_number_and_no_content()
 #[tokio::test]
 async fn an_older_journal_with_capacity_counters_imports_and_counts_live_matches() {
     let dir = tempfile::tempdir().unwrap();
-    let fmt = |t: OffsetDateTime| t.format(&time::format_description::well_known::Rfc3339).unwrap();
+    let fmt = |t: OffsetDateTime| {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
     let now = OffsetDateTime::now_utc();
     let a_match = |id: &str, expires: OffsetDateTime| {
         serde_json::json!({
@@ -309,7 +355,8 @@ async fn a_full_disk_fails_the_write_whole_and_the_next_one_works_once_space_is_
     store.put_once(record("a0", "k0"), HOUR).await.unwrap();
     let pages: u32 = {
         let conn = rusqlite::Connection::open(dir.path().join(DB_FILE)).unwrap();
-        conn.query_row("PRAGMA page_count", [], |r| r.get(0)).unwrap()
+        conn.query_row("PRAGMA page_count", [], |r| r.get(0))
+            .unwrap()
     };
     sqlite.set_max_pages(Some(pages)).await.unwrap();
     let mut big = record("a1", "k1");
@@ -317,7 +364,10 @@ async fn a_full_disk_fails_the_write_whole_and_the_next_one_works_once_space_is_
     let err = store.put_once(big.clone(), HOUR).await.unwrap_err();
     assert!(err.is_transient(), "a full disk is answered 503: {err}");
     assert!(!err.to_string().contains('あ'), "{err}");
-    assert!(store.get(APP, "a1").await.unwrap().is_none(), "nothing half-written");
+    assert!(
+        store.get(APP, "a1").await.unwrap().is_none(),
+        "nothing half-written"
+    );
     // Neither the record nor its marker: the retry after space is back is a fresh put.
     sqlite.set_max_pages(None).await.unwrap();
     assert_eq!(
@@ -358,7 +408,11 @@ async fn the_database_and_its_companions_are_readable_by_their_owner_only() {
     store.put_once(record("a1", "k1"), HOUR).await.unwrap();
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&data), 0o700);
-    for name in [DB_FILE.to_string(), format!("{DB_FILE}-wal"), format!("{DB_FILE}-shm")] {
+    for name in [
+        DB_FILE.to_string(),
+        format!("{DB_FILE}-wal"),
+        format!("{DB_FILE}-shm"),
+    ] {
         assert_eq!(mode(&data.join(&name)), 0o600, "{name}");
     }
 }
@@ -369,13 +423,19 @@ async fn a_backup_taken_during_writes_is_a_consistent_private_copy() {
     let sqlite = SqliteStore::open(&dir.path().join("data")).unwrap();
     let store: Store = sqlite.clone().into();
     for i in 0..200 {
-        store.put_once(record(&format!("a{i}"), &format!("k{i}")), HOUR).await.unwrap();
+        store
+            .put_once(record(&format!("a{i}"), &format!("k{i}")), HOUR)
+            .await
+            .unwrap();
     }
     let writer = {
         let store = store.clone();
         tokio::spawn(async move {
             for i in 200..400 {
-                store.put_once(record(&format!("a{i}"), &format!("k{i}")), HOUR).await.unwrap();
+                store
+                    .put_once(record(&format!("a{i}"), &format!("k{i}")), HOUR)
+                    .await
+                    .unwrap();
             }
         })
     };

@@ -1,4 +1,4 @@
-// The site's forms against the whole local stack (built site + handler + embedded store on one
+// The site's forms against the whole local stack (built site + handler + SQLite store on one
 // loopback port, as scripts/run.sh runs it), in headless chromium: apply from a profile, the
 // handler's Japanese messages beside their fields, JavaScript off, double clicks, a retry after
 // a lost answer, each inquiry kind, axe-core on every form page, a 360px screenshot.
