@@ -2,7 +2,8 @@
 //! `staff` binary assigns, and the server's diary API sees the match at once (no restart, no
 //! cache); a sheet posted to the server shows in `staff sheets` straight away.
 
-use std::io::{Read, Write};
+mod support;
+
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
@@ -32,30 +33,15 @@ fn env<'a>(cmd: &'a mut Command, dir: &Path, port: u16) -> &'a mut Command {
         .env("RUST_LOG", "warn")
 }
 
-/// One HTTP/1.1 request; the status and the body.
+/// A request as the site's page would send it, with the diary token when given.
 fn request(port: u16, method: &str, path: &str, auth: Option<&str>, body: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("server listening");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    let auth = auth.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
-         Origin: http://127.0.0.1:{port}\r\n{auth}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response
-        .get(9..12)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
+    let origin = format!("http://127.0.0.1:{port}");
+    let bearer = auth.map(|t| format!("Bearer {t}"));
+    let mut headers = vec![("Origin", origin.as_str())];
+    if let Some(b) = &bearer {
+        headers.push(("Authorization", b.as_str()));
+    }
+    support::http::request(port, method, path, &headers, body).expect("server answers")
 }
 
 fn staff(dir: &Path, port: u16, args: &[&str]) -> Output {

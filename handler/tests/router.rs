@@ -2,14 +2,11 @@
 
 mod common;
 
-use std::collections::HashMap;
-
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
-use common::{harness, harness_with, pinned_now, post_to, send, Answer, Harness, SITE};
-use handler::store::{RecordKind, Store};
-use handler::{app, sample, AppState, Config, Matcher, Mode};
+use common::{harness, harness_with, pinned_now, post_to, send, Answer, Harness};
+use handler::store::RecordKind;
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
@@ -641,6 +638,10 @@ async fn a_full_disk_is_503_with_nothing_stored_and_the_retry_works_once_space_i
 #[cfg(feature = "aws")]
 #[tokio::test]
 async fn an_unreachable_store_is_503_without_internals() {
+    use common::SITE;
+    use handler::store::Store;
+    use handler::{app, sample, AppState, Config, Matcher, Mode};
+    use std::collections::HashMap;
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
         .region(aws_sdk_dynamodb::config::Region::new("ap-northeast-1"))

@@ -1,5 +1,5 @@
 -- wrk script: POSTs distinct, valid applications (a fresh submission_id per request) so
--- every request is stored, not replayed. Used by handler/benches/wrk.sh.
+-- every request is stored, not replayed. Used by bench/store/run.sh.
 local counter = 0
 local run = tostring(os.time())
 
