@@ -160,11 +160,18 @@ fn run(conn: Connection, queue: mpsc::Receiver<Box<dyn Work>>, max_batch: usize,
 fn run_batch(conn: &Connection, batch: Vec<Box<dyn Work>>) {
     let mut done: Vec<Box<dyn Work>> = Vec::with_capacity(batch.len());
     let mut open = false;
-    for mut job in batch {
+    let mut jobs = batch.into_iter();
+    while let Some(mut job) = jobs.next() {
         if !open {
             if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
-                job.finish(Err(&Failure::of("begin", &e)));
-                continue;
+                // The lock stayed taken for the whole busy timeout (another process): the
+                // rest of the batch would wait as long again, so it is answered now.
+                let failure = Failure::of("begin", &e);
+                job.finish(Err(&failure));
+                for rest in jobs.by_ref() {
+                    rest.finish(Err(&failure));
+                }
+                break;
             }
             open = true;
         }
@@ -213,5 +220,53 @@ fn run_batch(conn: &Connection, batch: Vec<Box<dyn Work>>) {
                 job.finish(Err(&failure));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_write_is_rolled_back_alone_and_the_rest_of_its_batch_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.sqlite");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch("CREATE TABLE t (n INTEGER PRIMARY KEY)")
+            .unwrap();
+        let writer = Writer::start(conn, &path, 64);
+        let writes = (0..50).map(|n: i64| {
+            let writer = writer.clone();
+            tokio::spawn(async move {
+                writer
+                    .write(move |conn| {
+                        conn.execute("INSERT INTO t VALUES (?1)", [n])
+                            .map_err(|e| sql_error(Path::new("w"), "insert", e))?;
+                        // Every fifth fails after writing: its row must not stay.
+                        if n % 5 == 0 {
+                            return Err(StoreError::Invalid {
+                                what: "n",
+                                reason: "a multiple of five".into(),
+                            });
+                        }
+                        Ok(n)
+                    })
+                    .await
+            })
+        });
+        let mut ok = 0;
+        for w in writes {
+            if w.await.unwrap().is_ok() {
+                ok += 1;
+            }
+        }
+        assert_eq!(ok, 40);
+        let reader = Connection::open(&path).unwrap();
+        let (count, fives): (i64, i64) = reader
+            .query_row("SELECT count(*), sum(n % 5 = 0) FROM t", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((count, fives), (40, 0));
     }
 }
