@@ -301,3 +301,31 @@ fn dump(dir: &std::path::Path) -> Vec<String> {
     }
     rows
 }
+
+#[tokio::test]
+async fn backup_writes_a_copy_that_opens_as_a_store_and_never_overwrites() {
+    let dir = setup().await;
+    let d = dir.path();
+    let dest = d.join("backup-1.sqlite");
+    let out = staff(d, &["backup", dest.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", err(&out));
+    assert!(
+        text(&out).contains("申し込み・問い合わせ 2 件"),
+        "{}",
+        text(&out)
+    );
+    assert!(text(&out).contains("復元するときは"), "{}", text(&out));
+    let again = staff(d, &["backup", dest.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(err(&again).contains("上書きはしません"), "{}", err(&again));
+
+    let restored = d.join("restored");
+    std::fs::create_dir(&restored).unwrap();
+    std::fs::copy(&dest, restored.join(handler::store::sqlite::DB_FILE)).unwrap();
+    let store = Store::from(SqliteStore::open(&restored).unwrap());
+    let queue = store
+        .list_by_status(RecordKind::Application, "received", 10)
+        .await
+        .unwrap();
+    assert_eq!(queue.len(), 2);
+}

@@ -258,6 +258,17 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The SQLite store, when that is the back end (backups, page limits).
+    pub fn as_sqlite(&self) -> Option<&SqliteStore> {
+        match self {
+            Store::Sqlite(s) => Some(s),
+            #[cfg(feature = "dynamo")]
+            Store::Dynamo(_) => None,
+        }
+    }
+}
+
 impl From<SqliteStore> for Store {
     fn from(s: SqliteStore) -> Self {
         Store::Sqlite(s)

@@ -2,22 +2,16 @@
 
 use std::path::Path;
 
-use crate::store::Store;
-
 use super::{store_err, Outcome, Staff};
 
 impl Staff {
     /// Copies the SQLite store to `dest` (a new file) and says what it holds.
     pub async fn backup(&self, dest: &Path) -> Outcome {
-        let store = match &self.store {
-            Store::Sqlite(store) => store,
-            #[cfg(feature = "aws")]
-            Store::Dynamo(_) => {
-                return Err(
-                    "DynamoDB のバックアップはポイントインタイムリカバリ（PITR）で取ります（DEPLOY.md）"
-                        .into(),
-                )
-            }
+        let Some(store) = self.store.as_sqlite() else {
+            return Err(
+                "DynamoDB のバックアップはポイントインタイムリカバリ（PITR）で取ります（DEPLOY.md）"
+                    .into(),
+            );
         };
         if dest.exists() {
             return Err(format!(

@@ -159,12 +159,9 @@ impl SqliteStore {
                 .pop();
             let conn = match pooled {
                 Some(conn) => conn,
-                None => {
-                    let conn = connect(&inner.path, inner.busy_timeout)
-                        .and_then(|c| c.pragma_update(None, "query_only", true).map(|()| c))
-                        .map_err(|e| sql_error(&inner.path, "open", e))?;
-                    conn
-                }
+                None => connect(&inner.path, inner.busy_timeout)
+                    .and_then(|c| c.pragma_update(None, "query_only", true).map(|()| c))
+                    .map_err(|e| sql_error(&inner.path, "open", e))?,
             };
             let result = work(&conn, &inner.path);
             inner
