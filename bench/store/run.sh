@@ -42,20 +42,22 @@ if [ ! -x "$old" ]; then
 fi
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 
-# start BINARY DATA_DIR [VAR=VALUE...]: serves on $port; prints ms from exec to first answer.
+# start BINARY DATA_DIR [VAR=VALUE...]: serves on $port; sets $started_ms, from exec to the
+# first answer.
+started_ms=0
 start() {
   local binary="$1" data="$2"
   shift 2
   local t0
   t0="$(date +%s%N)"
   env MIKKE_CATALOG="$catalog" MIKKE_DATA_DIR="$data" MIKKE_PORT="$port" MIKKE_RATE_LIMIT=1000000 \
-    RUST_LOG=warn "$@" "$binary" &
+    RUST_LOG=warn "$@" "$binary" >>"$work/server.log" 2>&1 &
   server=$!
   until exec 3<>"/dev/tcp/127.0.0.1/$port"; do sleep 0.001; done 2>/dev/null
   printf 'GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&3
   head -c 12 <&3 >/dev/null
   exec 3<&-
-  echo $(( ($(date +%s%N) - t0) / 1000000 ))
+  started_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 }
 stop() { kill "$server"; wait "$server" 2>/dev/null || true; server=""; }
 
@@ -65,8 +67,7 @@ load() {
   shift 2
   local data="$work/data-$name"
   mkdir -p "$data"
-  local ms
-  ms="$(start "$binary" "$data" "$@")"
+  start "$binary" "$data" "$@"
   wrk -t2 -c32 -d"${seconds}s" --latency -s bench/store/applications.lua "http://127.0.0.1:$port" \
     >"$work/wrk-$name.txt"
   stop
@@ -80,7 +81,7 @@ load() {
   answered="$(awk '/requests in/ {print $1}' "$work/wrk-$name.txt")"
   latency="$(grep '^p50' "$work/wrk-$name.txt")"
   printf '%-34s %8d stored/s  (%d stored, %d answered)  %s  start→first answer %d ms\n' \
-    "$name" $((stored / seconds)) "$stored" "$answered" "$latency" "$ms"
+    "$name" $((stored / seconds)) "$stored" "$answered" "$latency" "$started_ms"
 }
 
 echo "== load: wrk -t2 -c32 -d${seconds}s, $(nproc) cores, $(date -u +%FT%TZ)"
@@ -91,7 +92,7 @@ load "c-sqlite-full-group-commit" "$target/release/handler"
 echo "== staff queue over 100,000 stored applications"
 data="$work/data-queue"
 mkdir -p "$data"
-start "$target/release/handler" "$data" >/dev/null
+start "$target/release/handler" "$data"
 curl -s -o /dev/null -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$port/api/applications" \
   --data '{"name":"ベンチ 花子","email":"bench@example.jp","age_band":"30s","industry":"it","company_size":"sme","job_function":"engineering","situations":["raising_children"],"topics":["leadership","confidence"],"preferences":["same_industry","sme"],"plan":"standard","applicant_type":"individual","consent":true,"submission_id":"queue-seed-0001"}'
 stop

@@ -143,6 +143,19 @@ impl SqliteStore {
         self.inner.writer.write(move |conn| work(conn, &path)).await
     }
 
+    /// A write answered before its commit ([`writer::Writer::write_early`]): rate counters only.
+    async fn write_early<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection, &Path) -> Result<T, StoreError> + Send + 'static,
+    {
+        let path = self.inner.path.clone();
+        self.inner
+            .writer
+            .write_early(move |conn| work(conn, &path))
+            .await
+    }
+
     /// Runs `work` on a reader connection, off the async threads. Each call sees the latest
     /// committed state (of any process); `work` opens a transaction when it needs one snapshot.
     async fn read<T, F>(&self, work: F) -> Result<T, StoreError>

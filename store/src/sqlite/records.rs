@@ -216,7 +216,8 @@ impl SqliteStore {
         let window = schema::window_secs(window, "rate-limit window")?;
         let start = schema::window_start(now, window);
         let client_key = client_key.to_string();
-        self.write(move |conn, path| {
+        // Not worth a commit wait of its own: see `write_early`.
+        self.write_early(move |conn, path| {
             conn.prepare_cached(
                 "INSERT INTO rate_counters (client_key, window_start, hits, expires_at) VALUES (?1, ?2, 1, ?3) \
                  ON CONFLICT (client_key, window_start) DO UPDATE SET hits = hits + 1 RETURNING hits",

@@ -60,7 +60,10 @@ impl Failure {
 struct Op<T, F> {
     work: Option<F>,
     result: Option<Result<T, StoreError>>,
-    reply: oneshot::Sender<Result<T, StoreError>>,
+    /// `None` once answered.
+    reply: Option<oneshot::Sender<Result<T, StoreError>>>,
+    /// Answer as soon as the operation ran, before the commit (see [`Writer::write_early`]).
+    early: bool,
     path: PathBuf,
 }
 
@@ -73,11 +76,20 @@ where
         let work = self.work.take().expect("an operation runs once");
         let result = work(conn);
         let ok = result.is_ok();
+        if self.early {
+            if let Some(reply) = self.reply.take() {
+                let _ = reply.send(result);
+            }
+            return ok;
+        }
         self.result = Some(result);
         ok
     }
 
     fn finish(self: Box<Self>, committed: Result<(), &Failure>) {
+        let Some(reply) = self.reply else {
+            return; // answered early
+        };
         let answer = match (self.result, committed) {
             // Its own failure says more than the batch's.
             (Some(Err(e)), _) => Err(e),
@@ -86,7 +98,7 @@ where
             (None, Ok(())) => unreachable!("finished without running in a committed batch"),
         };
         // The caller may have gone (request cancelled); the change is committed regardless.
-        let _ = self.reply.send(answer);
+        let _ = reply.send(answer);
     }
 }
 
@@ -118,11 +130,32 @@ impl Writer {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
+        self.send(work, false).await
+    }
+
+    /// As [`Writer::write`], but answered as soon as `work` ran, before its batch commits: for
+    /// facts whose loss in a crash harms nobody and that must not cost a request a second
+    /// commit wait (rate counters: a counter lost to a power cut only lets a client a few
+    /// more posts). A failed commit then loses the change silently.
+    pub(super) async fn write_early<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.send(work, true).await
+    }
+
+    async fn send<T, F>(&self, work: F, early: bool) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
         let (reply, answer) = oneshot::channel();
         let op = Op {
             work: Some(work),
             result: None,
-            reply,
+            reply: Some(reply),
+            early,
             path: self.path.clone(),
         };
         let gone = || StoreError::Sqlite {
