@@ -84,6 +84,7 @@ async fn every_command_and_subcommand_has_help() {
         vec!["extend", "--help"],
         vec!["close", "--help"],
         vec!["sheets", "--help"],
+        vec!["backup", "--help"],
     ] {
         let out = staff(dir.path(), &args);
         assert!(out.status.success(), "{args:?}");
