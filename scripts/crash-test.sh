@@ -5,8 +5,8 @@
 #
 #   bash scripts/crash-test.sh [seconds of load before the kill]    (default 3)
 #
-# Uses the debug build `cargo test --workspace --all-features` makes (scripts/test.sh runs this
-# after it), so nothing is compiled twice in CI.
+# Builds exactly what the browser tests build next (tests/e2e/lib/stack.js and harness.js: the
+# same packages and features), so in scripts/test.sh their builds find nothing left to do.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-3}"
@@ -14,6 +14,6 @@ target="${CARGO_TARGET_DIR:-target}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-cargo build -q --all-features -p generator -p handler --bin generator --bin handler
-"$target/debug/generator" build --out "$work/site" >/dev/null
+cargo build -q --all-features -p handler --bin handler --bin staff
+cargo run -q -p generator --bin generator -- build --out "$work/site" >/dev/null
 python3 scripts/crash_load.py "$target/debug/handler" "$work/site/catalog.json" "$seconds"
