@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use rusqlite::{params, Connection, TransactionBehavior};
 use time::OffsetDateTime;
 
-use super::matches::{save_match, save_sheet};
+use super::matches::{save_match, save_reply, save_sheet};
+use super::records::{move_status, save_marker};
 use super::sql_error;
 use crate::journal::{self, Entry};
 use crate::matches::{Sheet, MATCHED};
@@ -91,12 +92,9 @@ fn apply(conn: &Connection, entry: Entry<'static>) -> rusqlite::Result<()> {
             ])?;
         }
         Entry::Idem(i) => {
-            conn.prepare_cached(
-                "INSERT OR REPLACE INTO idempotency (kind, key, record_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![i.kind.as_str(), i.key, i.id, i.expires_at])?;
+            save_marker(conn, i.kind, &i.key, &i.id, i.expires_at)?;
         }
-        Entry::Status { kind, id, status } => set_status(conn, kind, &id, &status)?,
+        Entry::Status { kind, id, status } => move_status(conn, kind, &id, &status)?,
         Entry::Rate(r) => {
             conn.prepare_cached(
                 "INSERT OR REPLACE INTO rate_counters (client_key, window_start, hits, expires_at) VALUES (?1, ?2, ?3, ?4)",
@@ -110,7 +108,7 @@ fn apply(conn: &Connection, entry: Entry<'static>) -> rusqlite::Result<()> {
         } => {
             save_match(conn, &the_match)?;
             if let Some(app) = matched_application {
-                set_status(conn, RecordKind::Application, &app, MATCHED)?;
+                move_status(conn, RecordKind::Application, &app, MATCHED)?;
             }
         }
         // Older journals kept a counter per mentor; capacity is counted from the matches.
@@ -139,22 +137,8 @@ fn apply(conn: &Connection, entry: Entry<'static>) -> rusqlite::Result<()> {
             session,
             reply,
         } => {
-            conn.prepare_cached(
-                "UPDATE sheets SET reply = ?1, replied_at = ?2 WHERE match_id = ?3 AND session = ?4",
-            )?
-            .execute(params![
-                reply.text,
-                crate::schema::timestamp_text(reply.created_at),
-                match_id,
-                session
-            ])?;
+            save_reply(conn, &match_id, session, &reply)?;
         }
     }
-    Ok(())
-}
-
-fn set_status(conn: &Connection, kind: RecordKind, id: &str, to: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE records SET status = ?1 WHERE kind = ?2 AND id = ?3")?
-        .execute(params![to, kind.as_str(), id])?;
     Ok(())
 }

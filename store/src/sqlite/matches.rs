@@ -6,14 +6,14 @@ use std::collections::HashMap;
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::records::{epoch, json, timestamp};
+use super::records::{epoch, json, move_status, timestamp};
 use super::{now_secs, sql_error, SqliteStore};
 use crate::matches::{
     check_sessions, match_id_taken, AssignOutcome, Diary, Match, MatchStatus, NewSheet, Reply,
     ReplyOutcome, Sheet, SheetOutcome, MATCHED, OPEN_APPLICATION_STATUSES,
 };
 use crate::schema::timestamp_text;
-use crate::StoreError;
+use crate::{RecordKind, StoreError};
 
 const MATCH_COLUMNS: &str =
     "id, application_id, mentor, mentor_name, plan, sessions, status, created_at, expires_at";
@@ -118,6 +118,25 @@ pub(super) fn save_sheet(conn: &Connection, s: &Sheet) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Sets a sheet's reply; `put_reply` and the importer use it.
+pub(super) fn save_reply(
+    conn: &Connection,
+    match_id: &str,
+    session: u32,
+    reply: &Reply,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE sheets SET reply = ?1, replied_at = ?2 WHERE match_id = ?3 AND session = ?4",
+    )?
+    .execute(params![
+        reply.text,
+        timestamp_text(reply.created_at),
+        match_id,
+        session
+    ])?;
+    Ok(())
+}
+
 impl SqliteStore {
     pub(crate) async fn create_match(
         &self,
@@ -152,10 +171,7 @@ impl SqliteStore {
                     return Ok(Ok(AssignOutcome::MentorFull));
                 }
                 save_match(conn, &m)?;
-                conn.prepare_cached(
-                    "UPDATE records SET status = ?1 WHERE kind = 'application' AND id = ?2",
-                )?
-                .execute(params![MATCHED, m.application_id])?;
+                move_status(conn, RecordKind::Application, &m.application_id, MATCHED)?;
                 Ok(Ok(AssignOutcome::Created))
             };
             run().map_err(|e| sql_error(path, "assign", e))?
@@ -302,10 +318,7 @@ impl SqliteStore {
                         ReplyOutcome::Conflict
                     });
                 }
-                conn.prepare_cached(
-                    "UPDATE sheets SET reply = ?1, replied_at = ?2 WHERE match_id = ?3 AND session = ?4",
-                )?
-                .execute(params![reply.text, timestamp_text(reply.created_at), match_id, session])?;
+                save_reply(conn, &match_id, session, &reply)?;
                 Ok(ReplyOutcome::Created)
             };
             run().map_err(|e| sql_error(path, "put reply", e))

@@ -65,6 +65,33 @@ fn list(
     run().map_err(|e| sql_error(path, "list records", e))
 }
 
+/// Writes (or replaces) an idempotency marker; `put_once` and the importer use it.
+pub(super) fn save_marker(
+    conn: &Connection,
+    kind: RecordKind,
+    key: &str,
+    record_id: &str,
+    expires_at: i64,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO idempotency (kind, key, record_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![kind.as_str(), key, record_id, expires_at])?;
+    Ok(())
+}
+
+/// Moves a record to `to` whatever its status (the caller has checked): assign, the importer.
+pub(super) fn move_status(
+    conn: &Connection,
+    kind: RecordKind,
+    id: &str,
+    to: &str,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE records SET status = ?1 WHERE kind = ?2 AND id = ?3")?
+        .execute(params![to, kind.as_str(), id])?;
+    Ok(())
+}
+
 fn limit_param(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
 }
@@ -110,10 +137,7 @@ impl SqliteStore {
                     rec.expires_at.unix_timestamp(),
                     body
                 ])?;
-                conn.prepare_cached(
-                    "INSERT OR REPLACE INTO idempotency (kind, key, record_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
-                )?
-                .execute(params![rec.kind.as_str(), rec.idempotency_key, rec.id, now + window])?;
+                save_marker(conn, rec.kind, &rec.idempotency_key, &rec.id, now + window)?;
                 Ok(Ok(PutOutcome::Created { id: rec.id.clone() }))
             };
             run().map_err(|e| sql_error(path, "put", e))?
