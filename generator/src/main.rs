@@ -40,6 +40,10 @@ enum Command {
         /// catalog.json.
         #[arg(long, value_name = "URL", value_parser = base_url)]
         base_url: Option<String>,
+        /// Where the private bundle (mail.json: mail templates, mentors' and staff addresses)
+        /// goes [default: <root>/private]. Never inside the site.
+        #[arg(long, value_name = "DIR")]
+        private_out: Option<PathBuf>,
     },
     /// Check content and templates; print every problem, write nothing.
     Check {
@@ -68,10 +72,14 @@ fn main() -> ExitCode {
             out,
             templates,
             base_url,
+            private_out,
         } => {
             let out = out.unwrap_or_else(|| root.join("public"));
             let templates = templates.unwrap_or_else(|| root.join("templates"));
-            let overrides = Overrides { base_url };
+            let overrides = Overrides {
+                base_url,
+                private_dir: private_out,
+            };
             match site::build_with_overrides(&root, &templates, &out, &overrides) {
                 Ok(r) => {
                     println!(
@@ -82,6 +90,12 @@ fn main() -> ExitCode {
                         out.display(),
                         r.elapsed.as_millis()
                     );
+                    if let Some(private) = &r.private {
+                        println!(
+                            "mail templates and contacts (private, not part of the site): {}",
+                            private.display()
+                        );
+                    }
                     ExitCode::SUCCESS
                 }
                 Err(BuildError::Problems(problems)) => {

@@ -24,6 +24,8 @@ pub struct BuildReport {
     pub pages: usize,
     /// Files written into the output directory.
     pub files: usize,
+    /// The private bundle written beside the site (`None`: the site sends no mail).
+    pub private: Option<PathBuf>,
     pub elapsed: Duration,
 }
 
@@ -90,6 +92,9 @@ pub struct Overrides {
     /// of site.yaml's `base_url` (the local one): canonical links, og tags, the sitemap,
     /// catalog.json. Checked by the caller with [`content::is_base_url`].
     pub base_url: Option<String>,
+    /// Where the private bundle (`mail.json`) goes instead of `<root>/private`
+    /// (`generator build --private-out`): never inside the site.
+    pub private_dir: Option<PathBuf>,
 }
 
 pub fn build_with_overrides(
@@ -101,10 +106,16 @@ pub fn build_with_overrides(
     let started = Instant::now();
     let (content, files) = generate_with(root, templates_dir, overrides)?;
     write_atomically(out, &files)?;
+    let private_dir = overrides
+        .private_dir
+        .clone()
+        .unwrap_or_else(|| root.join(crate::private::DEFAULT_PRIVATE_DIR));
+    let private = crate::private::write_private(&private_dir, &content)?;
     Ok(BuildReport {
         mentors: content.mentors.len(),
         pages: content.pages.len(),
         files: files.len(),
+        private,
         elapsed: started.elapsed(),
     })
 }

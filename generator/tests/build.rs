@@ -54,6 +54,18 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
+/// Builds the sample content into `tmp/public`, its private bundle into `tmp/private` (never
+/// the repository's own `private/`).
+fn build_sample(tmp: &Path) -> site::BuildReport {
+    let root = repo_root();
+    let overrides = site::Overrides {
+        private_dir: Some(tmp.join("private")),
+        ..site::Overrides::default()
+    };
+    site::build_with_overrides(&root, &templates(), &tmp.join("public"), &overrides)
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -81,7 +93,7 @@ fn sample_content_builds_a_page_per_mentor_and_exact_facet_lists() {
     assert!(content.mentors.len() >= 25, "about 30 sample mentors");
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("public");
-    let report = site::build(&root, &out).unwrap_or_else(|e| panic!("{e}"));
+    let report = build_sample(tmp.path());
     assert_eq!(report.mentors, content.mentors.len());
     assert_eq!(report.pages, content.pages.len());
     assert_eq!(report.files, tree(&out).len());
@@ -123,6 +135,54 @@ fn sample_content_builds_a_page_per_mentor_and_exact_facet_lists() {
     }
 }
 
+#[test]
+fn private_addresses_and_join_details_reach_the_bundle_and_never_the_site() {
+    let tmp = tempfile::tempdir().unwrap();
+    let report = build_sample(tmp.path());
+    let bundle_path = tmp.path().join("private/mail.json");
+    assert_eq!(report.private.as_deref(), Some(bundle_path.as_path()));
+    let bundle = mikke_catalog::mail::MailBundle::from_file(&bundle_path).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&bundle_path)
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "readable by its owner only");
+    }
+    let contacts: serde_yaml::Value =
+        serde_yaml::from_str(&read(&repo_root().join("content/private/contacts.yaml"))).unwrap();
+    let mut secrets: Vec<String> = contacts["mentors"]
+        .as_mapping()
+        .unwrap()
+        .values()
+        .chain(contacts["staff"].as_sequence().unwrap())
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    assert!(secrets.len() >= 30, "every sample mentor and the staff");
+    for address in &secrets {
+        assert!(
+            bundle.contacts.mentors.values().any(|a| a == address)
+                || bundle.contacts.staff.contains(address),
+            "{address} is in the bundle"
+        );
+    }
+    // The join details are mailed to those who sign up, never shown.
+    secrets.extend(
+        bundle
+            .briefings
+            .values()
+            .flat_map(|j| j.lines().map(|l| l.trim().to_string())),
+    );
+    for (file, bytes) in tree(&tmp.path().join("public")) {
+        let text = String::from_utf8_lossy(&bytes);
+        for secret in &secrets {
+            assert!(!text.contains(secret.as_str()), "{file} holds {secret}");
+        }
+    }
+}
+
 fn facet_values(m: &generator::Mentor, kind: mikke_catalog::VocabKind) -> Vec<String> {
     use mikke_catalog::VocabKind::*;
     let f = &m.front;
@@ -143,7 +203,7 @@ fn catalog_json_parses_and_matches_the_profiles() {
     let content = content::load(&root).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("public");
-    site::build(&root, &out).unwrap();
+    build_sample(tmp.path());
     let catalog = Catalog::parse(&read(&out.join("catalog.json"))).unwrap();
     assert_eq!(catalog.taxonomy, content.taxonomy);
     assert_eq!(catalog.matching, content.matching);

@@ -79,6 +79,7 @@ fn content() -> Content {
             api_url: "/api".into(),
             contact_email: "hello@mikke.example.jp".into(),
             briefings: vec![],
+            mail: None,
         },
         taxonomy: Taxonomy::parse(TAXONOMY).unwrap(),
         matching: Matching::parse(MATCHING).unwrap(),
@@ -115,6 +116,7 @@ fn content() -> Content {
             order: 3,
             body_html: "<p>質問と答え</p>".into(),
         }],
+        mail: None,
     }
 }
 

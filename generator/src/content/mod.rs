@@ -12,6 +12,7 @@
 
 mod fields;
 mod front_matter;
+pub mod mail;
 mod model;
 mod profile;
 mod routes;
@@ -135,6 +136,10 @@ pub fn load_with_templates(root: &Path, templates_dir: &Path) -> Result<Content,
         })
         .collect();
 
+    let mail = site
+        .as_ref()
+        .and_then(|s| load_mail(root, s, &mentor_files, &mentors, &mut problems));
+
     match (site, taxonomy, matching) {
         (Some(site), Some(taxonomy), Some(matching)) if problems.is_empty() => {
             mentors.sort_by(|a, b| a.slug.cmp(&b.slug));
@@ -146,10 +151,65 @@ pub fn load_with_templates(root: &Path, templates_dir: &Path) -> Result<Content,
                 matching,
                 mentors,
                 pages,
+                mail,
             })
         }
         _ => Err(Problems::from_vec(problems)),
     }
+}
+
+/// The mail part (templates, contacts, join details) when site.yaml turns mail on; when it
+/// does not, mail files lying about are reported rather than silently unused.
+fn load_mail(
+    root: &Path,
+    site: &SiteConfig,
+    mentor_files: &[Found],
+    mentors: &[Mentor],
+    problems: &mut Vec<Problem>,
+) -> Option<mail::MailContent> {
+    let Some(settings) = &site.mail else {
+        for dir in [mail::MAIL_DIR, "content/private"] {
+            if root.join(dir).is_dir() {
+                problems.push(Problem::new(
+                    dir,
+                    None,
+                    format!("is not used because {} has no mail: section; add one (see the README) or remove the folder", settings::SITE_FILE),
+                ));
+            }
+        }
+        return None;
+    };
+    let templates = mail::load_templates(root, problems);
+    let refs: Vec<mail::MentorRef<'_>> = mentor_files
+        .iter()
+        .map(|f| mail::MentorRef {
+            slug: &f.slug,
+            accepting: mentors
+                .iter()
+                .find(|m| m.slug == f.slug)
+                .map(|m| m.front.accepting),
+        })
+        .collect();
+    let contacts = keep(
+        read(root, mail::CONTACTS_FILE).and_then(|t| mail::parse_contacts(&t, &refs)),
+        problems,
+    );
+    let dates: Vec<String> = site.briefings.iter().map(|b| b.date.clone()).collect();
+    let briefings = if dates.is_empty() && !root.join(mail::BRIEFING_JOIN_FILE).exists() {
+        Some(Default::default())
+    } else {
+        keep(
+            read(root, mail::BRIEFING_JOIN_FILE)
+                .and_then(|t| mail::parse_briefing_join(&t, &dates)),
+            problems,
+        )
+    };
+    Some(mail::MailContent {
+        settings: settings.clone(),
+        templates: templates?,
+        contacts: contacts?,
+        briefings: briefings?,
+    })
 }
 
 /// `templates/pages/<path>.html` renders to `/<path>/` even without a content page.

@@ -2,7 +2,10 @@
 
 use std::path::PathBuf;
 
+use mikke_catalog::mail::MailSettings;
 use mikke_catalog::{Matching, Taxonomy};
+
+use super::mail::MailContent;
 use serde::{Deserialize, Serialize};
 
 /// A mentor profile's front matter, exactly as staff write it.
@@ -92,6 +95,9 @@ pub struct SiteConfig {
     pub contact_email: String,
     #[serde(default)]
     pub briefings: Vec<Briefing>,
+    /// How the service sends mail (issue 13); without it the site sends none.
+    #[serde(default)]
+    pub mail: Option<MailSettings>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -105,4 +111,7 @@ pub struct Content {
     pub mentors: Vec<Mentor>,
     /// Sorted by (order, slug).
     pub pages: Vec<Page>,
+    /// Templates, contacts and join details when site.yaml has `mail:` (private: never in
+    /// `public/`, only in the bundle `mail.json`).
+    pub mail: Option<MailContent>,
 }

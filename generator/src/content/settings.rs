@@ -62,6 +62,9 @@ pub fn parse_site(text: &str) -> Result<SiteConfig, Vec<Problem>> {
         site.contact_email.contains('@'),
         "is not an email address",
     );
+    if let Some(mail) = &site.mail {
+        problems.extend(super::mail::check_settings(mail, &lines));
+    }
     if problems.is_empty() {
         Ok(site)
     } else {

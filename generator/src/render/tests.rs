@@ -28,6 +28,7 @@ fn content() -> Content {
             api_url: "/api".into(),
             contact_email: "hello@mikke.example.jp".into(),
             briefings: vec![],
+            mail: None,
         },
         taxonomy: taxonomy(),
         matching: Matching::parse(include_str!("../../../content/matching.yaml")).unwrap(),
@@ -39,6 +40,7 @@ fn content() -> Content {
             order: 1,
             body_html: "<h2>料金</h2><p>1回から。</p>".into(),
         }],
+        mail: None,
     }
 }
 

@@ -22,11 +22,13 @@ fn content(mentors: Vec<Mentor>) -> Content {
             api_url: "/api".into(),
             contact_email: "info@example.invalid".into(),
             briefings: Vec::new(),
+            mail: None,
         },
         taxonomy: Taxonomy::parse(include_str!("../../../content/taxonomy.yaml")).unwrap(),
         matching: Matching::parse(include_str!("../../../content/matching.yaml")).unwrap(),
         mentors,
         pages: Vec::new(),
+        mail: None,
     }
 }
 

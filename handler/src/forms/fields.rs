@@ -4,6 +4,8 @@
 
 use std::collections::BTreeSet;
 
+// One rule for every address the service handles: the forms' and contacts.yaml's.
+use mikke_catalog::mail::normalise_address as normalise_email;
 use unicode_normalization::UnicodeNormalization;
 
 use super::raw::{RawFields, RawValue};
@@ -287,34 +289,6 @@ impl<'a> Checker<'a> {
 /// Whether the honeypot `field` of `raw` is filled, before any other check.
 pub fn honeypot_filled(raw: &RawFields, field: &'static str) -> bool {
     Checker::new(raw).honeypot(field)
-}
-
-/// A pragmatic address check (what mail actually delivers to, not all of RFC 5322);
-/// the domain is lower-cased.
-fn normalise_email(value: &str) -> Option<String> {
-    if value.len() > 254 {
-        return None;
-    }
-    let (local, domain) = value.split_once('@')?;
-    let local_ok = (1..=64).contains(&local.len())
-        && local
-            .bytes()
-            .all(|b| b.is_ascii_graphic() && !b"\"(),:;<>@[\\]".contains(&b))
-        && !local.starts_with('.')
-        && !local.ends_with('.')
-        && !local.contains("..");
-    let labels: Vec<&str> = domain.split('.').collect();
-    let domain_ok = labels.len() >= 2
-        && labels.iter().all(|l| {
-            (1..=63).contains(&l.len())
-                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-        })
-        && labels
-            .last()
-            .is_some_and(|tld| tld.len() >= 2 && !tld.bytes().all(|b| b.is_ascii_digit()));
-    (local_ok && domain_ok).then(|| format!("{local}@{}", domain.to_ascii_lowercase()))
 }
 
 #[cfg(test)]
