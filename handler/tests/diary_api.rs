@@ -60,6 +60,7 @@ async fn matched(h: &Harness, app_id: &str, mentor: &str) -> Assigned {
         idempotency_key: format!("k-{app_id}"),
         expires_at: OffsetDateTime::now_utc() + time::Duration::days(30),
         body,
+        mail: vec![],
     };
     h.store
         .put_once(rec, Duration::from_secs(60))
@@ -399,7 +400,7 @@ async fn sheets_are_scored_for_follow_up_and_a_closed_match_takes_no_more() {
         ]
     );
 
-    h.store.close_match(&m.the_match.id).await.unwrap();
+    h.store.close_match(&m.the_match.id, &[]).await.unwrap();
     let (status, body) = call(
         &h,
         "POST",

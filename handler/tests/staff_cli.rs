@@ -58,6 +58,7 @@ async fn setup() -> tempfile::TempDir {
             idempotency_key: id.into(),
             expires_at: now + time::Duration::days(30),
             body: json!({"application": app, "completeness": {"needs_call": needs_call}}),
+            mail: vec![],
         };
         store.put_once(rec, Duration::from_secs(60)).await.unwrap();
     }
@@ -174,6 +175,7 @@ async fn staff_work_through_queue_show_assign_extend_sheets_and_close() {
             expires_at: now + time::Duration::days(30),
             priority: 60,
             content: json!({"followup": {"priority": 60, "reasons": [{"item": "staff_contact", "label": "スタッフからの連絡を希望", "points": 60}]}}),
+            mail: vec![],
         };
         store.put_sheet(&sheet).await.unwrap();
     }
@@ -208,6 +210,7 @@ async fn a_full_mentor_is_skipped_in_suggestions_and_refused_by_assign() {
                 idempotency_key: format!("fill{i}"),
                 expires_at: OffsetDateTime::now_utc() + time::Duration::days(30),
                 body: json!({"application": handler::sample::application()}),
+                mail: vec![],
             };
             store.put_once(rec, Duration::from_secs(60)).await.unwrap();
         }

@@ -5,6 +5,7 @@ mod cancel;
 mod capacity;
 mod item;
 mod matches;
+mod outbox;
 mod table;
 mod transact;
 
@@ -88,14 +89,18 @@ impl DynamoStore {
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
             .expect("table, item and condition are set");
-        let items = [
+        let mut items = vec![
             TransactWriteItem::builder().put(record).build(),
             TransactWriteItem::builder().put(marker).build(),
         ];
+        items.extend(self.mail_puts(&rec.mail));
         for attempt in 0..=CONFLICT_RETRIES {
             let Some(refused) = self.transact(&items).await? else {
                 return Ok(PutOutcome::Created { id: rec.id });
             };
+            if refused.failed_from(2) && !refused.failed(0) && !refused.failed(1) {
+                return Err(super::outbox::mail_id_taken());
+            }
             match cancelled(&refused.reasons) {
                 Cancelled::Replay(Some(id)) => return Ok(PutOutcome::Replayed { id }),
                 Cancelled::Replay(None) => {

@@ -1,5 +1,5 @@
-//! mikke's store: where applications, inquiries, matches, sheets, replies and rate counters
-//! live. One API ([`Store`]) over two back ends with identical semantics:
+//! mikke's store: where applications, inquiries, matches, sheets, replies, rate counters and
+//! the mail outbox live. One API ([`Store`]) over two back ends with identical semantics:
 //!
 //! * [`SqliteStore`] — local mode: one SQLite file in the data directory (WAL, `synchronous=FULL`,
 //!   group commit; several processes at once — the local server, `staff`, workers). See `sqlite/`.
@@ -60,6 +60,7 @@ mod dynamo;
 mod error;
 mod journal;
 mod matches;
+mod outbox;
 pub mod schema;
 pub mod sqlite;
 
@@ -75,6 +76,7 @@ pub use matches::{
     AssignOutcome, Diary, Match, MatchStatus, NewSheet, Reply, ReplyOutcome, Sheet, SheetOutcome,
     MATCHED, MAX_SESSIONS, OPEN_APPLICATION_STATUSES,
 };
+pub use outbox::{Mail, MailResult, MailStatus, NewMail, MAX_MAILS_PER_WRITE};
 pub use sqlite::{BackupReport, SqliteOptions, SqliteStore};
 
 /// What a record is. Each kind has its own id space, status queue and idempotency keys.
@@ -135,6 +137,8 @@ pub struct NewRecord {
     pub expires_at: OffsetDateTime,
     /// The validated, scored submission. Opaque to the store.
     pub body: serde_json::Value,
+    /// Mails the record causes (受付, the staff's notice), written with it; none on a replay.
+    pub mail: Vec<NewMail>,
 }
 
 /// What [`Store::put_once`] did.

@@ -16,12 +16,16 @@
 //! * Retention as for records: an item whose `expires_at` has passed is invisible. That
 //!   includes capacity: an active match past its `expires_at` stops counting against its
 //!   mentor (a counter would leak the slot once TTL deletes a match nobody closed).
+//! * **Mail**: every change that tells someone something (assign, extend, close, a new sheet,
+//!   a new reply) takes the outbox entries it causes and writes them in the same transaction;
+//!   a replay or a refused change writes none (`outbox.rs`).
 
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use super::outbox::{validate_mails, NewMail};
 use super::{dispatch, Store, StoreError};
 
 /// Application statuses from which a match may be made.
@@ -98,6 +102,8 @@ pub struct NewSheet {
     /// Follow-up priority 0–100 (the ordering of the staff list).
     pub priority: u32,
     pub content: serde_json::Value,
+    /// Mails the sheet causes (its mentor's notice), written with it or not at all.
+    pub mail: Vec<NewMail>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -189,25 +195,28 @@ pub(crate) fn validate_sheet(s: &NewSheet) -> Result<(), StoreError> {
             reason: "must be 0 to 100".into(),
         });
     }
-    Ok(())
+    validate_mails(&s.mail)
 }
 
 impl Store {
     /// Creates `m` (status must be active), moves its application from an open status to
-    /// `matched` and counts it against the mentor's `capacity` — atomically.
+    /// `matched` and counts it against the mentor's `capacity` — atomically, with `mail`
+    /// (the introductions) in the outbox.
     pub async fn create_match(
         &self,
         m: &Match,
         capacity: u32,
+        mail: &[NewMail],
     ) -> Result<AssignOutcome, StoreError> {
         validate_match(m)?;
+        validate_mails(mail)?;
         if m.status != MatchStatus::Active {
             return Err(StoreError::Invalid {
                 what: "match status",
                 reason: "a new match must be active".into(),
             });
         }
-        dispatch!(self, s => s.create_match(m, capacity))
+        dispatch!(self, s => s.create_match(m, capacity, mail))
     }
 
     /// The match, or `None` if missing or past retention.
@@ -218,27 +227,35 @@ impl Store {
     /// Adds `more` sessions to an active match and moves its `expires_at` (and with it the
     /// time it holds its mentor's slot) `later` forward, in one change; the match after the
     /// change, or `None` when it is missing, expired or closed (nothing changed). The caller
-    /// decides `later` (`matching::session_share`): the store knows no plan lengths.
+    /// decides `later` (`matching::session_share`): the store knows no plan lengths. `mail`
+    /// is written with the change (ids unique per extension: they name the new sessions).
     pub async fn extend_match(
         &self,
         id: &str,
         more: u32,
         later: time::Duration,
+        mail: &[NewMail],
     ) -> Result<Option<Match>, StoreError> {
         check_sessions(more)?;
+        validate_mails(mail)?;
         if later.is_negative() {
             return Err(StoreError::Invalid {
                 what: "match extension",
                 reason: "an extension cannot move the expiry backwards".into(),
             });
         }
-        dispatch!(self, s => s.extend_match(id, more, later))
+        dispatch!(self, s => s.extend_match(id, more, later, mail))
     }
 
-    /// Closes an active match and frees its mentor's capacity. `None` when it is missing,
-    /// expired or already closed (nothing changed).
-    pub async fn close_match(&self, id: &str) -> Result<Option<Match>, StoreError> {
-        dispatch!(self, s => s.close_match(id))
+    /// Closes an active match and frees its mentor's capacity, with `mail` (the closing
+    /// thanks). `None` when it is missing, expired or already closed (nothing changed).
+    pub async fn close_match(
+        &self,
+        id: &str,
+        mail: &[NewMail],
+    ) -> Result<Option<Match>, StoreError> {
+        validate_mails(mail)?;
+        dispatch!(self, s => s.close_match(id, mail))
     }
 
     /// Active matches per mentor slug (mentors with none are absent). A match past its
@@ -261,16 +278,18 @@ impl Store {
         dispatch!(self, s => s.put_sheet(sheet))
     }
 
-    /// Stores the reply to a sheet, once.
+    /// Stores the reply to a sheet, once, with `mail` (the mentee's notice) when it is new.
     pub async fn put_reply(
         &self,
         match_id: &str,
         session: u32,
         reply: &Reply,
+        mail: &[NewMail],
     ) -> Result<ReplyOutcome, StoreError> {
         super::schema::check_text("match id", match_id, super::schema::MAX_ID_BYTES, false)?;
         check_sessions(session)?;
-        dispatch!(self, s => s.put_reply(match_id, session, reply))
+        validate_mails(mail)?;
+        dispatch!(self, s => s.put_reply(match_id, session, reply, mail))
     }
 
     /// The match with every sheet (and reply) in session order; `None` if the match is

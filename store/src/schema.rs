@@ -74,6 +74,22 @@ pub const FOLLOWUP_GSI_PK: &str = "FOLLOWUP#SHEET";
 /// Capacity counters carry `gsi2pk` = this and `gsi2sk` = the slug: all counters in one Query.
 pub const CAPACITY_GSI_PK: &str = "MENTOR#CAPACITY";
 
+/// Outbox entries (issue 13): `MAIL#<id>` / `MAIL`, in `gsi1` under `MAIL#<status>` sorted by
+/// `<due_at, 12 digits>#<id>` (what is due first), so a sender claims with one Query per status.
+pub const MAIL_PREFIX: &str = "MAIL";
+pub const SK_MAIL: &str = "MAIL";
+pub const ATTR_TEMPLATE: &str = "template";
+pub const ATTR_RECIPIENT: &str = "recipient";
+/// The entry's references (JSON text: ids, a session), never personal data.
+pub const ATTR_REFS: &str = "refs";
+pub const ATTR_DUE_AT: &str = "due_at";
+pub const ATTR_ATTEMPTS: &str = "attempts";
+pub const ATTR_FAILURES: &str = "failures";
+pub const ATTR_LAST_ERROR: &str = "last_error";
+pub const ATTR_SENT_AT: &str = "sent_at";
+/// Caps' markers: `MARK#<key>` / `MARK` until `expires_at`.
+pub const SK_MARK: &str = "MARK";
+
 /// The IAM actions the store's runtime calls need, on the table and `table/index/*`
 /// (`TransactWriteItems` is authorised per element: its Puts need `PutItem`).
 /// `create_table_if_missing` (local runs, tests) needs more; production never calls it.
@@ -114,6 +130,26 @@ pub fn match_pk(id: &str) -> String {
 /// `SHEET#007`: zero-padded so sort-key order is session order.
 pub fn sheet_sk(session: u32) -> String {
     format!("SHEET#{session:03}")
+}
+
+/// `MAIL#<id>`.
+pub fn mail_pk(id: &str) -> String {
+    format!("{MAIL_PREFIX}#{id}")
+}
+
+/// `MAIL#<status>`: the entries of a status in `gsi1`.
+pub fn mail_gsi_pk(status: &str) -> String {
+    format!("{MAIL_PREFIX}#{status}")
+}
+
+/// `<due_at, 12 digits>#<id>`: due first, then id.
+pub fn mail_sort_key(due_at: i64, id: &str) -> String {
+    format!("{:012}#{id}", due_at.max(0))
+}
+
+/// `MARK#<key>`.
+pub fn mark_pk(key: &str) -> String {
+    format!("MARK#{key}")
 }
 
 /// `MENTOR#<slug>`.
@@ -189,6 +225,7 @@ pub(crate) fn window_start(now: OffsetDateTime, window_secs: i64) -> i64 {
 
 /// Checks what both back ends need of a new record. Messages name fields, never values.
 pub(crate) fn validate_record(rec: &NewRecord) -> Result<(), StoreError> {
+    crate::outbox::validate_mails(&rec.mail)?;
     check_text("record id", &rec.id, MAX_ID_BYTES, false)?;
     check_text("status", &rec.status, MAX_STATUS_BYTES, false)?;
     check_text("idempotency key", &rec.idempotency_key, MAX_KEY_BYTES, true)?;

@@ -10,6 +10,8 @@ mod cases;
 mod dynamo_only;
 #[path = "conformance/match_cases.rs"]
 mod match_cases;
+#[path = "conformance/outbox_cases.rs"]
+mod outbox_cases;
 #[path = "conformance/sqlite_only.rs"]
 mod sqlite_only;
 #[cfg(feature = "dynamo")]
@@ -107,6 +109,7 @@ macro_rules! conformance {
 
 use cases::*;
 use match_cases::*;
+use outbox_cases::*;
 
 conformance!(
     put_once_stores_a_record_that_get_returns_unchanged,
@@ -135,4 +138,10 @@ conformance!(
     followups_list_highest_priority_first_then_oldest,
     matches_sheets_and_replies_survive_a_restart,
     matches_an_unclosed_match_frees_its_slot_when_it_expires,
+    outbox_mail_is_written_with_its_cause_and_never_on_a_replay_or_refusal,
+    outbox_a_taken_mail_id_cancels_its_cause,
+    outbox_claims_are_exclusive_and_only_the_claim_finishes,
+    outbox_retries_wait_their_turn_and_failures_can_be_resent,
+    outbox_enqueue_writes_each_id_once_and_claims_by_id,
+    outbox_markers_hold_until_they_expire,
 );

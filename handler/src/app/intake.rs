@@ -165,6 +165,7 @@ async fn put_once(
             idempotency_key: checked.idempotency_key.clone(),
             expires_at,
             body: checked.body.clone(),
+            mail: vec![],
         };
         match state.store.put_once(record, IDEMPOTENCY_WINDOW).await {
             // A fresh random id collided with a stored one: draw again.

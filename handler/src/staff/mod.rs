@@ -110,6 +110,7 @@ mod fixtures {
             idempotency_key: "k1".into(),
             expires_at: year,
             body: serde_json::json!({ "application": crate::sample::application() }),
+            mail: vec![],
         };
         store
             .put_once(app, std::time::Duration::from_secs(60))
@@ -126,7 +127,7 @@ mod fixtures {
             created_at: now,
             expires_at: now + kept,
         };
-        store.create_match(&m, 3).await.unwrap();
+        store.create_match(&m, 3, &[]).await.unwrap();
         Staff {
             store,
             matcher: Matcher::new(crate::sample::small_catalog()).unwrap(),

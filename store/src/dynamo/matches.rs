@@ -7,7 +7,6 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Get, Put, TransactGetItem, TransactWriteItem, Update,
 };
@@ -17,6 +16,7 @@ use super::super::matches::{
     match_id_taken, AssignOutcome, Diary, Match, MatchStatus, NewSheet, Reply, ReplyOutcome, Sheet,
     SheetOutcome, MATCHED, MAX_SESSIONS, OPEN_APPLICATION_STATUSES,
 };
+use super::super::outbox::{mail_id_taken, NewMail};
 use super::super::schema::{self, *};
 use super::super::{RecordKind, StoreError};
 use super::item::{get_n, get_s, n, s};
@@ -183,6 +183,7 @@ impl DynamoStore {
         &self,
         m: &Match,
         capacity: u32,
+        mail: &[NewMail],
     ) -> Result<AssignOutcome, StoreError> {
         let put = Put::builder()
             .table_name(&*self.table)
@@ -221,16 +222,19 @@ impl DynamoStore {
             .expect("table, key and expression are set");
         self.prepare_counter(&m.mentor_slug).await?;
         let counter = self.claim_slot(m, capacity);
-        let items = [
+        let mut items = vec![
             TransactWriteItem::builder().put(put).build(),
             TransactWriteItem::builder().update(application).build(),
             TransactWriteItem::builder().update(counter).build(),
         ];
+        items.extend(self.mail_puts(mail));
         for attempt in 0..=CONFLICT_RETRIES {
             let Some(refused) = self.transact(&items).await? else {
                 return Ok(AssignOutcome::Created);
             };
-            if refused.failed(1) {
+            if refused.failed_from(3) {
+                return Err(mail_id_taken());
+            } else if refused.failed(1) {
                 return Ok(AssignOutcome::ApplicationNotOpen);
             } else if refused.failed(2) {
                 return Ok(AssignOutcome::MentorFull);
@@ -259,6 +263,7 @@ impl DynamoStore {
         id: &str,
         more: u32,
         later: time::Duration,
+        mail: &[NewMail],
     ) -> Result<Option<Match>, StoreError> {
         for attempt in 0..=CONFLICT_RETRIES {
             let Some(m) = self.get_match(id).await? else {
@@ -295,13 +300,17 @@ impl DynamoStore {
                 .build()
                 .expect("table, key and expression are set");
             let hold = self.hold_slot(&m, new_exp);
-            let items = [
+            let mut items = vec![
                 TransactWriteItem::builder().update(extend).build(),
                 TransactWriteItem::builder().update(hold).build(),
             ];
+            items.extend(self.mail_puts(mail));
             let Some(refused) = self.transact(&items).await? else {
                 return Ok(Some(changed));
             };
+            if refused.failed_from(2) {
+                return Err(mail_id_taken());
+            }
             // Changed, closed or expired since the read, or a concurrent transaction: read again.
             if !refused.failed(0) && !refused.conflicted() {
                 return Err(refused.error);
@@ -311,7 +320,11 @@ impl DynamoStore {
         Err(self.still_conflicting())
     }
 
-    pub(crate) async fn close_match(&self, id: &str) -> Result<Option<Match>, StoreError> {
+    pub(crate) async fn close_match(
+        &self,
+        id: &str,
+        mail: &[NewMail],
+    ) -> Result<Option<Match>, StoreError> {
         let Some(m) = self.get_match(id).await? else {
             return Ok(None);
         };
@@ -332,10 +345,11 @@ impl DynamoStore {
             .build()
             .expect("table, key and expression are set");
         let free = self.free_slot(&m);
-        let items = [
+        let mut items = vec![
             TransactWriteItem::builder().update(close).build(),
             TransactWriteItem::builder().update(free).build(),
         ];
+        items.extend(self.mail_puts(mail));
         for attempt in 0..=CONFLICT_RETRIES {
             let Some(refused) = self.transact(&items).await? else {
                 return Ok(Some(Match {
@@ -343,7 +357,9 @@ impl DynamoStore {
                     ..m
                 }));
             };
-            if refused.failed(0) {
+            if refused.failed_from(2) {
+                return Err(mail_id_taken());
+            } else if refused.failed(0) {
                 return Ok(None); // closed (or expired) meanwhile
             } else if !refused.conflicted() {
                 return Err(refused.error);
@@ -379,14 +395,18 @@ impl DynamoStore {
             .expect("table, item and condition are set");
         let sheet_sk = schema::sheet_sk(sheet.session);
         let pk = schema::match_pk(&sheet.match_id);
-        let items = [
+        let mut items = vec![
             TransactWriteItem::builder().condition_check(check).build(),
             TransactWriteItem::builder().put(put).build(),
         ];
+        items.extend(self.mail_puts(&sheet.mail));
         for attempt in 0..=CONFLICT_RETRIES {
             let Some(refused) = self.transact(&items).await? else {
                 return Ok(SheetOutcome::Created);
             };
+            if refused.failed_from(2) && !refused.failed(0) && !refused.failed(1) {
+                return Err(mail_id_taken());
+            }
             // A retry wins over everything else, even a match closed since the first answer.
             if refused.failed(1) {
                 if let Some(existing) = self.live_item(&pk, &sheet_sk).await? {
@@ -408,17 +428,17 @@ impl DynamoStore {
         Err(self.still_conflicting())
     }
 
+    /// One transaction: the sheet's reply (only if it has none) and the mentee's notice.
     pub(crate) async fn put_reply(
         &self,
         match_id: &str,
         session: u32,
         reply: &Reply,
+        mail: &[NewMail],
     ) -> Result<ReplyOutcome, StoreError> {
         let pk = schema::match_pk(match_id);
         let sk = schema::sheet_sk(session);
-        let sent = self
-            .client
-            .update_item()
+        let update = Update::builder()
             .table_name(&*self.table)
             .key(PK, s(&pk))
             .key(SK, s(&sk))
@@ -433,25 +453,32 @@ impl DynamoStore {
             .expression_attribute_values(":reply", s(&reply.text))
             .expression_attribute_values(":at", s(&schema::timestamp_text(reply.created_at)))
             .expression_attribute_values(":now", n(now()))
-            .send()
-            .await;
-        match sent {
-            Ok(_) => Ok(ReplyOutcome::Created),
-            Err(e) => match e.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(_)) => {
-                    let Some(existing) = self.live_item(&pk, &sk).await? else {
-                        return Ok(ReplyOutcome::NoSheet);
-                    };
-                    Ok(match existing.get(ATTR_REPLY).and_then(|v| v.as_s().ok()) {
-                        Some(text) if *text == reply.text => ReplyOutcome::Replayed,
-                        Some(_) => ReplyOutcome::Conflict,
-                        // The sheet exists, unanswered, yet the check failed: it expired.
-                        None => ReplyOutcome::NoSheet,
-                    })
-                }
-                _ => Err(self.error("UpdateItem", e)),
-            },
+            .build()
+            .expect("table, key and expression are set");
+        let mut items = vec![TransactWriteItem::builder().update(update).build()];
+        items.extend(self.mail_puts(mail));
+        for attempt in 0..=CONFLICT_RETRIES {
+            let Some(refused) = self.transact(&items).await? else {
+                return Ok(ReplyOutcome::Created);
+            };
+            if refused.failed(0) {
+                let Some(existing) = self.live_item(&pk, &sk).await? else {
+                    return Ok(ReplyOutcome::NoSheet);
+                };
+                return Ok(match existing.get(ATTR_REPLY).and_then(|v| v.as_s().ok()) {
+                    Some(text) if *text == reply.text => ReplyOutcome::Replayed,
+                    Some(_) => ReplyOutcome::Conflict,
+                    // The sheet exists, unanswered, yet the check failed: it expired.
+                    None => ReplyOutcome::NoSheet,
+                });
+            } else if refused.failed_from(1) {
+                return Err(mail_id_taken());
+            } else if !refused.conflicted() {
+                return Err(refused.error);
+            }
+            backoff(attempt).await;
         }
+        Err(self.still_conflicting())
     }
 
     pub(crate) async fn diary(&self, match_id: &str) -> Result<Option<Diary>, StoreError> {

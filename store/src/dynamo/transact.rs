@@ -32,6 +32,11 @@ impl Refused {
         self.code(i) == "ConditionalCheckFailed"
     }
 
+    /// Whether any item from `first` on failed its condition (a write's mails come last).
+    pub fn failed_from(&self, first: usize) -> bool {
+        (first..self.reasons.len()).any(|i| self.failed(i))
+    }
+
     /// Whether it lost a race with another transaction on the same items: try again.
     pub fn conflicted(&self) -> bool {
         self.reasons

@@ -6,12 +6,14 @@ use std::collections::HashMap;
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use super::outbox::write_mails;
 use super::records::{epoch, json, move_status, timestamp};
 use super::{now_secs, sql_error, SqliteStore};
 use crate::matches::{
     check_sessions, match_id_taken, AssignOutcome, Diary, Match, MatchStatus, NewSheet, Reply,
     ReplyOutcome, Sheet, SheetOutcome, MATCHED, OPEN_APPLICATION_STATUSES,
 };
+use crate::outbox::NewMail;
 use crate::schema::timestamp_text;
 use crate::{RecordKind, StoreError};
 
@@ -142,8 +144,9 @@ impl SqliteStore {
         &self,
         m: &Match,
         capacity: u32,
+        mail: &[NewMail],
     ) -> Result<AssignOutcome, StoreError> {
-        let m = m.clone();
+        let (m, mail) = (m.clone(), mail.to_vec());
         self.write(move |conn, path| {
             let now = now_secs();
             let run = || -> rusqlite::Result<Result<AssignOutcome, StoreError>> {
@@ -174,7 +177,11 @@ impl SqliteStore {
                 move_status(conn, RecordKind::Application, &m.application_id, MATCHED)?;
                 Ok(Ok(AssignOutcome::Created))
             };
-            run().map_err(|e| sql_error(path, "assign", e))?
+            let outcome = run().map_err(|e| sql_error(path, "assign", e))??;
+            if outcome == AssignOutcome::Created {
+                write_mails(conn, path, &mail)?;
+            }
+            Ok(outcome)
         })
         .await
     }
@@ -187,14 +194,15 @@ impl SqliteStore {
         .await
     }
 
-    /// Applies `change` to the match if it is live and active, and saves it whole.
+    /// Applies `change` to the match if it is live and active, and saves it whole with `mail`.
     async fn change_match(
         &self,
         id: &str,
         operation: &'static str,
+        mail: &[NewMail],
         change: impl FnOnce(&mut Match) -> Result<(), StoreError> + Send + 'static,
     ) -> Result<Option<Match>, StoreError> {
-        let id = id.to_string();
+        let (id, mail) = (id.to_string(), mail.to_vec());
         self.write(move |conn, path| {
             let found =
                 live_match(conn, &id, now_secs()).map_err(|e| sql_error(path, operation, e))?;
@@ -203,6 +211,7 @@ impl SqliteStore {
             };
             change(&mut m)?;
             save_match(conn, &m).map_err(|e| sql_error(path, operation, e))?;
+            write_mails(conn, path, &mail)?;
             Ok(Some(m))
         })
         .await
@@ -213,8 +222,9 @@ impl SqliteStore {
         id: &str,
         more: u32,
         later: time::Duration,
+        mail: &[NewMail],
     ) -> Result<Option<Match>, StoreError> {
-        self.change_match(id, "extend match", move |m| {
+        self.change_match(id, "extend match", mail, move |m| {
             m.sessions += more;
             check_sessions(m.sessions)?;
             // Capacity is derived from the matches' expiry, so this also holds the slot longer.
@@ -224,8 +234,12 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn close_match(&self, id: &str) -> Result<Option<Match>, StoreError> {
-        self.change_match(id, "close match", |m| {
+    pub(crate) async fn close_match(
+        &self,
+        id: &str,
+        mail: &[NewMail],
+    ) -> Result<Option<Match>, StoreError> {
+        self.change_match(id, "close match", mail, |m| {
             m.status = MatchStatus::Closed;
             Ok(())
         })
@@ -294,7 +308,11 @@ impl SqliteStore {
                 )?;
                 Ok(SheetOutcome::Created)
             };
-            run().map_err(|e| sql_error(path, "put sheet", e))
+            let outcome = run().map_err(|e| sql_error(path, "put sheet", e))?;
+            if outcome == SheetOutcome::Created {
+                write_mails(conn, path, &sheet.mail)?;
+            }
+            Ok(outcome)
         })
         .await
     }
@@ -304,8 +322,9 @@ impl SqliteStore {
         match_id: &str,
         session: u32,
         reply: &Reply,
+        mail: &[NewMail],
     ) -> Result<ReplyOutcome, StoreError> {
-        let (match_id, reply) = (match_id.to_string(), reply.clone());
+        let (match_id, reply, mail) = (match_id.to_string(), reply.clone(), mail.to_vec());
         self.write(move |conn, path| {
             let run = || -> rusqlite::Result<ReplyOutcome> {
                 let Some(sheet) = live_sheet(conn, &match_id, session, now_secs())? else {
@@ -321,7 +340,11 @@ impl SqliteStore {
                 save_reply(conn, &match_id, session, &reply)?;
                 Ok(ReplyOutcome::Created)
             };
-            run().map_err(|e| sql_error(path, "put reply", e))
+            let outcome = run().map_err(|e| sql_error(path, "put reply", e))?;
+            if outcome == ReplyOutcome::Created {
+                write_mails(conn, path, &mail)?;
+            }
+            Ok(outcome)
         })
         .await
     }

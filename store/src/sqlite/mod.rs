@@ -17,6 +17,7 @@ mod backup;
 mod import;
 mod matches;
 pub mod migrate;
+mod outbox;
 mod records;
 mod writer;
 
@@ -263,6 +264,8 @@ fn sweep(conn: &Connection) -> rusqlite::Result<()> {
         "records",
         "matches",
         "sheets",
+        "outbox",
+        "mail_markers",
     ] {
         tx.execute(
             &format!("DELETE FROM {table} WHERE expires_at <= ?1"),

@@ -140,7 +140,11 @@ impl SqliteStore {
                 save_marker(conn, rec.kind, &rec.idempotency_key, &rec.id, now + window)?;
                 Ok(Ok(PutOutcome::Created { id: rec.id.clone() }))
             };
-            run().map_err(|e| sql_error(path, "put", e))?
+            let outcome = run().map_err(|e| sql_error(path, "put", e))??;
+            if let PutOutcome::Created { .. } = outcome {
+                super::outbox::write_mails(conn, path, &rec.mail)?;
+            }
+            Ok(outcome)
         })
         .await
     }

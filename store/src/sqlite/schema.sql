@@ -77,3 +77,35 @@ CREATE TABLE sheets (
 ) STRICT;
 CREATE INDEX sheets_followup ON sheets (priority DESC, created_at, match_id, session);
 CREATE INDEX sheets_by_expiry ON sheets (expires_at);
+
+-- version: 3
+-- The mail outbox (issue 13): one row per mail to send, inserted in the same transaction as
+-- the change that causes it; references only (template, recipient role, ids as JSON), never
+-- an address or rendered text. `due_at` is "not before" while pending and the lease's end
+-- while a sender holds it; `attempts` counts claims (a finish must match the claim's).
+
+CREATE TABLE outbox (
+    id TEXT PRIMARY KEY NOT NULL,
+    template TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    refs TEXT NOT NULL,
+    status TEXT NOT NULL
+        CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'rejected', 'suppressed')),
+    created_at TEXT NOT NULL,
+    due_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL,
+    failures INTEGER NOT NULL,
+    last_error TEXT,
+    sent_at TEXT,
+    expires_at INTEGER NOT NULL
+) STRICT;
+-- Senders claim the due entries; staff list failed ones.
+CREATE INDEX outbox_due ON outbox (status, due_at, id);
+CREATE INDEX outbox_by_expiry ON outbox (expires_at);
+
+-- "At most one such mail per address per day": a key (a hash, never an address) set until
+-- its expiry.
+CREATE TABLE mail_markers (
+    key TEXT PRIMARY KEY NOT NULL,
+    expires_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;

@@ -36,6 +36,7 @@ fn record(kind: RecordKind, id: &str, created_at: OffsetDateTime, key: &str) -> 
         idempotency_key: key.to_string(),
         expires_at: OffsetDateTime::now_utc() + time::Duration::days(30),
         body: json!({"name": "架空 花子", "email": "hanako@example.jp", "topics": ["career"], "ref": id}),
+        mail: vec![],
     }
 }
 

@@ -31,6 +31,7 @@ async fn application(s: &Store, id: &str, status: &str) {
         idempotency_key: format!("key-{id}"),
         expires_at: later(),
         body: json!({"name": "架空 花子", "plan": "standard"}),
+        mail: vec![],
     };
     s.put_once(rec, Duration::from_secs(60)).await.unwrap();
 }
@@ -53,7 +54,7 @@ fn a_match(id: &str, app: &str, mentor: &str) -> Match {
 async fn assigned(s: &Store, id: &str, mentor: &str, capacity: u32) -> AssignOutcome {
     let app = format!("a-{id}");
     application(s, &app, "received").await;
-    s.create_match(&a_match(id, &app, mentor), capacity)
+    s.create_match(&a_match(id, &app, mentor), capacity, &[])
         .await
         .unwrap()
 }
@@ -69,7 +70,7 @@ async fn short_lived_match(s: &Store) -> Match {
     let mut short = a_match("short", "a-short", "sato");
     short.expires_at = now() + time::Duration::seconds(SHORT_LIFE_SECS);
     assert_eq!(
-        s.create_match(&short, 1).await.unwrap(),
+        s.create_match(&short, 1, &[]).await.unwrap(),
         AssignOutcome::Created
     );
     short
@@ -94,6 +95,7 @@ fn sheet(match_id: &str, session: u32, submission: &str, priority: u32) -> NewSh
         expires_at: later(),
         priority,
         content: json!({"reflections": format!("気づき{session}"), "satisfaction": 4}),
+        mail: vec![],
     }
 }
 
@@ -135,7 +137,7 @@ pub async fn matches_assign_counts_capacity_and_marks_the_application_matched(b:
 
     // The same application again: already matched, nothing changes.
     let again = s
-        .create_match(&a_match("m1b", "a-m1", "sato"), 2)
+        .create_match(&a_match("m1b", "a-m1", "sato"), 2, &[])
         .await
         .unwrap();
     assert_eq!(again, AssignOutcome::ApplicationNotOpen);
@@ -162,13 +164,17 @@ pub async fn matches_assign_takes_needs_call_applications_and_refuses_missing_on
 ) {
     let s = b.store();
     application(s, "called", "needs_call").await;
-    let made = s.create_match(&a_match("m1", "called", "sato"), 3).await;
+    let made = s
+        .create_match(&a_match("m1", "called", "sato"), 3, &[])
+        .await;
     assert_eq!(made.unwrap(), AssignOutcome::Created);
     assert_eq!(status(s, "called").await, "matched");
-    let missing = s.create_match(&a_match("m2", "nope", "sato"), 3).await;
+    let missing = s.create_match(&a_match("m2", "nope", "sato"), 3, &[]).await;
     assert_eq!(missing.unwrap(), AssignOutcome::ApplicationNotOpen);
     application(s, "other", "received").await;
-    let taken = s.create_match(&a_match("m1", "other", "sato"), 3).await;
+    let taken = s
+        .create_match(&a_match("m1", "other", "sato"), 3, &[])
+        .await;
     assert!(
         matches!(taken, Err(StoreError::Invalid { .. })),
         "{taken:?}"
@@ -177,12 +183,12 @@ pub async fn matches_assign_takes_needs_call_applications_and_refuses_missing_on
     assert_eq!(s.active_counts().await.unwrap()["sato"], 1);
     let mut bad = a_match("m#3", "other", "sato");
     assert!(
-        s.create_match(&bad, 3).await.is_err(),
+        s.create_match(&bad, 3, &[]).await.is_err(),
         "key separator in id"
     );
     bad.id = "m3".into();
     bad.sessions = 0;
-    assert!(s.create_match(&bad, 3).await.is_err(), "zero sessions");
+    assert!(s.create_match(&bad, 3, &[]).await.is_err(), "zero sessions");
 }
 
 pub async fn matches_concurrent_assigns_never_exceed_capacity(b: &mut Backend) {
@@ -194,7 +200,7 @@ pub async fn matches_concurrent_assigns_never_exceed_capacity(b: &mut Backend) {
             let s = b.store().clone();
             tokio::spawn(async move {
                 let m = a_match(&format!("r{i}"), &format!("a-r{i}"), "busy");
-                s.create_match(&m, 3).await
+                s.create_match(&m, 3, &[]).await
             })
         })
         .collect();
@@ -219,19 +225,19 @@ pub async fn matches_close_frees_capacity_once(b: &mut Backend) {
         assigned(s, "m2", "sato", 1).await,
         AssignOutcome::MentorFull
     );
-    let closed = s.close_match("m1").await.unwrap().expect("closed");
+    let closed = s.close_match("m1", &[]).await.unwrap().expect("closed");
     assert_eq!(closed.status, MatchStatus::Closed);
     assert_eq!(
         s.get_match("m1").await.unwrap().unwrap().status,
         MatchStatus::Closed
     );
     assert_eq!(s.active_counts().await.unwrap().get("sato"), None);
-    assert_eq!(s.close_match("m1").await.unwrap(), None, "only once");
-    assert_eq!(s.close_match("missing").await.unwrap(), None);
+    assert_eq!(s.close_match("m1", &[]).await.unwrap(), None, "only once");
+    assert_eq!(s.close_match("missing", &[]).await.unwrap(), None);
     // The application refused before is still open and now fits.
     let m2 = a_match("m2", "a-m2", "sato");
     assert_eq!(
-        s.create_match(&m2, 1).await.unwrap(),
+        s.create_match(&m2, 1, &[]).await.unwrap(),
         AssignOutcome::Created
     );
     assert_eq!(s.active_counts().await.unwrap()["sato"], 1);
@@ -241,24 +247,28 @@ pub async fn matches_extend_adds_sessions_to_active_matches_only(b: &mut Backend
     let s = b.store();
     assigned(s, "m1", "sato", 3).await;
     let extended = s
-        .extend_match("m1", 2, DAY)
+        .extend_match("m1", 2, DAY, &[])
         .await
         .unwrap()
         .expect("extended");
     assert_eq!(extended.sessions, 5);
     assert_eq!(s.get_match("m1").await.unwrap().unwrap().sessions, 5);
-    assert_eq!(s.extend_match("missing", 1, DAY).await.unwrap(), None);
+    assert_eq!(s.extend_match("missing", 1, DAY, &[]).await.unwrap(), None);
     assert!(
-        s.extend_match("m1", 0, DAY).await.is_err(),
+        s.extend_match("m1", 0, DAY, &[]).await.is_err(),
         "zero is a mistake"
     );
     assert!(
-        s.extend_match("m1", 95, DAY).await.is_err(),
+        s.extend_match("m1", 95, DAY, &[]).await.is_err(),
         "past the session bound"
     );
     assert_eq!(s.get_match("m1").await.unwrap().unwrap().sessions, 5);
-    s.close_match("m1").await.unwrap();
-    assert_eq!(s.extend_match("m1", 1, DAY).await.unwrap(), None, "closed");
+    s.close_match("m1", &[]).await.unwrap();
+    assert_eq!(
+        s.extend_match("m1", 1, DAY, &[]).await.unwrap(),
+        None,
+        "closed"
+    );
     assert_eq!(s.get_match("m1").await.unwrap().unwrap().sessions, 5);
 }
 
@@ -268,9 +278,9 @@ pub async fn matches_extend_moves_the_expiry_and_holds_capacity_until_then(b: &m
     // What the handler adds for two sessions (`matching::session_share`); any span will do.
     let share = time::Duration::days(90);
     let moved = short.expires_at + share;
-    assert!(s.extend_match("short", 0, share).await.is_err());
+    assert!(s.extend_match("short", 0, share, &[]).await.is_err());
     assert!(
-        s.extend_match("short", 1, -DAY).await.is_err(),
+        s.extend_match("short", 1, -DAY, &[]).await.is_err(),
         "an expiry never moves back"
     );
     assert_eq!(
@@ -279,7 +289,7 @@ pub async fn matches_extend_moves_the_expiry_and_holds_capacity_until_then(b: &m
         "refused: unchanged"
     );
     let extended = s
-        .extend_match("short", 2, share)
+        .extend_match("short", 2, share, &[])
         .await
         .unwrap()
         .expect("extended");
@@ -302,7 +312,7 @@ pub async fn matches_extend_moves_the_expiry_and_holds_capacity_until_then(b: &m
         SheetOutcome::Created
     );
     // Closing still frees it.
-    s.close_match("short").await.unwrap().expect("closed");
+    s.close_match("short", &[]).await.unwrap().expect("closed");
     assert_eq!(s.active_counts().await.unwrap().get("sato"), None);
 }
 
@@ -334,13 +344,13 @@ pub async fn sheets_are_stored_once_per_session_with_replay_and_conflict(b: &mut
     );
     assert!(s.put_sheet(&sheet("m1", 0, "sub-0", 0)).await.is_err());
     assert!(s.put_sheet(&sheet("m1", 2, "sub-2", 101)).await.is_err());
-    s.extend_match("m1", 1, DAY).await.unwrap();
+    s.extend_match("m1", 1, DAY, &[]).await.unwrap();
     assert_eq!(
         s.put_sheet(&sheet("m1", 4, "sub-4", 0)).await.unwrap(),
         SheetOutcome::Created,
         "after an extension"
     );
-    s.close_match("m1").await.unwrap();
+    s.close_match("m1", &[]).await.unwrap();
     assert_eq!(
         s.put_sheet(&sheet("m1", 2, "sub-2", 0)).await.unwrap(),
         SheetOutcome::Refused,
@@ -357,21 +367,23 @@ pub async fn replies_are_stored_once_per_sheet(b: &mut Backend) {
     let s = b.store();
     assigned(s, "m1", "sato", 3).await;
     assert_eq!(
-        s.put_reply("m1", 1, &reply("ありがとう")).await.unwrap(),
+        s.put_reply("m1", 1, &reply("ありがとう"), &[])
+            .await
+            .unwrap(),
         ReplyOutcome::NoSheet
     );
     s.put_sheet(&sheet("m1", 1, "sub-1", 0)).await.unwrap();
     let answer = reply("よく頑張りましたね");
     assert_eq!(
-        s.put_reply("m1", 1, &answer).await.unwrap(),
+        s.put_reply("m1", 1, &answer, &[]).await.unwrap(),
         ReplyOutcome::Created
     );
     assert_eq!(
-        s.put_reply("m1", 1, &answer).await.unwrap(),
+        s.put_reply("m1", 1, &answer, &[]).await.unwrap(),
         ReplyOutcome::Replayed
     );
     assert_eq!(
-        s.put_reply("m1", 1, &reply("別の返信")).await.unwrap(),
+        s.put_reply("m1", 1, &reply("別の返信"), &[]).await.unwrap(),
         ReplyOutcome::Conflict
     );
     let diary = s.diary("m1").await.unwrap().unwrap();
@@ -379,7 +391,7 @@ pub async fn replies_are_stored_once_per_sheet(b: &mut Backend) {
     assert_eq!(stored.text, answer.text);
     assert_eq!(stored.created_at, answer.created_at);
     assert_eq!(
-        s.put_reply("other", 1, &answer).await.unwrap(),
+        s.put_reply("other", 1, &answer, &[]).await.unwrap(),
         ReplyOutcome::NoSheet
     );
 }
@@ -394,7 +406,7 @@ pub async fn diary_returns_the_match_with_its_sheets_and_replies_in_order(b: &mu
             .unwrap();
     }
     s.put_sheet(&sheet("m2", 1, "sub-other", 0)).await.unwrap();
-    s.put_reply("m1", 2, &reply("返信2")).await.unwrap();
+    s.put_reply("m1", 2, &reply("返信2"), &[]).await.unwrap();
 
     let diary = s.diary("m1").await.unwrap().unwrap();
     assert_eq!(diary.the_match.id, "m1");
@@ -463,9 +475,9 @@ pub async fn matches_sheets_and_replies_survive_a_restart(b: &mut Backend) {
         assigned(s, "m1", "sato", 2).await;
         assigned(s, "m2", "sato", 2).await;
         s.put_sheet(&sheet("m1", 1, "sub-1", 70)).await.unwrap();
-        s.put_reply("m1", 1, &reply("返信")).await.unwrap();
-        s.extend_match("m1", 1, DAY).await.unwrap();
-        s.close_match("m2").await.unwrap();
+        s.put_reply("m1", 1, &reply("返信"), &[]).await.unwrap();
+        s.extend_match("m1", 1, DAY, &[]).await.unwrap();
+        s.close_match("m2", &[]).await.unwrap();
     }
     let before = b.store().diary("m1").await.unwrap();
     b.restart().await;
@@ -502,7 +514,7 @@ pub async fn matches_an_unclosed_match_frees_its_slot_when_it_expires(b: &mut Ba
         assigned(s, "ended", "suzuki", 2).await,
         AssignOutcome::Created
     );
-    s.close_match("ended").await.unwrap().expect("closed");
+    s.close_match("ended", &[]).await.unwrap().expect("closed");
     assert_eq!(s.active_counts().await.unwrap().get("sato"), Some(&1));
     // Created back to back: in the same second they tie on created_at (then by id), across a
     // second boundary "short" is older. Oldest-first order is checked below, seconds apart.
@@ -517,7 +529,7 @@ pub async fn matches_an_unclosed_match_frees_its_slot_when_it_expires(b: &mut Ba
     tokio::time::sleep(Duration::from_secs(SHORT_LIFE_SECS as u64 + 1)).await;
     assert_eq!(s.get_match("short").await.unwrap(), None, "past retention");
     assert_eq!(
-        s.close_match("short").await.unwrap(),
+        s.close_match("short", &[]).await.unwrap(),
         None,
         "nothing to close"
     );
@@ -532,7 +544,7 @@ pub async fn matches_an_unclosed_match_frees_its_slot_when_it_expires(b: &mut Ba
     // The application refused while she was full now gets the freed slot, and only that one.
     let waiting = a_match("waiting", "a-waiting", "sato");
     assert_eq!(
-        s.create_match(&waiting, 1).await.unwrap(),
+        s.create_match(&waiting, 1, &[]).await.unwrap(),
         AssignOutcome::Created
     );
     assert_eq!(
@@ -549,7 +561,11 @@ pub async fn matches_an_unclosed_match_frees_its_slot_when_it_expires(b: &mut Ba
         (Some(&1), Some(&1))
     );
     assert_eq!(active_ids(s).await, ["kept", "waiting"]);
-    let closed = s.close_match("waiting").await.unwrap().expect("closed");
+    let closed = s
+        .close_match("waiting", &[])
+        .await
+        .unwrap()
+        .expect("closed");
     assert_eq!(closed.mentor_slug, "sato");
     assert_eq!(s.active_counts().await.unwrap().get("sato"), None);
 }

@@ -23,6 +23,7 @@ fn record(id: &str, key: &str) -> NewRecord {
         idempotency_key: key.into(),
         expires_at: now + time::Duration::days(1),
         body: serde_json::json!({"message": "秘密の相談"}),
+        mail: vec![],
     }
 }
 

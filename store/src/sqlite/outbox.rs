@@ -1,0 +1,242 @@
+//! The outbox on SQLite: the `outbox` table (schema version 3) and the caps' `mail_markers`.
+//! Entries caused by a write are inserted by that write's own operation ([`insert_mails`]),
+//! so they commit or roll back with it.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use time::OffsetDateTime;
+
+use super::records::{epoch, json, timestamp};
+use super::{now_secs, sql_error, SqliteStore};
+use crate::outbox::{mail_id_taken, Mail, MailResult, MailStatus, NewMail};
+use crate::schema::timestamp_text;
+use crate::StoreError;
+
+const MAIL_COLUMNS: &str = "id, template, recipient, refs, status, created_at, due_at, attempts, failures, last_error, sent_at, expires_at";
+
+fn mail_from_row(row: &Row<'_>) -> rusqlite::Result<Mail> {
+    let status: String = row.get(4)?;
+    let sent_at: Option<String> = row.get(10)?;
+    Ok(Mail {
+        id: row.get(0)?,
+        template: row.get(1)?,
+        recipient: row.get(2)?,
+        refs: json(row, 3)?,
+        status: MailStatus::parse(&status)
+            .ok_or_else(|| super::records::bad_column(4, "status"))?,
+        created_at: timestamp(row, 5)?,
+        due_at: epoch(row, 6)?,
+        attempts: row.get(7)?,
+        failures: row.get(8)?,
+        last_error: row.get(9)?,
+        sent_at: match sent_at {
+            Some(text) => Some(
+                crate::schema::parse_timestamp(&text)
+                    .ok_or_else(|| super::records::bad_column(10, "timestamp"))?,
+            ),
+            None => None,
+        },
+        expires_at: epoch(row, 11)?,
+    })
+}
+
+/// Inserts `mails` inside the caller's operation. `only_new`: skip ids already there (the
+/// scheduler's reminders); otherwise an existing id fails the whole operation.
+pub(super) fn insert_mails(
+    conn: &Connection,
+    mails: &[NewMail],
+    only_new: bool,
+) -> Result<Vec<String>, rusqlite::Error> {
+    let verb = if only_new {
+        "INSERT OR IGNORE"
+    } else {
+        "INSERT"
+    };
+    let mut statement = conn.prepare_cached(&format!(
+        "{verb} INTO outbox (id, template, recipient, refs, status, created_at, due_at, attempts, failures, expires_at) \
+         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, 0, 0, ?7)"
+    ))?;
+    let mut created = Vec::new();
+    for m in mails {
+        let changed = statement.execute(params![
+            m.id,
+            m.template,
+            m.recipient,
+            m.refs.to_string(),
+            timestamp_text(m.created_at),
+            m.due_at.unix_timestamp(),
+            m.expires_at.unix_timestamp(),
+        ])?;
+        if changed == 1 {
+            created.push(m.id.clone());
+        }
+    }
+    Ok(created)
+}
+
+/// [`insert_mails`] for a write's own mails, with a taken id said as such.
+pub(super) fn write_mails(
+    conn: &Connection,
+    path: &std::path::Path,
+    mails: &[NewMail],
+) -> Result<(), StoreError> {
+    match insert_mails(conn, mails, false) {
+        Ok(_) => Ok(()),
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {
+            Err(mail_id_taken())
+        }
+        Err(e) => Err(sql_error(path, "write mail", e)),
+    }
+}
+
+impl SqliteStore {
+    pub(crate) async fn enqueue_mail(&self, mails: &[NewMail]) -> Result<Vec<String>, StoreError> {
+        let mails = mails.to_vec();
+        self.write(move |conn, path| {
+            insert_mails(conn, &mails, true).map_err(|e| sql_error(path, "enqueue mail", e))
+        })
+        .await
+    }
+
+    pub(crate) async fn claim_mail(
+        &self,
+        id: Option<&str>,
+        now: OffsetDateTime,
+        lease: std::time::Duration,
+        limit: usize,
+    ) -> Result<Vec<Mail>, StoreError> {
+        let id = id.map(str::to_string);
+        let now = now.unix_timestamp();
+        let lease_end = now.saturating_add(i64::try_from(lease.as_secs()).unwrap_or(i64::MAX));
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.write(move |conn, path| {
+            let run = || -> rusqlite::Result<Vec<Mail>> {
+                let mut s = conn.prepare_cached(&format!(
+                    "UPDATE outbox SET status = 'sending', due_at = ?1, attempts = attempts + 1 \
+                     WHERE id IN (SELECT id FROM outbox WHERE status IN ('pending', 'sending') \
+                     AND due_at <= ?2 AND expires_at > ?2 AND (?3 IS NULL OR id = ?3) \
+                     ORDER BY due_at, id LIMIT ?4) RETURNING {MAIL_COLUMNS}"
+                ))?;
+                let rows = s.query_map(params![lease_end, now, id, limit], mail_from_row)?;
+                let mut claimed = rows.collect::<rusqlite::Result<Vec<Mail>>>()?;
+                // RETURNING's order is SQLite's; callers get oldest first.
+                claimed.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+                Ok(claimed)
+            };
+            run().map_err(|e| sql_error(path, "claim mail", e))
+        })
+        .await
+    }
+
+    pub(crate) async fn finish_mail(
+        &self,
+        claimed: &Mail,
+        result: &MailResult,
+    ) -> Result<bool, StoreError> {
+        let (id, attempts, result) = (claimed.id.clone(), claimed.attempts, result.clone());
+        let due_at = claimed.due_at.unix_timestamp();
+        self.write(move |conn, path| {
+            let (due, failure, sent_at) = match &result {
+                MailResult::Sent { at } => (due_at, 0, Some(timestamp_text(*at))),
+                MailResult::Retry { due_at, counts, .. } => {
+                    (due_at.unix_timestamp(), u32::from(*counts), None)
+                }
+                MailResult::Failed { .. } | MailResult::Rejected { .. } => (due_at, 1, None),
+                MailResult::Suppressed { .. } => (due_at, 0, None),
+            };
+            conn.prepare_cached(
+                "UPDATE outbox SET status = ?1, due_at = ?2, failures = failures + ?3, last_error = ?4, \
+                 sent_at = COALESCE(?5, sent_at) WHERE id = ?6 AND status = 'sending' AND attempts = ?7",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    result.status().as_str(),
+                    due,
+                    failure,
+                    result.error(),
+                    sent_at,
+                    id,
+                    attempts
+                ])
+            })
+            .map(|changed| changed == 1)
+            .map_err(|e| sql_error(path, "finish mail", e))
+        })
+        .await
+    }
+
+    pub(crate) async fn get_mail(&self, id: &str) -> Result<Option<Mail>, StoreError> {
+        let id = id.to_string();
+        self.read(move |conn, path| {
+            conn.prepare_cached(&format!(
+                "SELECT {MAIL_COLUMNS} FROM outbox WHERE id = ?1 AND expires_at > ?2"
+            ))
+            .and_then(|mut s| {
+                s.query_row(params![id, now_secs()], mail_from_row)
+                    .optional()
+            })
+            .map_err(|e| sql_error(path, "get mail", e))
+        })
+        .await
+    }
+
+    pub(crate) async fn list_mail(
+        &self,
+        status: MailStatus,
+        limit: usize,
+    ) -> Result<Vec<Mail>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(move |conn, path| {
+            let run = || -> rusqlite::Result<Vec<Mail>> {
+                let mut s = conn.prepare_cached(&format!(
+                    "SELECT {MAIL_COLUMNS} FROM outbox WHERE status = ?1 AND expires_at > ?2 \
+                     ORDER BY due_at, id LIMIT ?3"
+                ))?;
+                let rows =
+                    s.query_map(params![status.as_str(), now_secs(), limit], mail_from_row)?;
+                rows.collect()
+            };
+            run().map_err(|e| sql_error(path, "list mail", e))
+        })
+        .await
+    }
+
+    pub(crate) async fn resend_mail(
+        &self,
+        id: &str,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let id = id.to_string();
+        let now = now.unix_timestamp();
+        self.write(move |conn, path| {
+            conn.prepare_cached(
+                "UPDATE outbox SET status = 'pending', due_at = ?1, failures = 0 \
+                 WHERE id = ?2 AND status IN ('failed', 'rejected', 'suppressed') AND expires_at > ?1",
+            )
+            .and_then(|mut s| s.execute(params![now, id]))
+            .map(|changed| changed == 1)
+            .map_err(|e| sql_error(path, "resend mail", e))
+        })
+        .await
+    }
+
+    pub(crate) async fn mark_once(
+        &self,
+        key: &str,
+        until: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let key = key.to_string();
+        let (until, now) = (until.unix_timestamp(), now.unix_timestamp());
+        self.write(move |conn, path| {
+            conn.prepare_cached(
+                "INSERT INTO mail_markers (key, expires_at) VALUES (?1, ?2) \
+                 ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at \
+                 WHERE mail_markers.expires_at <= ?3",
+            )
+            .and_then(|mut s| s.execute(params![key, until, now]))
+            .map(|changed| changed == 1)
+            .map_err(|e| sql_error(path, "mark", e))
+        })
+        .await
+    }
+}
