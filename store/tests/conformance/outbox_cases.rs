@@ -358,7 +358,9 @@ pub async fn outbox_enqueue_writes_each_id_once_and_claims_by_id(b: &mut Backend
     let s = b.store();
     let reminder = mail("rem-1", "reminder_sheet", "mentee");
     assert_eq!(
-        s.enqueue_mail(std::slice::from_ref(&reminder)).await.unwrap(),
+        s.enqueue_mail(std::slice::from_ref(&reminder))
+            .await
+            .unwrap(),
         ["rem-1"]
     );
     assert!(s.enqueue_mail(&[reminder]).await.unwrap().is_empty());
