@@ -19,7 +19,7 @@ use crate::config::Config;
 use crate::error::{ApiError, Format};
 use crate::forms::{check_application, BodyError, RawFields};
 use crate::scoring::{completeness, match_mentors, Matcher};
-use crate::store::{RecordKind, Store};
+use crate::store::{NewMail, RecordKind, Store};
 
 pub(crate) mod intake;
 use intake::Checked;
@@ -45,6 +45,9 @@ pub struct AppState {
     pub clock: Clock,
     /// Signs and checks the private diary links (issue 6).
     pub signing_key: Arc<crate::tokens::SigningKey>,
+    /// Notified after every write that put mail in the outbox, so the local sender
+    /// (`notify::Notifier::run`) sends it at once instead of at its next poll.
+    pub mail_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -61,7 +64,13 @@ impl AppState {
             }),
             config: Arc::new(config),
             clock: OffsetDateTime::now_utc,
+            mail_wake: Arc::new(tokio::sync::Notify::new()),
         }
+    }
+
+    /// Tells the local sender that mail is waiting (a no-op when none runs).
+    pub fn wake_sender(&self) {
+        self.mail_wake.notify_one();
     }
 
     /// The key that signs the diary links.
@@ -280,6 +289,10 @@ impl intake::Form for ApplicationForm {
             }),
             idempotency_key: submission.idempotency_key(),
         })
+    }
+
+    fn mail(&self, id: &str, now: OffsetDateTime, expires_at: OffsetDateTime) -> Vec<NewMail> {
+        crate::notify::events::application_stored(id, now, expires_at)
     }
 
     fn log_accepted(&self, id: &str, replayed: bool) {

@@ -52,6 +52,39 @@ pub struct Config {
     /// limit keys on API Gateway's `sourceIp` as before. Optional: a missing secret makes
     /// the limit coarser, never the API unavailable.
     pub origin_secret: Option<OriginSecret>,
+    /// `MIKKE_MAIL_BUNDLE`: the private `mail.json` the generator wrote (templates, contacts);
+    /// default `private/mail.json`, where `generator build` puts it.
+    pub mail_bundle: PathBuf,
+    /// `MIKKE_MAIL_TRANSPORT` (`smtp`, `files`, `ses`): how mail leaves. Default: `ses` under
+    /// Lambda; locally `smtp` when `MIKKE_SMTP_URL` is set, else `files`.
+    pub mail_transport: MailTransport,
+    /// `MIKKE_SMTP_URL`: e.g. `smtp://127.0.0.1:2525` (the local catcher).
+    pub smtp_url: Option<String>,
+    /// `MIKKE_MAIL_DIR`: where `files` writes one `.eml` per mail; default `<data dir>/mail`.
+    pub mail_dir: PathBuf,
+    /// `MIKKE_SES_ENDPOINT`: an SES v2 endpoint (moto in tests); `None` = AWS.
+    pub ses_endpoint: Option<String>,
+    /// `MIKKE_SES_CONFIGURATION_SET`: the SES configuration set mail is sent with.
+    pub ses_configuration_set: Option<String>,
+    /// `MIKKE_FUNCTION` (`api`, `notifier`): what a Lambda instance of the binary is.
+    pub function: Function,
+}
+
+/// How mail leaves (see [`Config::mail_transport`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailTransport {
+    Smtp,
+    Files,
+    Ses,
+}
+
+/// The Lambda functions one binary serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Function {
+    /// The HTTP API (API Gateway events).
+    Api,
+    /// The mail sender: DynamoDB stream records and the hourly schedule.
+    Notifier,
 }
 
 /// Every problem of the configuration, reported together.
@@ -187,6 +220,51 @@ impl Config {
                 .ok()
         });
 
+        let smtp_url = get("MIKKE_SMTP_URL");
+        if let Some(url) = &smtp_url {
+            if !url.starts_with("smtp://") {
+                problems.push(format!(
+                    "MIKKE_SMTP_URL must look like smtp://127.0.0.1:2525, got \"{url}\""
+                ));
+            }
+        }
+        let mail_transport = match get("MIKKE_MAIL_TRANSPORT").as_deref() {
+            None if mode == Mode::Lambda => MailTransport::Ses,
+            None if smtp_url.is_some() => MailTransport::Smtp,
+            None | Some("files") => MailTransport::Files,
+            Some("smtp") => {
+                if smtp_url.is_none() {
+                    problems.push("MIKKE_MAIL_TRANSPORT=smtp needs MIKKE_SMTP_URL".into());
+                }
+                MailTransport::Smtp
+            }
+            Some("ses") => MailTransport::Ses,
+            Some(other) => {
+                problems.push(format!(
+                    "MIKKE_MAIL_TRANSPORT must be smtp, files or ses, got \"{other}\""
+                ));
+                MailTransport::Files
+            }
+        };
+        let ses_endpoint = get("MIKKE_SES_ENDPOINT");
+        if let Some(e) = &ses_endpoint {
+            if !is_http_url(e) {
+                problems.push(format!(
+                    "MIKKE_SES_ENDPOINT must be an http(s) URL, got \"{e}\""
+                ));
+            }
+        }
+        let function = match get("MIKKE_FUNCTION").as_deref() {
+            None | Some("api") => Function::Api,
+            Some("notifier") => Function::Notifier,
+            Some(other) => {
+                problems.push(format!(
+                    "MIKKE_FUNCTION must be api or notifier, got \"{other}\""
+                ));
+                Function::Api
+            }
+        };
+
         if !problems.is_empty() {
             return Err(ConfigError(problems));
         }
@@ -201,12 +279,21 @@ impl Config {
                 .into(),
             rate_limit,
             retention_days,
-            data_dir,
+            data_dir: data_dir.clone(),
             write_batch,
             port,
             site_dir: get("MIKKE_SITE_DIR").map(PathBuf::from),
             signing_key,
             origin_secret,
+            mail_bundle: get("MIKKE_MAIL_BUNDLE")
+                .unwrap_or_else(|| "private/mail.json".into())
+                .into(),
+            mail_transport,
+            smtp_url,
+            mail_dir: get("MIKKE_MAIL_DIR").map_or_else(|| data_dir.join("mail"), PathBuf::from),
+            ses_endpoint,
+            ses_configuration_set: get("MIKKE_SES_CONFIGURATION_SET"),
+            function,
         })
     }
 
@@ -284,6 +371,45 @@ mod tests {
         assert_eq!(c.catalog, PathBuf::from("public/catalog.json"));
         assert_eq!(c.site_dir, None);
         assert_eq!(c.origin_secret, None);
+        assert_eq!(c.mail_bundle, PathBuf::from("private/mail.json"));
+        assert_eq!(
+            c.mail_transport,
+            MailTransport::Files,
+            "never dropped: files"
+        );
+        assert_eq!(c.mail_dir, PathBuf::from(".mikke-data/mail"));
+        assert_eq!(c.function, Function::Api);
+    }
+
+    #[test]
+    fn mail_leaves_by_smtp_when_a_server_is_set_and_by_ses_under_lambda() {
+        let c = config(Mode::Local, &[("MIKKE_SMTP_URL", "smtp://127.0.0.1:2525")]).unwrap();
+        assert_eq!(c.mail_transport, MailTransport::Smtp);
+        let c = config(
+            Mode::Lambda,
+            &[
+                ("MIKKE_TABLE", "t"),
+                ("MIKKE_SITE_URL", "https://a.jp"),
+                ("MIKKE_SIGNING_KEY_PARAMETER", "/k"),
+                ("MIKKE_FUNCTION", "notifier"),
+                ("MIKKE_MAIL_BUNDLE", "/var/task/mail.json"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            (c.mail_transport, c.function),
+            (MailTransport::Ses, Function::Notifier)
+        );
+        let err = config(
+            Mode::Local,
+            &[
+                ("MIKKE_MAIL_TRANSPORT", "smtp"),
+                ("MIKKE_FUNCTION", "mailer"),
+                ("MIKKE_SES_ENDPOINT", "localhost"),
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(err.0.len(), 3, "{err}");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::app::AppState;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::forms::{check_inquiry, InquiryKind, RawFields, RawValue};
-use crate::store::{RecordKind, Store, StoreError, StoredRecord};
+use crate::store::{NewMail, RecordKind, Store, StoreError, StoredRecord};
 
 pub async fn post_inquiry(State(state): State<AppState>, request: Request) -> Response {
     intake::handle(state, request, InquiryForm::default()).await
@@ -62,6 +62,12 @@ impl intake::Form for InquiryForm {
             body: serde_json::to_value(&submission.inquiry).map_err(|_| ApiError::Internal)?,
             idempotency_key: submission.idempotency_key(),
         })
+    }
+
+    fn mail(&self, id: &str, now: OffsetDateTime, expires_at: OffsetDateTime) -> Vec<NewMail> {
+        // Checked before any put, so the kind is known.
+        let kind = self.kind.unwrap_or(InquiryKind::Consultation);
+        crate::notify::events::inquiry_stored(id, kind, now, expires_at)
     }
 
     fn log_accepted(&self, id: &str, replayed: bool) {

@@ -8,6 +8,7 @@ pub mod error;
 pub mod forms;
 pub mod inquiries;
 pub mod matching;
+pub mod notify;
 pub mod ratelimit;
 pub mod sample;
 pub mod scoring;

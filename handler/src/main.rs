@@ -72,10 +72,16 @@ async fn run(config: Config) -> Result<(), String> {
                 client,
                 config.table.clone(),
             ));
-            let router = app(AppState::new(store, matcher, config).with_signing_key(key));
-            lambda_http::run(router)
-                .await
-                .map_err(|e| format!("Lambda runtime stopped: {e}"))
+            let state = AppState::new(store, matcher, config).with_signing_key(key);
+            match state.config.function {
+                handler::config::Function::Api => lambda_http::run(app(state))
+                    .await
+                    .map_err(|e| format!("Lambda runtime stopped: {e}")),
+                handler::config::Function::Notifier => {
+                    let notifier = notifier_of(&state).await?;
+                    handler::notify::lambda::run(notifier).await
+                }
+            }
         }
         #[cfg(not(feature = "aws"))]
         Mode::Lambda => Err(
@@ -96,8 +102,13 @@ async fn run(config: Config) -> Result<(), String> {
             })?;
             let site = config.site_dir.as_ref().map(|d| d.display().to_string());
             tracing::info!(%address, site = site.as_deref().unwrap_or("(API only)"), "listening");
-            let router =
-                app(AppState::new(Store::from(store), matcher, config).with_signing_key(key));
+            let state = AppState::new(Store::from(store), matcher, config).with_signing_key(key);
+            // Mail leaves from this process too (and from `staff`); a server that would
+            // store applications and never tell anyone does not start.
+            let notifier = notifier_of(&state).await?;
+            tracing::info!(transport = %notifier.transport.describe(), "mail");
+            tokio::spawn(notifier.run(std::sync::Arc::clone(&state.mail_wake)));
+            let router = app(state);
             axum::serve(
                 listener,
                 router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -109,6 +120,17 @@ async fn run(config: Config) -> Result<(), String> {
             .map_err(|e| format!("server stopped: {e}"))
         }
     }
+}
+
+/// The mail sender of a running handler, sharing its store, catalog and key.
+async fn notifier_of(state: &AppState) -> Result<handler::notify::Notifier, String> {
+    handler::notify::Notifier::from_config(
+        &state.config,
+        state.store.clone(),
+        std::sync::Arc::clone(&state.matcher),
+        std::sync::Arc::clone(&state.signing_key),
+    )
+    .await
 }
 
 /// The diary-link key in local mode: the variable, the development file, or (with AWS

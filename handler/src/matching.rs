@@ -170,7 +170,8 @@ pub async fn assign(
             // Kept as long as its links work, and at least the retention period.
             expires_at: retention.max(links_until),
         };
-        match store.create_match(&the_match, mentor.capacity).await {
+        let mail = crate::notify::events::assigned(&the_match, req.now);
+        match store.create_match(&the_match, mentor.capacity, &mail).await {
             Ok(AssignOutcome::Created) => {
                 let links = Links::issue(key, &the_match.id, links_until);
                 return Ok(Assigned { the_match, links });

@@ -125,7 +125,8 @@ pub enum MailResult {
 }
 
 impl MailResult {
-    pub(crate) fn status(&self) -> MailStatus {
+    /// The entry's status once this result is recorded.
+    pub fn status(&self) -> MailStatus {
         match self {
             MailResult::Sent { .. } => MailStatus::Sent,
             MailResult::Retry { .. } => MailStatus::Pending,
@@ -213,6 +214,12 @@ impl Store {
         result: &MailResult,
     ) -> Result<bool, StoreError> {
         dispatch!(self, s => s.finish_mail(claimed, result))
+    }
+
+    /// When the earliest pending or leased entry falls due (`None`: nothing waits) — a read,
+    /// so an idle sender polls without writing.
+    pub async fn next_mail_due(&self) -> Result<Option<OffsetDateTime>, StoreError> {
+        dispatch!(self, s => s.next_mail_due())
     }
 
     /// The entry, or `None` (never written, or past retention).

@@ -21,7 +21,7 @@ use crate::config::Config;
 use crate::error::{ApiError, Format};
 use crate::forms::{honeypot_filled, RawFields, HONEYPOT};
 use crate::ratelimit;
-use crate::store::{NewRecord, PutOutcome, RecordKind, StoreError};
+use crate::store::{NewMail, NewRecord, PutOutcome, RecordKind, StoreError};
 
 /// A form the API accepts. One value per request: it may note what it learns on the way
 /// (the inquiry's kind, the application's scores) for its pages and its log line.
@@ -52,6 +52,9 @@ pub(crate) trait Form: Send {
         state: &AppState,
         raw: &RawFields,
     ) -> impl Future<Output = Result<Checked, ApiError>> + Send;
+
+    /// The mails a stored submission causes (its 受付, the staff's notice), written with it.
+    fn mail(&self, id: &str, now: OffsetDateTime, expires_at: OffsetDateTime) -> Vec<NewMail>;
 
     /// The line logged once stored (or replayed): ids, statuses, scores, never personal data.
     fn log_accepted(&self, id: &str, replayed: bool);
@@ -136,8 +139,11 @@ async fn accept<F: Form>(
         ));
     }
     let checked = form.check(state, &raw).await?;
-    let outcome = put_once(state, F::RECORD, now, checked).await?;
+    let outcome = put_once(state, form, now, checked).await?;
     let replayed = matches!(outcome, PutOutcome::Replayed { .. });
+    if !replayed {
+        state.wake_sender();
+    }
     form.log_accepted(outcome.id(), replayed);
     Ok(accepted(
         format,
@@ -146,26 +152,27 @@ async fn accept<F: Form>(
     ))
 }
 
-/// Stores the submission once: a retry within the idempotency window is answered with
-/// the first one's id.
-async fn put_once(
+/// Stores the submission once, with the mail it causes: a retry within the idempotency
+/// window is answered with the first one's id (and writes no mail).
+async fn put_once<F: Form>(
     state: &AppState,
-    kind: RecordKind,
+    form: &F,
     now: OffsetDateTime,
     checked: Checked,
 ) -> Result<PutOutcome, ApiError> {
     let expires_at = now + time::Duration::days(i64::from(state.config.retention_days));
     let mut attempts = 0;
     loop {
+        let id = new_id(now);
         let record = NewRecord {
-            kind,
-            id: new_id(now),
+            kind: F::RECORD,
+            mail: form.mail(&id, now, expires_at),
+            id,
             created_at: now,
             status: RECEIVED.into(),
             idempotency_key: checked.idempotency_key.clone(),
             expires_at,
             body: checked.body.clone(),
-            mail: vec![],
         };
         match state.store.put_once(record, IDEMPOTENCY_WINDOW).await {
             // A fresh random id collided with a stored one: draw again.

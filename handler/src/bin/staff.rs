@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[cfg(feature = "aws")]
 use handler::config::KeySource;
 use handler::config::{Config, Mode};
+use handler::notify::Notifier;
 use handler::staff::Staff;
 use handler::store::{SqliteStore, Store};
 use handler::Matcher;
@@ -58,23 +59,47 @@ enum Command {
         #[arg(long)]
         contact: bool,
     },
-    /// マッチングを作成し、メンティー用とメンター用の専用リンクを表示する
+    /// マッチングを作成し、メンティーとメンターに紹介メール（それぞれ専用リンク付き）を送る
     Assign {
         application_id: String,
         mentor_slug: String,
         /// セッション回数（省略時は申し込みのプラン）
         #[arg(long)]
         sessions: Option<u32>,
+        /// 専用リンクも画面に表示する（電話で伝えるときなど）
+        #[arg(long)]
+        links: bool,
     },
-    /// マッチングのセッション回数を増やし、終了予定とリンクの期限を延ばす（新しいリンクを表示）
+    /// マッチングのセッション回数を増やし、終了予定とリンクの期限を延ばす（新しいリンクをメールで送る）
     Extend {
         match_id: String,
         /// 追加する回数
         #[arg(long)]
         sessions: u32,
+        /// 新しいリンクも画面に表示する
+        #[arg(long)]
+        links: bool,
     },
-    /// マッチングを終了し、メンターの枠を空ける
+    /// マッチングを終了し、メンターの枠を空ける（二人にお礼のメールを送る）
     Close { match_id: String },
+    /// メールの送信状況。--failed で送れなかったもの、--resend で再送、--send で今すぐ送信、--remind でリマインダー
+    Mail {
+        /// 送れなかったメール（失敗・拒否）を一覧する
+        #[arg(long, conflicts_with_all = ["resend", "send", "remind"])]
+        failed: bool,
+        /// このIDのメールをもう一度送る
+        #[arg(long, value_name = "ID", conflicts_with_all = ["send", "remind"])]
+        resend: Option<String>,
+        /// 送信待ちのメールを今すぐ送る
+        #[arg(long, conflicts_with = "remind")]
+        send: bool,
+        /// リマインダー・期間超過・事務局まとめを今すぐ確認して送る（通常は1時間ごとに自動）
+        #[arg(long)]
+        remind: bool,
+        /// 最大件数
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
     /// ローカルの保存先（SQLite）を PATH にバックアップする（サーバー起動中でも可）。復元の手順は README
     Backup {
         /// 書き出すファイル（まだ存在しないもの）
@@ -160,6 +185,21 @@ async fn run(cli: Cli) -> Result<String, String> {
             (Store::from(store), key)
         }
     };
+    // Mail the commands cause goes out from here too, server running or not. Without a
+    // bundle (no `generator build` yet) it waits in the outbox, and the commands say so.
+    let matcher = std::sync::Arc::new(matcher);
+    let notifier = match key.clone() {
+        Some(key) => Notifier::from_config(
+            &config,
+            store.clone(),
+            std::sync::Arc::clone(&matcher),
+            std::sync::Arc::new(key),
+        )
+        .await
+        .map_err(|e| eprintln!("staff: {e}"))
+        .ok(),
+        None => None,
+    };
     let staff = Staff {
         store,
         matcher,
@@ -167,6 +207,7 @@ async fn run(cli: Cli) -> Result<String, String> {
         site_url: config.site_url.clone(),
         retention_days: config.retention_days,
         now: time::OffsetDateTime::now_utc(),
+        notifier,
     };
     match cli.command {
         Command::Queue { contact, limit } => staff.queue(contact, limit).await,
@@ -178,8 +219,29 @@ async fn run(cli: Cli) -> Result<String, String> {
             application_id,
             mentor_slug,
             sessions,
-        } => staff.assign(&application_id, &mentor_slug, sessions).await,
-        Command::Extend { match_id, sessions } => staff.extend(&match_id, sessions).await,
+            links,
+        } => {
+            staff
+                .assign(&application_id, &mentor_slug, sessions, links)
+                .await
+        }
+        Command::Extend {
+            match_id,
+            sessions,
+            links,
+        } => staff.extend(&match_id, sessions, links).await,
+        Command::Mail {
+            failed,
+            resend,
+            send,
+            remind,
+            limit,
+        } => match resend {
+            Some(id) => staff.resend(&id).await,
+            None if send => staff.send_now().await,
+            None if remind => staff.remind().await,
+            None => staff.mail(failed, limit).await,
+        },
         Command::Close { match_id } => staff.close(&match_id).await,
         Command::Backup { path } => staff.backup(&path).await,
         Command::Sheets { flagged, limit } => staff.sheets(flagged, limit).await,

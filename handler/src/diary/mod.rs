@@ -178,9 +178,16 @@ async fn accept_sheet(state: &AppState, request: Request) -> Result<Response, Di
         expires_at: m.expires_at,
         priority: score.priority,
         content: json!({ "sheet": sheet, "followup": score }),
+        mail: vec![crate::notify::events::sheet_posted(
+            &claims.match_id,
+            submission.session,
+            now,
+            m.expires_at,
+        )],
     };
     match state.store.put_sheet(&new).await? {
-        SheetOutcome::Created | SheetOutcome::Replayed => {}
+        SheetOutcome::Created => state.wake_sender(),
+        SheetOutcome::Replayed => {}
         SheetOutcome::Conflict => return Err(DiaryError::Conflict(
             "この回のシートはすでに提出されています。書き直したい場合は事務局にご連絡ください。",
         )),
@@ -217,16 +224,24 @@ async fn accept_reply(state: &AppState, request: Request) -> Result<Response, Di
     let (claims, diary) = authorise(state, &parts.headers, Some(Role::Mentor)).await?;
     let raw = read_fields(&parts.headers, body).await?;
     let submission = check_reply(&raw, diary.the_match.sessions).map_err(ApiError::Validation)?;
+    let now = (state.clock)();
     let reply = Reply {
         text: submission.reply,
-        created_at: (state.clock)(),
+        created_at: now,
     };
+    let mail = [crate::notify::events::reply_posted(
+        &claims.match_id,
+        submission.session,
+        now,
+        diary.the_match.expires_at,
+    )];
     match state
         .store
-        .put_reply(&claims.match_id, submission.session, &reply)
+        .put_reply(&claims.match_id, submission.session, &reply, &mail)
         .await?
     {
-        ReplyOutcome::Created | ReplyOutcome::Replayed => {}
+        ReplyOutcome::Created => state.wake_sender(),
+        ReplyOutcome::Replayed => {}
         ReplyOutcome::Conflict => {
             return Err(DiaryError::Conflict(
                 "このシートにはすでにお返事が届いています。",

@@ -1,6 +1,7 @@
 //! Changing matches: assigning a mentor, extending a match by more sessions, closing one.
 
 use crate::matching::{assign, link_expiry, session_share, AssignRequest, Links};
+use crate::notify::events;
 use crate::store::MatchStatus;
 
 use super::{jst, store_err, Outcome, Staff};
@@ -15,7 +16,15 @@ impl Staff {
         )
     }
 
-    pub async fn assign(&self, application_id: &str, slug: &str, sessions: Option<u32>) -> Outcome {
+    /// Makes the match; the two introductions (each with its own link) go out by mail.
+    /// `show_links`: also print the links (to read them out on the phone, say).
+    pub async fn assign(
+        &self,
+        application_id: &str,
+        slug: &str,
+        sessions: Option<u32>,
+        show_links: bool,
+    ) -> Outcome {
         let key = self.key()?;
         let done = assign(
             &self.store,
@@ -32,15 +41,16 @@ impl Staff {
         .await
         .map_err(|e| e.to_string())?;
         let m = &done.the_match;
-        Ok(format!(
-            "マッチングを作成しました: {}\n申し込み {} × メンター {}（{}）、全{}回\n\n{}",
-            m.id,
-            m.application_id,
-            m.mentor_slug,
-            m.mentor_name,
-            m.sessions,
-            self.links_text(&done.links)
-        ))
+        let mut out = format!(
+            "マッチングを作成しました: {}\n申し込み {} × メンター {}（{}）、全{}回\nメンティーとメンターに紹介メール（それぞれ専用リンク付き）を送ります。\n",
+            m.id, m.application_id, m.mentor_slug, m.mentor_name, m.sessions,
+        );
+        out.push_str(&self.send_mail().await);
+        if show_links {
+            out.push('\n');
+            out.push_str(&self.links_text(&done.links));
+        }
+        Ok(out)
     }
 
     async fn active_match(&self, id: &str) -> Result<crate::store::Match, String> {
@@ -56,8 +66,8 @@ impl Staff {
         Ok(m)
     }
 
-    /// Adds sessions and prints fresh links valid for the longer plan.
-    pub async fn extend(&self, id: &str, more: u32) -> Outcome {
+    /// Adds sessions; fresh links valid for the longer plan go to both by mail.
+    pub async fn extend(&self, id: &str, more: u32, show_links: bool) -> Outcome {
         if !(1..=crate::store::MAX_SESSIONS).contains(&more) {
             return Err(format!(
                 "追加する回数は1から{}までで指定してください",
@@ -72,9 +82,17 @@ impl Staff {
                 crate::store::MAX_SESSIONS
             ));
         }
+        // The fresh links' end: the longer plan's, and for a match extended after its plan
+        // ended, the added sessions' share from today; never past the match.
+        let sessions = before.sessions + more;
+        let expires_at = before.expires_at + session_share(more);
+        let until = link_expiry(before.created_at, sessions)
+            .max(link_expiry(self.now, more))
+            .min(expires_at);
+        let mail = events::extended(&before, more, sessions, until, self.now, expires_at);
         let after = self
             .store
-            .extend_match(id, more, session_share(more))
+            .extend_match(id, more, session_share(more), &mail)
             .await
             .map_err(store_err)?
             .ok_or_else(|| {
@@ -82,33 +100,38 @@ impl Staff {
             })?;
         // The links issued so far carry the expiry the assign rule gave the shorter plan.
         let old_until = link_expiry(before.created_at, before.sessions).min(before.expires_at);
-        let until = link_expiry(after.created_at, after.sessions)
-            .max(link_expiry(self.now, more))
-            .min(after.expires_at);
-        let links = Links::issue(key, &after.id, until);
-        Ok(format!(
-            "マッチング {} を延長しました: 全{}回 → 全{}回\n終了予定: {} → {}\n新しいリンクを送ってください。前のリンクは {} で使えなくなります。\n\n{}",
+        let mut out = format!(
+            "マッチング {} を延長しました: 全{}回 → 全{}回\n終了予定: {} → {}\n新しいリンクを二人にメールで送ります（リンクの有効期限: {}）。前のリンクは {} で使えなくなります。\n",
             after.id,
             before.sessions,
             after.sessions,
             jst(before.expires_at),
             jst(after.expires_at),
+            jst(until),
             jst(old_until),
-            self.links_text(&links)
-        ))
+        );
+        out.push_str(&self.send_mail().await);
+        if show_links {
+            out.push('\n');
+            out.push_str(&self.links_text(&Links::issue(key, &after.id, until)));
+        }
+        Ok(out)
     }
 
+    /// Ends the match (her mentor's slot is freed); both get the closing thanks.
     pub async fn close(&self, id: &str) -> Outcome {
-        self.active_match(id).await?;
+        let open = self.active_match(id).await?;
         let closed = self
             .store
-            .close_match(id)
+            .close_match(id, &events::closed(&open, self.now))
             .await
             .map_err(store_err)?
             .ok_or_else(|| format!("マッチング {id} はすでに終了しています"))?;
         Ok(format!(
-            "マッチング {} を終了しました。メンター {} の枠が1つ空きました。\n",
-            closed.id, closed.mentor_slug
+            "マッチング {} を終了しました。メンター {} の枠が1つ空きました。\n{}",
+            closed.id,
+            closed.mentor_slug,
+            self.send_mail().await
         ))
     }
 }
@@ -140,7 +163,7 @@ mod tests {
         let id = "m-20261124-old00001";
         let before = staff.store.get_match(id).await.unwrap().unwrap();
 
-        let out = staff.extend(id, 2).await.unwrap();
+        let out = staff.extend(id, 2, true).await.unwrap();
 
         let after = staff.store.get_match(id).await.unwrap().unwrap();
         assert_eq!(after.sessions, 3);
@@ -155,7 +178,7 @@ mod tests {
             "{out}"
         );
         assert!(
-            out.contains(&format!("リンクの有効期限: {}", jst(new_links_end))),
+            out.contains(&format!("（リンクの有効期限: {}）", jst(new_links_end))),
             "{out}"
         );
         let tokens = printed_tokens(&out);
@@ -182,11 +205,11 @@ mod tests {
         staff.key = Some(SigningKey::generate());
         let id = "m-20261124-old00001";
         let before = staff.store.get_match(id).await.unwrap().unwrap();
-        let zero = staff.extend(id, 0).await.unwrap_err();
+        let zero = staff.extend(id, 0, false).await.unwrap_err();
         assert!(zero.contains("1から99まで"), "{zero}");
-        let many = staff.extend(id, 99).await.unwrap_err();
+        let many = staff.extend(id, 99, false).await.unwrap_err();
         assert!(many.contains("99回まで"), "{many}");
-        let missing = staff.extend("m-nope", 1).await.unwrap_err();
+        let missing = staff.extend("m-nope", 1, false).await.unwrap_err();
         assert!(missing.contains("m-nope は見つかりません"), "{missing}");
         assert_eq!(staff.store.get_match(id).await.unwrap().unwrap(), before);
     }

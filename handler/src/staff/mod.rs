@@ -6,6 +6,7 @@
 //! they share.
 
 mod backup;
+mod mail;
 mod matching;
 mod queue;
 mod sheets;
@@ -22,11 +23,13 @@ use crate::tokens::SigningKey;
 /// What every command works with.
 pub struct Staff {
     pub store: Store,
-    pub matcher: Matcher,
+    pub matcher: std::sync::Arc<Matcher>,
     pub key: Option<SigningKey>,
     pub site_url: String,
     pub retention_days: u32,
     pub now: OffsetDateTime,
+    /// Sends the mail commands cause (`None`: no mail bundle; the mail waits in the outbox).
+    pub notifier: Option<crate::notify::Notifier>,
 }
 
 pub type Outcome = Result<String, String>;
@@ -130,11 +133,12 @@ mod fixtures {
         store.create_match(&m, 3, &[]).await.unwrap();
         Staff {
             store,
-            matcher: Matcher::new(crate::sample::small_catalog()).unwrap(),
+            matcher: std::sync::Arc::new(Matcher::new(crate::sample::small_catalog()).unwrap()),
             key: None,
             site_url: "https://mikke.example.jp".into(),
             retention_days: 365,
             now: now + time::Duration::days(days),
+            notifier: None,
         }
     }
 }

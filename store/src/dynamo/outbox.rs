@@ -304,6 +304,29 @@ impl DynamoStore {
         }
     }
 
+    pub(crate) async fn next_mail_due(&self) -> Result<Option<OffsetDateTime>, StoreError> {
+        let mut earliest: Option<OffsetDateTime> = None;
+        for status in [MailStatus::Pending, MailStatus::Sending] {
+            let out = self
+                .client
+                .query()
+                .table_name(&*self.table)
+                .index_name(GSI_STATUS)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", GSI_STATUS_PK)
+                .expression_attribute_values(":pk", s(&schema::mail_gsi_pk(status.as_str())))
+                .limit(1)
+                .send()
+                .await
+                .map_err(|e| self.error("Query", e))?;
+            if let Some(item) = out.items().first() {
+                let due = self.mail_from_item(item)?.due_at;
+                earliest = Some(earliest.map_or(due, |e| e.min(due)));
+            }
+        }
+        Ok(earliest)
+    }
+
     pub(crate) async fn get_mail(&self, id: &str) -> Result<Option<Mail>, StoreError> {
         let out = self
             .client

@@ -164,6 +164,21 @@ impl SqliteStore {
         .await
     }
 
+    pub(crate) async fn next_mail_due(&self) -> Result<Option<OffsetDateTime>, StoreError> {
+        self.read(|conn, path| {
+            let run = || -> rusqlite::Result<Option<OffsetDateTime>> {
+                let due: Option<i64> = conn
+                    .prepare_cached(
+                        "SELECT min(due_at) FROM outbox WHERE status IN ('pending', 'sending') AND expires_at > ?1",
+                    )?
+                    .query_row([now_secs()], |r| r.get(0))?;
+                Ok(due.and_then(|d| OffsetDateTime::from_unix_timestamp(d).ok()))
+            };
+            run().map_err(|e| sql_error(path, "next mail", e))
+        })
+        .await
+    }
+
     pub(crate) async fn get_mail(&self, id: &str) -> Result<Option<Mail>, StoreError> {
         let id = id.to_string();
         self.read(move |conn, path| {

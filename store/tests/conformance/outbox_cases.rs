@@ -324,6 +324,11 @@ pub async fn outbox_retries_wait_their_turn_and_failures_can_be_resent(b: &mut B
         Some("smtp: connection refused")
     );
     assert!(claim_all(s).await.is_empty(), "not before its due time");
+    assert_eq!(
+        s.next_mail_due().await.unwrap().map(|d| d.unix_timestamp()),
+        Some(waiting.due_at.unix_timestamp()),
+        "an idle sender knows when to look again"
+    );
     let later_claim = s
         .claim_mail(now() + time::Duration::seconds(121), LEASE, 10)
         .await

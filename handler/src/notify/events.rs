@@ -1,0 +1,271 @@
+//! Which outbox entries each change writes (issue 13's table), as plain functions: the id
+//! (derived from the cause, so it is unique by construction and a cause replayed writes
+//! nothing new), the template, the recipient role and the references the sender will need.
+//! Nothing personal goes in: the sender reads addresses from the record or contacts.
+
+use mikke_catalog::mail::Recipient;
+use serde_json::json;
+use time::OffsetDateTime;
+
+use crate::forms::InquiryKind;
+use crate::store::{Match, NewMail, RecordKind};
+
+fn entry(
+    id: String,
+    template: &str,
+    to: Recipient,
+    refs: serde_json::Value,
+    now: OffsetDateTime,
+    expires_at: OffsetDateTime,
+) -> NewMail {
+    NewMail {
+        id,
+        template: template.to_string(),
+        recipient: to.as_str().to_string(),
+        refs,
+        created_at: now,
+        due_at: now,
+        expires_at,
+    }
+}
+
+/// References to a stored application or inquiry.
+fn record_refs(kind: RecordKind, id: &str) -> serde_json::Value {
+    json!({ "record": kind.as_str(), "id": id })
+}
+
+/// 受付 to the applicant and the staff's notice, with the application `id`.
+pub fn application_stored(
+    id: &str,
+    now: OffsetDateTime,
+    expires_at: OffsetDateTime,
+) -> Vec<NewMail> {
+    let refs = record_refs(RecordKind::Application, id);
+    vec![
+        entry(
+            format!("{id}.received"),
+            "application_received",
+            Recipient::Sender,
+            refs.clone(),
+            now,
+            expires_at,
+        ),
+        entry(
+            format!("{id}.staff"),
+            "staff_new_application",
+            Recipient::Staff,
+            refs,
+            now,
+            expires_at,
+        ),
+    ]
+}
+
+/// The 受付 template of an inquiry kind.
+pub fn inquiry_template(kind: InquiryKind) -> &'static str {
+    match kind {
+        InquiryKind::Consultation => "consultation_received",
+        InquiryKind::Briefing => "briefing_received",
+        InquiryKind::Corporate => "corporate_received",
+    }
+}
+
+/// 受付 to the sender (by kind) and the staff's notice, with the inquiry `id`.
+pub fn inquiry_stored(
+    id: &str,
+    kind: InquiryKind,
+    now: OffsetDateTime,
+    expires_at: OffsetDateTime,
+) -> Vec<NewMail> {
+    let refs = record_refs(RecordKind::Inquiry, id);
+    vec![
+        entry(
+            format!("{id}.received"),
+            inquiry_template(kind),
+            Recipient::Sender,
+            refs.clone(),
+            now,
+            expires_at,
+        ),
+        entry(
+            format!("{id}.staff"),
+            "staff_new_inquiry",
+            Recipient::Staff,
+            refs,
+            now,
+            expires_at,
+        ),
+    ]
+}
+
+fn match_refs(m: &Match) -> serde_json::Value {
+    json!({ "match": m.id })
+}
+
+/// The two introductions of a new match.
+pub fn assigned(m: &Match, now: OffsetDateTime) -> Vec<NewMail> {
+    vec![
+        entry(
+            format!("{}.intro-mentee", m.id),
+            "match_mentee",
+            Recipient::Mentee,
+            match_refs(m),
+            now,
+            m.expires_at,
+        ),
+        entry(
+            format!("{}.intro-mentor", m.id),
+            "match_mentor",
+            Recipient::Mentor,
+            match_refs(m),
+            now,
+            m.expires_at,
+        ),
+    ]
+}
+
+/// 第N回のシートが届きました, to the mentor.
+pub fn sheet_posted(
+    match_id: &str,
+    session: u32,
+    now: OffsetDateTime,
+    expires_at: OffsetDateTime,
+) -> NewMail {
+    entry(
+        format!("{match_id}.sheet-{session}"),
+        "sheet_posted",
+        Recipient::Mentor,
+        json!({ "match": match_id, "session": session }),
+        now,
+        expires_at,
+    )
+}
+
+/// メンターから返信が届きました, to the mentee.
+pub fn reply_posted(
+    match_id: &str,
+    session: u32,
+    now: OffsetDateTime,
+    expires_at: OffsetDateTime,
+) -> NewMail {
+    entry(
+        format!("{match_id}.reply-{session}"),
+        "reply_posted",
+        Recipient::Mentee,
+        json!({ "match": match_id, "session": session }),
+        now,
+        expires_at,
+    )
+}
+
+/// More sessions and fresh links, to both. `sessions` is the total after the extension (it
+/// names the entries: two extensions of one match never share an id); `links_until` is the
+/// fresh links' end, decided by `staff extend`.
+pub fn extended(
+    m: &Match,
+    added: u32,
+    sessions: u32,
+    links_until: OffsetDateTime,
+    now: OffsetDateTime,
+    expires_at: OffsetDateTime,
+) -> Vec<NewMail> {
+    let refs = json!({
+        "match": m.id,
+        "added": added,
+        "until": links_until.unix_timestamp(),
+    });
+    [
+        (Recipient::Mentee, "match_extended_mentee"),
+        (Recipient::Mentor, "match_extended_mentor"),
+    ]
+    .into_iter()
+    .map(|(to, template)| {
+        entry(
+            format!("{}.extended-{sessions}-{}", m.id, to.as_str()),
+            template,
+            to,
+            refs.clone(),
+            now,
+            expires_at,
+        )
+    })
+    .collect()
+}
+
+/// The closing thanks, to both.
+pub fn closed(m: &Match, now: OffsetDateTime) -> Vec<NewMail> {
+    [
+        (Recipient::Mentee, "match_closed_mentee"),
+        (Recipient::Mentor, "match_closed_mentor"),
+    ]
+    .into_iter()
+    .map(|(to, template)| {
+        entry(
+            format!("{}.closed-{}", m.id, to.as_str()),
+            template,
+            to,
+            match_refs(m),
+            now,
+            m.expires_at,
+        )
+    })
+    .collect()
+}
+
+/// A reminder or a staff notice the scheduler decided on: the id says which (and which
+/// round), so the scheduler writes each once however often it runs.
+pub fn scheduled(
+    id: String,
+    template: &str,
+    to: Recipient,
+    refs: serde_json::Value,
+    now: OffsetDateTime,
+    expires_at: OffsetDateTime,
+) -> NewMail {
+    entry(id, template, to, refs, now, expires_at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mikke_catalog::mail::template_spec;
+
+    fn t() -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp(1_796_000_000).unwrap()
+    }
+
+    #[test]
+    fn every_entry_names_a_real_template_for_its_recipient() {
+        let m = Match {
+            id: "m-20261206-abc".into(),
+            application_id: "a".into(),
+            mentor_slug: "aoki".into(),
+            mentor_name: "青木".into(),
+            plan: "standard".into(),
+            sessions: 3,
+            status: crate::store::MatchStatus::Active,
+            created_at: t(),
+            expires_at: t(),
+        };
+        let mut all = application_stored("a1", t(), t());
+        for kind in InquiryKind::ALL {
+            all.extend(inquiry_stored("i1", kind, t(), t()));
+        }
+        all.extend(assigned(&m, t()));
+        all.push(sheet_posted(&m.id, 1, t(), t()));
+        all.push(reply_posted(&m.id, 1, t(), t()));
+        all.extend(extended(&m, 2, 5, t(), t(), t()));
+        all.extend(closed(&m, t()));
+        for mail in &all {
+            let spec = template_spec(&mail.template).unwrap_or_else(|| panic!("{}", mail.template));
+            assert_eq!(spec.to.as_str(), mail.recipient, "{}", mail.template);
+            assert!(!mail.id.contains('#'), "{}", mail.id);
+        }
+        let ids: std::collections::HashSet<&str> = all
+            .iter()
+            .filter(|m| !m.id.starts_with("i1"))
+            .map(|m| m.id.as_str())
+            .collect();
+        assert_eq!(ids.len(), all.len() - 6, "unique per cause");
+    }
+}
