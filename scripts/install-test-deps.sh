@@ -7,6 +7,8 @@
 #   cfn-lint      (PyPI)   when template.yaml exists
 #   chromium, npm (Debian) + `npm ci` when tests/e2e/package.json exists
 #   sqlite3       (Debian)  the SQLite shell: the browser tests read the store with it
+#   aiosmtpd      (PyPI)    the local mail catcher (scripts/mail-catcher.py) the mail tests
+#                           and scripts/run.sh send to
 #
 # Python packages go into the python3 on PATH (the moto harness runs `python3 -c` with moto's
 # own modules); on a Debian system Python that refuses pip (PEP 668) they are installed with
@@ -53,6 +55,10 @@ pip_install() {
 if ! python3 -c 'import moto.moto_server.werkzeug_app, werkzeug.serving' >/dev/null 2>&1 \
   || ! command -v moto_server >/dev/null; then
   pip_install 'moto[server]'
+fi
+
+if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
+  pip_install aiosmtpd
 fi
 
 if ! command -v cargo-lambda >/dev/null; then

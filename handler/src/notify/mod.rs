@@ -31,7 +31,7 @@ use time::OffsetDateTime;
 
 pub use render::{Rendered, Skip};
 pub use schedule::Scheduled;
-pub use sender::{Delivery, LEASE, MAX_FAILURES};
+pub use sender::{Delivery, BATCH, LEASE, MAX_FAILURES};
 
 use crate::config::{Config, MailTransport};
 use crate::scoring::Matcher;

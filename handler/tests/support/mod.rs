@@ -5,3 +5,4 @@
 pub mod moto;
 
 pub mod http;
+pub mod mail;
