@@ -1,6 +1,8 @@
 //! Several processes on one SQLite store, as staff use it: the local server serves while the
 //! `staff` binary assigns, and the server's diary API sees the match at once (no restart, no
-//! cache); a sheet posted to the server shows in `staff sheets` straight away.
+//! cache); a sheet posted to the server shows in `staff sheets` straight away. Both send
+//! mail from the one outbox to a real SMTP server: every mail arrives exactly once, and the
+//! introductions `staff assign` causes carry the links the server then accepts.
 
 mod support;
 
@@ -22,8 +24,10 @@ impl Drop for Server {
     }
 }
 
-fn env<'a>(cmd: &'a mut Command, dir: &Path, port: u16) -> &'a mut Command {
+fn env<'a>(cmd: &'a mut Command, dir: &Path, port: u16, smtp: &str) -> &'a mut Command {
     cmd.env_clear()
+        .env("MIKKE_MAIL_BUNDLE", dir.join("mail.json"))
+        .env("MIKKE_SMTP_URL", smtp)
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("MIKKE_DATA_DIR", dir.join("data"))
         .env("MIKKE_CATALOG", dir.join("catalog.json"))
@@ -44,26 +48,30 @@ fn request(port: u16, method: &str, path: &str, auth: Option<&str>, body: &str) 
     support::http::request(port, method, path, &headers, body).expect("server answers")
 }
 
-fn staff(dir: &Path, port: u16, args: &[&str]) -> Output {
-    env(&mut Command::new(env!("CARGO_BIN_EXE_staff")), dir, port)
-        .args(args)
-        .output()
-        .expect("staff runs")
-}
-
-fn token_after<'a>(out: &'a str, label: &str) -> &'a str {
-    let rest = &out[out
-        .find(label)
-        .unwrap_or_else(|| panic!("{label} in {out}"))..];
-    let start = rest.find("#t=").unwrap() + 3;
-    rest[start..].split_whitespace().next().unwrap()
+fn staff(dir: &Path, port: u16, smtp: &str, args: &[&str]) -> Output {
+    env(
+        &mut Command::new(env!("CARGO_BIN_EXE_staff")),
+        dir,
+        port,
+        smtp,
+    )
+    .args(args)
+    .output()
+    .expect("staff runs")
 }
 
 #[test]
 fn staff_assigns_while_the_server_serves_and_each_sees_the_others_writes_at_once() {
     let dir = tempfile::tempdir().unwrap();
-    let catalog = serde_json::to_string(&handler::sample::small_catalog()).unwrap();
-    std::fs::write(dir.path().join("catalog.json"), catalog).unwrap();
+    let catalog = handler::sample::small_catalog();
+    std::fs::write(
+        dir.path().join("catalog.json"),
+        serde_json::to_string(&catalog).unwrap(),
+    )
+    .unwrap();
+    support::mail::write_bundle(dir.path(), &catalog);
+    let catcher = support::mail::Catcher::start(&dir.path().join("caught"), None);
+    let smtp = catcher.url();
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -74,6 +82,7 @@ fn staff_assigns_while_the_server_serves_and_each_sees_the_others_writes_at_once
             &mut Command::new(env!("CARGO_BIN_EXE_handler")),
             dir.path(),
             port,
+            &smtp,
         )
         .stdin(Stdio::null())
         .spawn()
@@ -105,20 +114,30 @@ fn staff_assigns_while_the_server_serves_and_each_sees_the_others_writes_at_once
         .to_string();
 
     // staff, a second process, reads what the server just wrote and assigns it.
-    let queue = staff(dir.path(), port, &["queue"]);
+    let queue = staff(dir.path(), port, &smtp, &["queue"]);
     assert!(
         String::from_utf8_lossy(&queue.stdout).contains(&id),
         "{queue:?}"
     );
-    let assigned = staff(dir.path(), port, &["assign", &id, "aoki"]);
+    let assigned = staff(dir.path(), port, &smtp, &["assign", &id, "aoki"]);
     assert!(
         assigned.status.success(),
         "{}",
         String::from_utf8_lossy(&assigned.stderr)
     );
     let out = String::from_utf8_lossy(&assigned.stdout).into_owned();
-    let mentee = token_after(&out, "メンティー");
-    let mentor = token_after(&out, "メンター用");
+    assert!(out.contains("メールを"), "{out}");
+    assert!(
+        !out.contains("#t="),
+        "no link printed without --links: {out}"
+    );
+    // The introductions, sent by `staff` itself, carry the links.
+    let mails = catcher.wait_for(4, Duration::from_secs(10));
+    let mentee_mail = support::mail::to(&mails, "hanako@example.jp");
+    let mentee = support::mail::token_in(mentee_mail.last().unwrap()).to_string();
+    let mentor_mail = support::mail::to(&mails, "aoki@mentors.example.jp");
+    let mentor = support::mail::token_in(mentor_mail[0]).to_string();
+    let (mentee, mentor) = (mentee.as_str(), mentor.as_str());
 
     // The server sees the match at once.
     let (status, body) = request(port, "GET", "/api/diary", Some(mentee), "");
@@ -138,7 +157,7 @@ fn staff_assigns_while_the_server_serves_and_each_sees_the_others_writes_at_once
         &sheet.to_string(),
     );
     assert_eq!(status, 201, "{body}");
-    let flagged = staff(dir.path(), port, &["sheets", "--flagged"]);
+    let flagged = staff(dir.path(), port, &smtp, &["sheets", "--flagged"]);
     let flagged = String::from_utf8_lossy(&flagged.stdout).into_owned();
     assert!(
         flagged
@@ -155,4 +174,22 @@ fn staff_assigns_while_the_server_serves_and_each_sees_the_others_writes_at_once
             .len(),
         1
     );
+    // Two senders, one outbox: receipt, staff notice, two introductions, the sheet's notice,
+    // each once.
+    let mails = catcher.wait_for(5, Duration::from_secs(10));
+    std::thread::sleep(Duration::from_millis(1500)); // a duplicate would arrive by now
+    let mut ids: Vec<String> = catcher
+        .messages()
+        .iter()
+        .map(|m| m.header("Message-ID").unwrap().to_string())
+        .collect();
+    assert_eq!(
+        ids.len(),
+        5,
+        "{:?}",
+        mails.iter().map(|m| m.subject()).collect::<Vec<_>>()
+    );
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 5, "each mail once");
 }

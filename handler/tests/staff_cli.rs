@@ -1,5 +1,9 @@
 //! The `staff` binary against a temporary data directory: queue, show, assign (links that
-//! the API accepts), extend, close, sheets — and bad ids refused with exit 1, nothing changed.
+//! the API accepts), extend, close, sheets, mail — and bad ids refused with exit 1, nothing
+//! changed. No SMTP server is set, so the mail the commands cause is written as `.eml` files
+//! into the data directory's `mail/` (never dropped).
+
+mod support;
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -20,8 +24,24 @@ fn staff(dir: &Path, args: &[&str]) -> Output {
         .env("MIKKE_DATA_DIR", dir.join("data"))
         .env("MIKKE_CATALOG", dir.join("catalog.json"))
         .env("MIKKE_SITE_URL", SITE)
+        .env("MIKKE_MAIL_BUNDLE", dir.join("mail.json"))
         .output()
         .expect("staff runs")
+}
+
+/// The mails `staff` wrote as files so far, oldest first: (To, Subject).
+fn mail_files(dir: &Path) -> Vec<(String, String)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir.join("data/mail"))
+        .map(|d| d.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+        .iter()
+        .map(|f| {
+            let m = mikke_mail::read::read(&std::fs::read(f).unwrap()).unwrap();
+            (m.header("To").unwrap().to_string(), m.subject().to_string())
+        })
+        .collect()
 }
 
 fn text(out: &Output) -> String {
@@ -35,8 +55,13 @@ fn err(out: &Output) -> String {
 /// A data dir with the sample catalog and two applications (one thin: needs a call).
 async fn setup() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let catalog = serde_json::to_string(&handler::sample::small_catalog()).unwrap();
-    std::fs::write(dir.path().join("catalog.json"), catalog).unwrap();
+    let catalog = handler::sample::small_catalog();
+    std::fs::write(
+        dir.path().join("catalog.json"),
+        serde_json::to_string(&catalog).unwrap(),
+    )
+    .unwrap();
+    support::mail::write_bundle(dir.path(), &catalog);
     let store = Store::from(SqliteStore::open(&dir.path().join("data")).unwrap());
     let now = OffsetDateTime::now_utc();
     let mut thin = handler::sample::application();
@@ -123,9 +148,26 @@ async fn staff_work_through_queue_show_assign_extend_sheets_and_close() {
     );
     assert!(!shown.contains("hanako@example.jp"), "{shown}");
 
-    let out = staff(d, &["assign", "20261124-full0001", "aoki"]);
+    let out = staff(d, &["assign", "20261124-full0001", "aoki", "--links"]);
     assert!(out.status.success(), "{}", err(&out));
     let assigned = text(&out);
+    assert!(assigned.contains("メールを2通送りました"), "{assigned}");
+    let mails = mail_files(d);
+    assert_eq!(
+        mails
+            .iter()
+            .map(|(to, _)| to.as_str())
+            .collect::<Vec<_>>()
+            .len(),
+        2,
+        "{mails:?}"
+    );
+    assert!(mails
+        .iter()
+        .any(|(to, s)| to == "hanako@example.jp" && s.contains("メンターのご紹介")));
+    assert!(mails
+        .iter()
+        .any(|(to, s)| to == "aoki@mentors.example.jp" && s.contains("メンティーのご紹介")));
     assert!(
         assigned.contains("全3回"),
         "sessions from the plan:\n{assigned}"
@@ -192,6 +234,22 @@ async fn staff_work_through_queue_show_assign_extend_sheets_and_close() {
     let twice = staff(d, &["close", &match_id]);
     assert_eq!(twice.status.code(), Some(1));
     assert!(err(&twice).contains("すでに終了"), "{}", err(&twice));
+
+    // Introductions, the extension's fresh links and the closing thanks, to both.
+    let subjects: Vec<String> = mail_files(d).into_iter().map(|(_, s)| s).collect();
+    assert_eq!(subjects.len(), 6, "{subjects:?}");
+    assert_eq!(subjects.iter().filter(|s| s.contains("延長")).count(), 2);
+    assert_eq!(subjects.iter().filter(|s| s.contains("終了")).count(), 2);
+    let status = text(&staff(d, &["mail"]));
+    assert!(status.contains("送信済み: 6通"), "{status}");
+    assert!(text(&staff(d, &["mail", "--failed"])).contains("送れなかったメールはありません"));
+    let resend = staff(d, &["mail", "--resend", "nope"]);
+    assert_eq!(resend.status.code(), Some(1));
+    assert!(
+        err(&resend).contains("nope は再送できません"),
+        "{}",
+        err(&resend)
+    );
 }
 
 #[tokio::test]

@@ -196,7 +196,6 @@ async fn run(cli: Cli) -> Result<String, String> {
             std::sync::Arc::new(key),
         )
         .await
-        .map_err(|e| eprintln!("staff: {e}"))
         .ok(),
         None => None,
     };

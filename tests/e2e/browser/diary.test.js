@@ -1,11 +1,14 @@
-// The exchange diary end to end, against the whole local stack (built site + handler + embedded
-// store, as scripts/run.sh runs it) in headless chromium: an application comes in through the
-// real form, staff assign it with the real `staff assign` command (server stopped: the embedded
-// store is single-process), the two printed private links open /diary/, the mentee writes sheet 1
-// with the keyboard, the mentor answers in the reply box, the mentee reads the answer, and a
-// sheet that needs follow-up comes first in `staff sheets --flagged` with its reasons. Also: bad
-// links get the friendly message only, a second sheet for a taken session gets the 409 message,
-// stored text stays text, and neither tokens nor what people wrote reach the handler's log.
+// The exchange diary end to end, against the whole local stack (built site + handler + SQLite
+// store + a real SMTP server, as scripts/run.sh runs it) in headless chromium, every hand-off
+// carried by mail: an application comes in through the real form (受付 mail to her, notice to
+// staff; a second one while the mail server is down goes out once it is back), staff assign it
+// with the real `staff assign` command while the server runs (both introductions by mail), the
+// mentee opens her link from the mail and writes sheet 1 with the keyboard, the mentor opens hers
+// from the mail that tells her of the sheet and answers, the mentee opens the reply from the
+// mail that tells her of it, and a sheet that needs follow-up comes first in `staff sheets
+// --flagged` with its reasons. Also: bad links get the friendly message only, a second sheet for
+// a taken session gets the 409 message, stored text stays text, no mail echoes what anyone wrote,
+// and neither tokens nor what people wrote reach the handler's log.
 //
 // The steps share one stack and run in order (node --test runs a file's tests sequentially);
 // each later step needs the earlier ones, so the first failure fails the rest too.
@@ -16,6 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { axe, launch, newPage } from '../lib/harness.js';
+import { diaryLink } from '../lib/mail.js';
 import { startStack } from '../lib/stack.js';
 
 const INVALID = 'このリンクは無効か、有効期限が切れています。';
@@ -70,15 +74,22 @@ async function settled(page) {
 const t = () => catalog.taxonomy;
 const threeSessionPlan = () => Object.entries(t().plans).find(([, p]) => p.sessions >= 3)[0];
 
-/** The links `staff assign` printed: [mentee, mentor], each `<site>/diary/#t=<token>`. */
-function links(out) {
-  const found = out.match(/https?:\/\/\S+\/diary\/#t=\S+/g) || [];
-  assert.equal(found.length, 2, `two links in:\n${out}`);
-  assert.ok(out.indexOf('メンティー用リンク') < out.indexOf(found[0]), out);
-  assert.ok(out.indexOf('メンター用リンク') < out.indexOf(found[1]), out);
-  for (const l of found) assert.ok(l.startsWith(`${stack.url}/diary/#t=`), l);
-  assert.notEqual(found[0], found[1]);
-  return found;
+const STAFF = 'jimukyoku@mikke.example.jp';
+const mentorAddress = (slug) => `${slug}@mentors.example.jp`;
+/** The mails to `address` whose subject matches `subject`. */
+const mailTo = (mails, address, subject) => mails.filter((m) => m.to.includes(address) && subject.test(m.subject));
+/** Waits for exactly one mail to `address` with `subject`; returns it. */
+async function oneMail(address, subject) {
+  const mails = await stack.waitForMail((all) => mailTo(all, address, subject).length >= 1);
+  const found = mailTo(mails, address, subject);
+  assert.equal(found.length, 1, found.map((m) => m.subject).join('\n'));
+  return found[0];
+}
+/** The diary link in a mail, checked to point at this stack. */
+function linkIn(mail) {
+  const link = diaryLink(mail);
+  assert.ok(link.startsWith(`${stack.url}/diary/#t=`), link);
+  return link;
 }
 
 const tokenOf = (link) => link.split('#t=')[1];
@@ -95,6 +106,13 @@ test('an application comes in through the real form, a second through the API', 
   await page.check('input[name="consent"]');
   await page.click('button[type="submit"]');
   await page.waitForURL('**/apply/thanks/');
+  // 受付 to her (her receipt number, not her name), a notice to staff.
+  const receipt = await oneMail('hanako@example.jp', /お申し込みを受け付けました/);
+  assert.ok(!receipt.body.includes('山田') && !receipt.subject.includes('山田'), receipt.body);
+  await oneMail(STAFF, /新しい申し込み/);
+  // The mail server goes away: the second application is still answered and stored, and its
+  // receipt goes out once the server is back (backoff capped at a minute).
+  await stack.stopMail();
   const response = await fetch(`${stack.url}/api/applications`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json' },
@@ -115,10 +133,17 @@ test('an application comes in through the real form, a second through the API', 
   const stored = stack.records('application');
   assert.equal(stored.length, 2);
   s.applications = stored.map((r) => r.id);
+  await new Promise((ok) => setTimeout(ok, 1500));
+  assert.equal(mailTo(stack.mails(), 'sakura@example.jp', /./).length, 0, 'nothing can leave yet');
+  await stack.startMail();
+  const back = Date.now();
+  const late = await stack.waitForMail((all) => mailTo(all, 'sakura@example.jp', /お申し込みを受け付けました/).length === 1, 120000);
+  assert.ok(Date.now() - back < 120000);
+  assert.ok(late.at(-1).body.includes(s.applications[1]) || late.some((m) => m.body.includes(s.applications[1])));
   assert.deepEqual(page.errors, []);
 });
 
-test('staff assign (the real command, while the server runs) prints a mentee link and a mentor link', async () => {
+test('staff assign (the real command, while the server runs) mails each of them her own link', async () => {
   const mentors = catalog.mentors.filter((m) => m.accepting && m.capacity >= 1);
   assert.ok(mentors.length >= 2, 'two accepting mentors in the catalog');
   s.mentor = mentors[0];
@@ -128,10 +153,18 @@ test('staff assign (the real command, while the server runs) prints a mentee lin
   assert.match(out, /マッチングを作成しました: (m-\S+)/);
   s.match = out.match(/マッチングを作成しました: (m-\S+)/)[1];
   assert.match(out, new RegExp(`全${t().plans[threeSessionPlan()].sessions}回`));
-  [s.menteeLink, s.mentorLink] = links(out);
+  assert.match(out, /メールを2通送りました/);
+  assert.ok(!out.includes('#t='), `no link printed:\n${out}`);
+  const intro = await oneMail('hanako@example.jp', /メンターのご紹介/);
+  assert.ok(intro.body.includes(s.mentor.name), intro.body);
+  s.menteeLink = linkIn(intro);
+  const mentorIntro = await oneMail(mentorAddress(s.mentor.slug), /メンティーのご紹介/);
+  assert.ok(mentorIntro.body.includes('hanako@example.jp'), 'she may write to the mentee');
+  s.mentorIntroLink = linkIn(mentorIntro);
+  assert.notEqual(s.menteeLink, s.mentorIntroLink);
   const other = stack.staff('assign', s.applications[1], mentors[1].slug);
   s.otherMatch = other.match(/マッチングを作成しました: (m-\S+)/)[1];
-  [s.otherMenteeLink] = links(other);
+  s.otherMenteeLink = linkIn(await oneMail('sakura@example.jp', /メンターのご紹介/));
   assert.match(stack.staff('queue'), /新しい申し込みはありません/);
 });
 
@@ -193,6 +226,9 @@ test('the mentee link: she writes sheet 1 with the keyboard and sends it', async
   assert.equal(await page.inputValue('#f-reflections'), '');
   const stored = stack.sheets();
   assert.equal(stored.length, 1, JSON.stringify(stored));
+  // Her mentor hears of it, with her own link (no sheet text in the mail).
+  const notice = await oneMail(mentorAddress(s.mentor.slug), /第1回のメンタリングシートが届きました/);
+  s.mentorLink = linkIn(notice);
   assert.deepEqual(page.errors, []);
 });
 
@@ -228,6 +264,7 @@ test('the mentor link shows sheet 1 (without the staff-only answers); she replie
   assert.ok(answered.includes(REPLY1), answered);
   assert.equal(await page.$$eval('#session-1 form', (l) => l.length), 0, 'no second reply box');
   assert.equal(stack.replies().length, 1, 'stored once');
+  s.replyLink = linkIn(await oneMail('hanako@example.jp', /メンターから返信が届きました/));
   assert.deepEqual(page.errors, []);
 });
 
@@ -250,8 +287,8 @@ test('search engines are kept away: noindex, not in the sitemap, disallowed in r
   assert.match(await (await fetch(`${stack.url}/robots.txt`)).text(), /^Disallow: \/diary\/$/m);
 });
 
-test('the mentee link shows the reply', async () => {
-  const page = await open(s.menteeLink);
+test('the mentee opens the reply from the mail that tells her of it', async () => {
+  const page = await open(s.replyLink);
   await settled(page);
   const reply = await page.textContent('#session-1 .diary-reply');
   assert.match(reply, /メンターからのお返事/);
@@ -318,8 +355,11 @@ test("the handler's log holds no token and nothing people wrote", async () => {
   assert.match(log, /sheet stored/, 'the log is the one the sheets went through');
   assert.match(log, /diary link refused/);
   const secrets = [
-    ...[s.menteeLink, s.mentorLink, s.otherMenteeLink].map(tokenOf),
+    ...[s.menteeLink, s.mentorLink, s.mentorIntroLink, s.replyLink, s.otherMenteeLink].map(tokenOf),
     ...[s.menteeLink, s.mentorLink].map((l) => tokenOf(l).split('.').at(-1)),
+    'sakura@example.jp',
+    mentorAddress(s.mentor.slug),
+    STAFF,
     ...Object.values(SHEET1),
     REPLY1,
     SHEET2,
@@ -330,4 +370,20 @@ test("the handler's log holds no token and nothing people wrote", async () => {
     'hanako@example.jp',
   ];
   for (const secret of secrets) assert.ok(!log.includes(secret), `log contains ${secret.slice(0, 20)}…`);
+});
+
+test('no mail echoes what anyone wrote, every header line fits 78 characters, staff get no contact data', async () => {
+  const mails = stack.mails();
+  // Receipts ×2, staff ×2, introductions ×4, sheets ×3, the reply ×1.
+  assert.ok(mails.length >= 12, mails.map((m) => `${m.to}: ${m.subject}`).join('\n'));
+  const written = [...Object.values(SHEET1), REPLY1, SHEET2, SHEET2_OTHER, OTHER_SHEET, 'onerror'];
+  for (const m of mails) {
+    for (const text of written) assert.ok(!m.body.includes(text) && !m.subject.includes(text), `${m.subject} echoes ${text.slice(0, 12)}`);
+    for (const line of m.rawHeaderLines) assert.ok(line.length <= 78, line);
+    assert.equal(m.headers['auto-submitted'], 'auto-generated');
+    assert.match(m.headers['content-type'], /text\/plain; charset="?utf-8"?/);
+  }
+  for (const m of mails.filter((x) => x.to.includes(STAFF))) {
+    for (const contact of ['hanako@example.jp', 'sakura@example.jp', '山田', '佐藤']) assert.ok(!m.body.includes(contact), contact);
+  }
 });

@@ -14,16 +14,20 @@ const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 export const REPO = resolve(new URL('../../..', import.meta.url).pathname);
 
-/** `generator build` into a fresh temporary directory; returns its path. */
+/** `generator build` into a fresh temporary directory; returns the site's path. The private
+ *  bundle (mail templates, contacts) goes beside it, never into it: see `privateBundle`. */
 export function buildSite(root = REPO) {
   const out = join(mkdtempSync(join(tmpdir(), 'mikke-e2e-')), 'public');
   execFileSync(
     'cargo',
-    ['run', '-q', '-p', 'generator', '--bin', 'generator', '--', 'build', '--root', root, '--out', out],
+    ['run', '-q', '-p', 'generator', '--bin', 'generator', '--', 'build', '--root', root, '--out', out, '--private-out', join(out, '..', 'private')],
     { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] },
   );
   return out;
 }
+
+/** The mail bundle `buildSite` wrote for the site at `site`. */
+export const privateBundle = (site) => join(site, '..', 'private', 'mail.json');
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',

@@ -1,14 +1,16 @@
 // The whole local stack for the form tests, as scripts/run.sh starts it: the site built into a
 // temporary directory, the handler binary serving it and the API on one free loopback port,
 // the SQLite store in a temporary data directory whose tables the tests read back (with the
-// `sqlite3` shell, read-only, while the server runs — as staff would for an ad-hoc question).
+// `sqlite3` shell, read-only, while the server runs — as staff would for an ad-hoc question),
+// and the local mail catcher (aiosmtpd) both the handler and `staff` send to, as run.sh does.
 
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO, buildSite, cleanup } from './harness.js';
+import { REPO, buildSite, cleanup, privateBundle } from './harness.js';
+import { mailsIn, startCatcher, waitForMail } from './mail.js';
 
 async function freePort() {
   const server = createServer();
@@ -27,6 +29,9 @@ export async function startStack({ rateLimit = 1000 } = {}) {
   });
   const site = buildSite();
   const data = mkdtempSync(join(tmpdir(), 'mikke-e2e-data-'));
+  const mailDir = join(data, 'caught');
+  let catcher = await startCatcher(mailDir);
+  const mailEnv = () => ({ MIKKE_SMTP_URL: catcher.url, MIKKE_MAIL_BUNDLE: privateBundle(site) });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const target = process.env.CARGO_TARGET_DIR || join(REPO, 'target');
@@ -44,6 +49,7 @@ export async function startStack({ rateLimit = 1000 } = {}) {
         MIKKE_DATA_DIR: data,
         MIKKE_SITE_URL: url,
         MIKKE_RATE_LIMIT: String(rateLimit),
+        ...mailEnv(),
         RUST_LOG: 'info',
         NO_COLOR: '1',
       },
@@ -105,11 +111,21 @@ export async function startStack({ rateLimit = 1000 } = {}) {
     staff(...args) {
       return execFileSync(join(target, 'debug', 'staff'), args, {
         cwd: REPO,
-        env: { ...process.env, MIKKE_DATA_DIR: data, MIKKE_CATALOG: join(site, 'catalog.json'), MIKKE_SITE_URL: url },
+        env: { ...process.env, MIKKE_DATA_DIR: data, MIKKE_CATALOG: join(site, 'catalog.json'), MIKKE_SITE_URL: url, ...mailEnv() },
         encoding: 'utf8',
       });
     },
+    /** Every mail the catcher kept so far, oldest first (lib/mail.js `readMail`). */
+    mails: () => mailsIn(mailDir),
+    /** Waits until `predicate(mails)` holds. */
+    waitForMail: (predicate, ms) => waitForMail(mailDir, predicate, ms),
+    /** Stops the mail server (the port stays the stack's for `startMail`). */
+    stopMail: () => catcher.stop(),
+    async startMail() {
+      catcher = await startCatcher(mailDir, catcher.port);
+    },
     async stop() {
+      await catcher.stop();
       await this.stopServer();
       cleanup(site);
       rmSync(data, { recursive: true, force: true });
