@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # kill -9 of the local server under load (issue 12): every application answered 201 before the
 # kill is stored exactly once, and retrying the unanswered ones with their submission_id stores
-# each exactly once. Loopback only; stops by itself.
+# each exactly once; every stored application has exactly its two outbox entries (receipt,
+# staff notice: written in its transaction, issue 13) and no entry lacks its application.
+# Loopback only; stops by itself. Mail goes to .eml files in the data directory.
 #
 #   bash scripts/crash-test.sh [seconds of load before the kill]    (default 3)
 #
@@ -15,5 +17,5 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 cargo build -q --all-features -p handler --bin handler --bin staff
-cargo run -q -p generator --bin generator -- build --out "$work/site" >/dev/null
-python3 scripts/crash_load.py "$target/debug/handler" "$work/site/catalog.json" "$seconds"
+cargo run -q -p generator --bin generator -- build --out "$work/site" --private-out "$work/private" >/dev/null
+MIKKE_MAIL_BUNDLE="$work/private/mail.json" python3 scripts/crash_load.py "$target/debug/handler" "$work/site/catalog.json" "$seconds"

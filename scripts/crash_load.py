@@ -103,6 +103,23 @@ def stored(db):
     return by_key, total
 
 
+def outbox(db):
+    """Application ids with the sorted ids of their outbox entries, and orphan entries."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    ids = [r[0] for r in conn.execute("SELECT id FROM records WHERE kind = 'application'")]
+    mails = [r[0] for r in conn.execute("SELECT id FROM outbox")]
+    conn.close()
+    by_app = {i: [] for i in ids}
+    orphans = []
+    for m in mails:
+        app = m.rsplit(".", 1)[0]
+        if app in by_app:
+            by_app[app].append(m.rsplit(".", 1)[1])
+        else:
+            orphans.append(m)
+    return by_app, orphans
+
+
 def main():
     binary, catalog, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
     data = tempfile.mkdtemp(prefix="mikke-crash-")
@@ -152,11 +169,19 @@ def main():
     expected = len(set(answered) | set(unanswered))
     if total != expected or len(final) != expected:
         failures.append(f"{total} records for {expected} submissions")
+    # A stored application and its mail never diverge, kill -9 or not.
+    by_app, orphans = outbox(db)
+    for app, entries in by_app.items():
+        if sorted(entries) != ["received", "staff"]:
+            failures.append(f"application {app} has outbox entries {sorted(entries)}")
+    if orphans:
+        failures.append(f"{len(orphans)} outbox entries without their application")
 
     print(f"crash test: {len(answered)} answered 201 before kill -9, all there exactly once"
           if not failures else "crash test: FAILED")
     print(f"crash test: {len(unanswered)} unanswered at the kill ({in_flight_kept} of them stored "
-          f"before it); after retrying, {total} records for {expected} submissions")
+          f"before it); after retrying, {total} records for {expected} submissions, "
+          f"each with its 2 outbox entries")
     for f in failures[:20]:
         print(f"  - {f}")
     print(f"{0 if failures else 1} passed, {1 if failures else 0} failed")

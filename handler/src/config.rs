@@ -66,9 +66,15 @@ pub struct Config {
     pub ses_endpoint: Option<String>,
     /// `MIKKE_SES_CONFIGURATION_SET`: the SES configuration set mail is sent with.
     pub ses_configuration_set: Option<String>,
+    /// `MIKKE_MAIL_RATE`: most mails sent per second (SES's default sending quota is 14/s;
+    /// a burst of submissions must not turn into a burst of throttling). `None` (`0`): no
+    /// limit, for measuring the sender.
+    pub mail_rate: Option<u32>,
     /// `MIKKE_FUNCTION` (`api`, `notifier`): what a Lambda instance of the binary is.
     pub function: Function,
 }
+
+pub const DEFAULT_MAIL_RATE: u32 = 14;
 
 /// How mail leaves (see [`Config::mail_transport`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -254,6 +260,13 @@ impl Config {
                 ));
             }
         }
+        let mail_rate = number(
+            &mut problems,
+            "MIKKE_MAIL_RATE",
+            get("MIKKE_MAIL_RATE"),
+            DEFAULT_MAIL_RATE,
+            0..=100_000,
+        );
         let function = match get("MIKKE_FUNCTION").as_deref() {
             None | Some("api") => Function::Api,
             Some("notifier") => Function::Notifier,
@@ -293,6 +306,7 @@ impl Config {
             mail_dir: get("MIKKE_MAIL_DIR").map_or_else(|| data_dir.join("mail"), PathBuf::from),
             ses_endpoint,
             ses_configuration_set: get("MIKKE_SES_CONFIGURATION_SET"),
+            mail_rate: (mail_rate > 0).then_some(mail_rate),
             function,
         })
     }

@@ -76,6 +76,7 @@ async fn stack(reject: Option<&str>, tweak: impl FnOnce(&mut MailBundle)) -> Sta
         transport: Transport::smtp(&catcher.url()).unwrap(),
         key: Arc::clone(&state.signing_key),
         site_url: SITE.into(),
+        max_per_second: None,
     };
     Stack {
         app: app(state.clone()),
@@ -383,6 +384,28 @@ async fn mail_waits_while_smtp_is_down_and_goes_out_once_it_is_back() {
     let d = s.notifier.deliver_all(due).await.unwrap();
     assert_eq!(d.sent, 2, "{d:?}");
     assert_eq!(s.catcher.wait_for(2, WAIT).len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sending_is_paced_to_the_configured_rate() {
+    let mut s = stack(None, |b| b.settings.receipt_daily_cap = 10_000).await;
+    s.notifier.max_per_second = Some(20);
+    for i in 0..10 {
+        let a = application(&format!("申込者{i}"), &format!("p{i}@example.jp"));
+        assert_eq!(
+            post(&s.app, "/api/applications", &a, None).await.0,
+            StatusCode::CREATED
+        );
+    }
+    let started = std::time::Instant::now();
+    let d = s.deliver().await;
+    assert_eq!(d.sent, 20);
+    // 20 mails at 20/s: the last chunk of four starts at 16/20 s.
+    assert!(
+        started.elapsed() >= Duration::from_millis(800),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

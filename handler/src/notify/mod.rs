@@ -48,6 +48,8 @@ pub struct Notifier {
     pub key: Arc<SigningKey>,
     /// The site's address (`MIKKE_SITE_URL`): diary links and the signature point there.
     pub site_url: String,
+    /// Most mails sent per second (`MIKKE_MAIL_RATE`); `None`: as fast as the transport takes.
+    pub max_per_second: Option<u32>,
 }
 
 impl Notifier {
@@ -67,6 +69,7 @@ impl Notifier {
             transport: transport(config).await?,
             key,
             site_url: config.site_url.clone(),
+            max_per_second: config.mail_rate,
         })
     }
 }

@@ -27,7 +27,7 @@ use crate::store::{Mail, MailResult, MailStatus, StoreError};
 
 /// How long a claim is a sender's own; longer than any send (SMTP times out at 10 s).
 pub const LEASE: Duration = Duration::from_secs(300);
-/// Entries claimed at once.
+/// Entries claimed at once (their lease must outlast sending them at the slowest pace).
 pub const BATCH: usize = 32;
 /// Sends in flight at once (the SMTP pool holds four connections).
 const PARALLEL: usize = 4;
@@ -132,7 +132,15 @@ impl Notifier {
             ..Delivery::default()
         };
         let down = Arc::new(AtomicBool::new(false));
+        let started = tokio::time::Instant::now();
+        let mut attempted = 0u32;
         for chunk in claimed.chunks(PARALLEL) {
+            // Paced to the sending quota: never ahead of `max_per_second`.
+            if let Some(rate) = self.max_per_second {
+                let due = started + Duration::from_secs_f64(f64::from(attempted) / f64::from(rate));
+                tokio::time::sleep_until(due).await;
+            }
+            attempted += chunk.len() as u32;
             let mut tasks = tokio::task::JoinSet::new();
             for mail in chunk.iter().cloned() {
                 let (sender, down) = (self.clone(), Arc::clone(&down));
