@@ -87,6 +87,9 @@ pub const ATTR_ATTEMPTS: &str = "attempts";
 pub const ATTR_FAILURES: &str = "failures";
 pub const ATTR_LAST_ERROR: &str = "last_error";
 pub const ATTR_SENT_AT: &str = "sent_at";
+/// The table's stream shows keys only (the notifier reads the entry itself; no personal data
+/// travels in the stream). The template's `StreamSpecification` must say the same.
+pub const STREAM_VIEW_TYPE: &str = "KEYS_ONLY";
 /// Caps' markers: `MARK#<key>` / `MARK` until `expires_at`.
 pub const SK_MARK: &str = "MARK";
 

@@ -8,7 +8,8 @@ use aws_sdk_dynamodb::operation::create_table::CreateTableError;
 use aws_sdk_dynamodb::operation::describe_table::DescribeTableError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, TableStatus, TimeToLiveSpecification, TimeToLiveStatus,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType, TableStatus,
+    TimeToLiveSpecification, TimeToLiveStatus,
 };
 
 use super::super::schema::*;
@@ -16,8 +17,9 @@ use super::super::StoreError;
 use super::DynamoStore;
 
 impl DynamoStore {
-    /// Creates the table (keys, both GSIs, on-demand billing) if it does not exist, waits
-    /// until it is active, and makes sure TTL is enabled on `expires_at`.
+    /// Creates the table (keys, both GSIs, on-demand billing, the keys-only stream that wakes
+    /// the notifier) if it does not exist, waits until it is active, and makes sure TTL is
+    /// enabled on `expires_at`.
     pub async fn create_table_if_missing(&self) -> Result<(), StoreError> {
         let table = &*self.table;
         let exists = match self.client.describe_table().table_name(table).send().await {
@@ -48,6 +50,13 @@ impl DynamoStore {
                 .global_secondary_indexes(index(GSI_STATUS, GSI_STATUS_PK, GSI_STATUS_SK))
                 .global_secondary_indexes(index(GSI_KIND, GSI_KIND_PK, GSI_KIND_SK))
                 .billing_mode(BillingMode::PayPerRequest)
+                .stream_specification(
+                    StreamSpecification::builder()
+                        .stream_enabled(true)
+                        .stream_view_type(StreamViewType::from(STREAM_VIEW_TYPE))
+                        .build()
+                        .expect("stream_enabled is set"),
+                )
                 .send()
                 .await;
             if let Err(e) = created {

@@ -100,6 +100,15 @@ async fn create_table_if_missing_builds_the_documented_schema_and_is_idempotent(
         Some("PAY_PER_REQUEST")
     );
 
+    let stream = table
+        .stream_specification()
+        .expect("a stream wakes the notifier");
+    assert!(stream.stream_enabled());
+    assert_eq!(
+        stream.stream_view_type().map(|v| v.as_str()),
+        Some(STREAM_VIEW_TYPE)
+    );
+
     let ttl = client
         .describe_time_to_live()
         .table_name("mikke-schema")
