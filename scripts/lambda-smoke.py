@@ -94,23 +94,23 @@ def resource_of_type(template, type_name):
     return found[0]
 
 
-def lambda_environment(template):
-    """The function's environment as the template sets it, for the default parameters
-    and no custom domain, with the table renamed for the test."""
+def lambda_environment(template, function="Handler"):
+    """Function `function`'s environment as the template sets it, for the default
+    parameters and no custom domain, with the table renamed for the test."""
     params = {
         k: SSM_VALUE if str(v.get("Type", "")).startswith("AWS::SSM::Parameter::Value") else str(v.get("Default", ""))
         for k, v in template["Parameters"].items()
     }
     env = {}
-    for name, value in resource_of_type(template, "AWS::Serverless::Function")["Properties"][
-        "Environment"
-    ]["Variables"].items():
+    for name, value in template["Resources"][function]["Properties"]["Environment"]["Variables"].items():
         if isinstance(value, str):
             env[name] = value
         elif "!Ref" in value and value["!Ref"] in params:
             env[name] = params[value["!Ref"]]
+        elif "!Ref" in value and value["!Ref"] == "Table":
+            env[name] = TABLE
         elif "!Ref" in value:
-            env[name] = TABLE  # the only resource the environment refers to
+            env[name] = f"smoke-{value['!Ref']}"  # another resource's name (a configuration set)
         elif "!If" in value:  # HasCustomDomain is false with the defaults
             env[name] = value["!If"][2]["!Sub"].replace("${SiteDistribution.DomainName}", SITE[8:])
         else:
@@ -135,6 +135,7 @@ def create_table(endpoint, template):
         KeySchema=props["KeySchema"],
         GlobalSecondaryIndexes=props["GlobalSecondaryIndexes"],
         BillingMode=props["BillingMode"],
+        StreamSpecification={"StreamEnabled": True, **props["StreamSpecification"]},
     )
     ttl = props["TimeToLiveSpecification"]
     client.update_time_to_live(
@@ -340,8 +341,8 @@ def main():
     zip_path = sys.argv[1]
     with zipfile.ZipFile(zip_path) as z:
         names = sorted(z.namelist())
-        if names != ["bootstrap", "catalog.json"]:
-            fail(f"{zip_path} holds {names}, expected exactly bootstrap and catalog.json")
+        if names != ["bootstrap", "catalog.json", "mail.json"]:
+            fail(f"{zip_path} holds {names}, expected exactly bootstrap, catalog.json and mail.json")
         mode = (z.getinfo("bootstrap").external_attr >> 16) & 0o777
         if not mode & 0o100:
             fail(f"bootstrap in {zip_path} is not executable (mode {oct(mode)})")
@@ -380,44 +381,42 @@ def main():
         # unpacked elsewhere, so only that one path is redirected.
         if env_from_template.get("MIKKE_CATALOG") != "/var/task/catalog.json":
             fail("the template's MIKKE_CATALOG is not /var/task/catalog.json")
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            **env_from_template,
-            "MIKKE_CATALOG": os.path.join(task, "catalog.json"),
-            "MIKKE_DYNAMODB_ENDPOINT": endpoint,
-            # The SDK's standard per-service endpoint setting: SSM (the signing key) on moto too.
-            "AWS_ENDPOINT_URL_SSM": endpoint,
-            "AWS_LAMBDA_RUNTIME_API": runtime.address,
-            "AWS_LAMBDA_FUNCTION_NAME": "mikke-smoke",
-            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
-            "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/mikke-smoke",
-            "AWS_LAMBDA_LOG_STREAM_NAME": "smoke",
-            "LAMBDA_TASK_ROOT": task,
-            "AWS_REGION": REGION,
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_SESSION_TOKEN": "testing",
-            "AWS_EC2_METADATA_DISABLED": "true",
-        }
+        env = function_env(env_from_template, task, endpoint, runtime)
         log_path = os.path.join(task, "bootstrap.log")
         log = open(log_path, "w")
         function = subprocess.Popen([os.path.join(task, "bootstrap")], cwd=task, env=env, stdout=log, stderr=log)
         processes.append(function)
 
+        # The notifier: the same bootstrap with the notifier's environment.
+        notifier_env_from_template = lambda_environment(template, "Notifier")
+        if notifier_env_from_template.get("MIKKE_MAIL_BUNDLE") != "/var/task/mail.json":
+            fail("the template's MIKKE_MAIL_BUNDLE is not /var/task/mail.json")
+        notifier_runtime = RuntimeApi()
+        notifier_env = function_env(notifier_env_from_template, task, endpoint, notifier_runtime)
+        notifier_log_path = os.path.join(task, "notifier.log")
+        notifier_log = open(notifier_log_path, "w")
+        notifier = subprocess.Popen(
+            [os.path.join(task, "bootstrap")], cwd=task, env=notifier_env, stdout=notifier_log, stderr=notifier_log
+        )
+        processes.append(notifier)
+
         try:
             run_checks(runtime, function, dynamodb, catalog)
+            run_mail_checks(notifier_runtime, notifier, endpoint, task)
         except SystemExit:
             log.flush()
-            with open(log_path, encoding="utf-8", errors="replace") as f:
-                print("---- bootstrap output ----\n" + f.read()[-4000:], file=sys.stderr)
+            notifier_log.flush()
+            for path in (log_path, notifier_log_path):
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    print(f"---- {os.path.basename(path)} ----\n" + f.read()[-4000:], file=sys.stderr)
             raise
-        with open(log_path, encoding="utf-8", errors="replace") as f:
-            output = f.read()
-        if "hanako.smoke@example.jp" in output or "試験 花子" in output:
-            fail("the function logged the applicant's personal data")
-        print("lambda-smoke: OK: the packaged bootstrap stored one application in DynamoDB (moto)")
+        for path in (log_path, notifier_log_path):
+            with open(path, encoding="utf-8", errors="replace") as f:
+                output = f.read()
+            if "hanako.smoke@example.jp" in output or "試験 花子" in output or "#t=" in output:
+                fail(f"{os.path.basename(path)}: the function logged personal data or a link")
+        print("lambda-smoke: OK: the packaged bootstrap stored one application in DynamoDB (moto),"
+              " and as the notifier mailed its receipt through SES (moto) from the stream")
     finally:
         for p in reversed(processes):
             p.terminate()
@@ -426,6 +425,79 @@ def main():
             except subprocess.TimeoutExpired:
                 p.kill()
         shutil.rmtree(task, ignore_errors=True)
+
+
+def function_env(env_from_template, task, endpoint, runtime):
+    """What Lambda gives the bootstrap: the template's variables (paths under /var/task
+    redirected to where the zip is unpacked), AWS endpoints on moto, the runtime API."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        **env_from_template,
+        "MIKKE_CATALOG": os.path.join(task, "catalog.json"),
+        "MIKKE_DYNAMODB_ENDPOINT": endpoint,
+            # The SDK's standard per-service endpoint setting: SSM (the signing key) on moto too.
+            "AWS_ENDPOINT_URL_SSM": endpoint,
+        "MIKKE_SES_ENDPOINT": endpoint,
+        "AWS_LAMBDA_RUNTIME_API": runtime.address,
+        "AWS_LAMBDA_FUNCTION_NAME": "mikke-smoke",
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
+        "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/mikke-smoke",
+        "AWS_LAMBDA_LOG_STREAM_NAME": "smoke",
+        "LAMBDA_TASK_ROOT": task,
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    if "MIKKE_MAIL_BUNDLE" in env:
+        env["MIKKE_MAIL_BUNDLE"] = os.path.join(task, "mail.json")
+    return env
+
+
+def run_mail_checks(runtime, notifier, endpoint, task):
+    """The stream, read as Lambda's event source mapping reads it, drives the notifier,
+    which mails the receipt through SES v2 (moto); the raw message is read back from
+    /moto-api/data.json."""
+    import boto3
+    import email
+    from email import policy
+
+    options = dict(endpoint_url=endpoint, region_name=REGION,
+                   aws_access_key_id="testing", aws_secret_access_key="testing")
+    with open(os.path.join(task, "mail.json"), encoding="utf-8") as f:
+        bundle = json.load(f)
+    domain = bundle["settings"]["from"].rsplit("@", 1)[1].rstrip(">").strip()
+    boto3.client("sesv2", **options).create_email_identity(EmailIdentity=domain)
+    streams = boto3.client("dynamodbstreams", **options)
+    arn = boto3.client("dynamodb", **options).describe_table(TableName=TABLE)["Table"]["LatestStreamArn"]
+    records = []
+    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
+                                              ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        out = streams.get_records(ShardIterator=iterator, Limit=1000)
+        records.extend(out["Records"])
+    event = {"Records": [{"eventName": r["eventName"], "eventSource": "aws:dynamodb",
+                          "dynamodb": {"Keys": r["dynamodb"]["Keys"],
+                                       "SequenceNumber": r["dynamodb"]["SequenceNumber"]}}
+                         for r in records]}
+    mails = [r for r in event["Records"] if r["dynamodb"]["Keys"]["pk"]["S"].startswith("MAIL#")]
+    if len(mails) != 2:
+        fail(f"expected the receipt and the staff notice in the stream, found {len(mails)} MAIL# records")
+    answer = runtime.invoke(event, notifier)
+    if answer != {"batchItemFailures": []}:
+        fail(f"the notifier reported failures: {answer}")
+    data = json.load(urllib.request.urlopen(endpoint + "/moto-api/data.json"))
+    sent = data.get("ses", {}).get("RawMessage", [])
+    to_her = [m for m in sent if "hanako.smoke@example.jp" in m["destinations"]]
+    if len(to_her) != 1:
+        fail(f"expected one mail to the applicant through SES, found {len(to_her)}")
+    message = email.message_from_bytes(to_her[0]["raw_data"].encode(), policy=policy.default)
+    if "受け付けました" not in str(message["Subject"]) or "試験" in message.get_content():
+        fail(f"the receipt is not the expected one: {message['Subject']}")
+    print(f"lambda-smoke: the notifier sent {len(sent)} mails through SES from the stream")
 
 
 def run_checks(runtime, function, dynamodb, catalog):

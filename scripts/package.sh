@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Builds everything a deploy uploads (DEPLOY.md):
 #   public/                   the static site (generator), synced to the S3 bucket
-#   dist/handler-lambda.zip   the function: `bootstrap` (the handler, built for Amazon
-#                             Linux 2023, glibc 2.34, x86_64) + `catalog.json`
+#   dist/handler-lambda.zip   both functions (the API and the mail notifier): `bootstrap`
+#                             (the handler, built for Amazon Linux 2023, glibc 2.34,
+#                             x86_64) + `catalog.json` + `mail.json` (the private mail
+#                             bundle: templates, mentors' and staff addresses — in the
+#                             function package only, never in the site)
 #
 # Usage: scripts/package.sh [--base-url URL] [--skip-site]
 #   --base-url URL  the site's public address (https://mikke.example.jp, or the stack's
 #                   SiteUrl output, https://dxxxx.cloudfront.net) for canonical links, og
 #                   tags and the sitemap; default $MIKKE_BASE_URL, else content/site.yaml's
 #                   base_url (the local address: right for checks, wrong for production)
-#   --skip-site     reuse public/ as it is (it must hold catalog.json)
+#   --skip-site     reuse public/ and private/ as they are (catalog.json, mail.json)
 #
 # Installs cargo-lambda (PyPI; brings zig) when missing. The release build of the
 # handler takes several minutes on two cores the first time.
@@ -59,10 +62,12 @@ if [ "$skip_site" = false ]; then
     cargo run --quiet -p generator -- build --out public
   fi
 fi
-if [ ! -f public/catalog.json ]; then
-  echo "package.sh: public/catalog.json is missing; build the site first (drop --skip-site)" >&2
-  exit 1
-fi
+for built in public/catalog.json private/mail.json; do
+  if [ ! -f "$built" ]; then
+    echo "package.sh: $built is missing; build the site first (drop --skip-site; site.yaml needs mail:)" >&2
+    exit 1
+  fi
+done
 
 echo "== building the handler for $TARGET with $COMPILER (release)"
 # --features aws: the Lambda runtime, DynamoDB and SSM (the local build leaves them out).
@@ -77,12 +82,15 @@ fi
 
 echo "== writing $ZIP"
 mkdir -p dist
-python3 - "$bootstrap" public/catalog.json "$ZIP" <<'PY'
-# A reproducible zip: fixed timestamps, bootstrap executable (Lambda runs it as is).
+python3 - "$bootstrap" public/catalog.json private/mail.json "$ZIP" <<'PY'
+# A reproducible zip: fixed timestamps, bootstrap executable (Lambda runs it as is). Lambda
+# runs the function as another user than the files' owner, so every file is world-readable
+# inside the package; who may read the package itself is IAM's business (DEPLOY.md).
 import sys, zipfile
-bootstrap, catalog, out = sys.argv[1:]
+bootstrap, catalog, bundle, out = sys.argv[1:]
 with zipfile.ZipFile(out + ".tmp", "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
-    for path, name, mode in ((bootstrap, "bootstrap", 0o755), (catalog, "catalog.json", 0o644)):
+    for path, name, mode in ((bootstrap, "bootstrap", 0o755), (catalog, "catalog.json", 0o644),
+                             (bundle, "mail.json", 0o644)):
         info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
         info.external_attr = (0o100000 | mode) << 16
         info.compress_type = zipfile.ZIP_DEFLATED

@@ -1,7 +1,8 @@
 //! The deployment template (`deploy/template.yaml`) spells names the code also spells:
-//! the table's keys and indexes, the TTL attribute, the environment the handler reads,
-//! the routes the router serves, the DynamoDB actions the store calls. These tests read
-//! the template and the code and fail when one changes without the other.
+//! the table's keys and indexes, the TTL attribute, the stream, the environment the handler
+//! reads (as the API and as the notifier), the routes the router serves, the DynamoDB actions
+//! the store calls, the mail permissions and the stream wiring. These tests read the template
+//! and the code and fail when one changes without the other.
 //!
 //! The template uses CloudFormation's short tags (`!Ref`, `!Sub`, `!GetAtt`, `!If`);
 //! serde_yaml keeps them as `Value::Tagged`, which [`untag`] and [`resolve`] understand.
@@ -16,8 +17,14 @@ use serde_yaml::Value;
 
 /// Variables only the local server reads; setting them under Lambda would be a mistake
 /// (an endpoint would send production data to a test database).
-const LOCAL_ONLY: [&str; 6] = [
+const LOCAL_ONLY: [&str; 10] = [
     "MIKKE_DYNAMODB_ENDPOINT",
+    // Mail leaves through SES under Lambda (the default there); SMTP and files are local,
+    // and an SES endpoint is for tests against moto.
+    "MIKKE_MAIL_TRANSPORT",
+    "MIKKE_SMTP_URL",
+    "MIKKE_MAIL_DIR",
+    "MIKKE_SES_ENDPOINT",
     "MIKKE_DATA_DIR",
     "MIKKE_PORT",
     "MIKKE_SITE_DIR",
@@ -37,8 +44,13 @@ const PENDING: [&str; 0] = [];
 const SSM_VALUE: &str = "ssm-value-0123456789abcdef0123456789abcdef";
 
 /// Where the packaged zip is unpacked on Lambda; `scripts/package.sh` puts
-/// `catalog.json` at the zip's root.
+/// `catalog.json` and `mail.json` at the zip's root.
 const LAMBDA_CATALOG: &str = "/var/task/catalog.json";
+const LAMBDA_MAIL_BUNDLE: &str = "/var/task/mail.json";
+
+/// The two functions of the one binary: the API and the mail sender (`MIKKE_FUNCTION`).
+const API: &str = "Handler";
+const NOTIFIER: &str = "Notifier";
 
 fn repo_file(relative: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -261,15 +273,19 @@ fn variables_read_by_config() -> BTreeSet<String> {
     names
 }
 
-fn function(t: &Value) -> &Value {
-    get(
-        only_resource(t, "AWS::Serverless::Function").1,
-        &["Properties"],
-    )
+/// The properties of function `id` (the template has exactly the API and the notifier).
+fn function<'a>(t: &'a Value, id: &str) -> &'a Value {
+    let functions = resources_of(t, "AWS::Serverless::Function");
+    assert_eq!(
+        functions.keys().collect::<Vec<_>>(),
+        [API, NOTIFIER],
+        "the template's functions"
+    );
+    get(functions[id], &["Properties"])
 }
 
-fn template_environment(t: &Value) -> BTreeMap<String, Value> {
-    untag(get(function(t), &["Environment", "Variables"]))
+fn template_environment(t: &Value, id: &str) -> BTreeMap<String, Value> {
+    untag(get(function(t, id), &["Environment", "Variables"]))
         .as_mapping()
         .expect("Environment.Variables is a mapping")
         .iter()
@@ -280,7 +296,9 @@ fn template_environment(t: &Value) -> BTreeMap<String, Value> {
 #[test]
 fn template_sets_every_variable_the_handler_reads_under_lambda() {
     let read = variables_read_by_config();
-    let env = template_environment(&template());
+    let t = template();
+    let mut env = template_environment(&t, API);
+    env.extend(template_environment(&t, NOTIFIER));
     for name in &read {
         if LOCAL_ONLY.contains(&name.as_str()) {
             assert!(
@@ -305,11 +323,15 @@ fn template_sets_every_variable_the_handler_reads_under_lambda() {
 #[test]
 fn template_sets_no_variable_the_handler_ignores() {
     let read = variables_read_by_config();
-    for name in template_environment(&template()).keys() {
-        assert!(
-            read.contains(name) || PENDING.contains(&name.as_str()),
-            "deploy/template.yaml sets {name}, which config.rs does not read (a typo, or a removed setting)"
-        );
+    let t = template();
+    for id in [API, NOTIFIER] {
+        for name in template_environment(&t, id).keys() {
+            assert!(
+                read.contains(name) || PENDING.contains(&name.as_str()),
+                "deploy/template.yaml sets {name} on {id}, which config.rs does not read (a typo, or a removed setting)"
+            );
+            assert!(!LOCAL_ONLY.contains(&name.as_str()), "{name} on {id}");
+        }
     }
 }
 
@@ -368,6 +390,7 @@ fn resolve(t: &Value, v: &Value, overrides: &BTreeMap<&str, &str>) -> String {
     };
     match v {
         Value::Tagged(tagged) if tagged.tag == "Ref" => lookup(&text(&tagged.value)),
+        Value::Tagged(tagged) if tagged.tag == "GetAtt" => lookup(&text(&tagged.value)),
         Value::Tagged(tagged) if tagged.tag == "Sub" => {
             let mut out = String::new();
             let mut rest = text(&tagged.value);
@@ -410,9 +433,14 @@ fn condition_holds(t: &Value, c: &Value, overrides: &BTreeMap<&str, &str>) -> bo
 }
 
 fn lambda_config(overrides: &[(&str, &str)]) -> Config {
+    function_config(API, overrides)
+}
+
+/// The configuration function `id` starts with under the template's environment.
+fn function_config(id: &str, overrides: &[(&str, &str)]) -> Config {
     let t = template();
     let overrides: BTreeMap<&str, &str> = overrides.iter().copied().collect();
-    let env: BTreeMap<String, String> = template_environment(&t)
+    let env: BTreeMap<String, String> = template_environment(&t, id)
         .iter()
         .map(|(k, v)| (k.clone(), resolve(&t, v, &overrides)))
         .collect();
@@ -442,6 +470,30 @@ fn the_handler_starts_with_the_templates_environment() {
             .is_some_and(|s| s.matches(SSM_VALUE.as_bytes())),
         "the function knows the secret CloudFront sends"
     );
+    assert_eq!(c.function, handler::config::Function::Api);
+}
+
+#[test]
+fn the_notifier_starts_as_the_mail_sender_through_ses_with_the_bundle() {
+    let c = function_config(NOTIFIER, &[("MailDomain", "mikke.example.jp")]);
+    assert_eq!(c.function, handler::config::Function::Notifier);
+    assert_eq!(c.mail_transport, handler::config::MailTransport::Ses);
+    assert_eq!(c.mail_bundle, PathBuf::from(LAMBDA_MAIL_BUNDLE));
+    assert_eq!(c.catalog, PathBuf::from(LAMBDA_CATALOG));
+    assert_eq!(c.table, "mikke-Table-1ABCDEF", "the API's table");
+    assert_eq!(
+        c.site_url, "https://d111111abcdef8.cloudfront.net",
+        "its links point at the site"
+    );
+    assert_eq!(c.mail_rate, Some(14), "SES's default quota");
+    assert_eq!(
+        c.ses_configuration_set.as_deref(),
+        Some("mikke-MailConfigurationSet-1ABCDEF")
+    );
+    assert!(matches!(
+        c.signing_key,
+        handler::config::KeySource::Parameter(_)
+    ));
 }
 
 #[test]
@@ -465,18 +517,23 @@ fn a_custom_domain_is_the_site_and_both_domains_may_post() {
 }
 
 #[test]
-fn the_package_script_puts_the_catalog_where_the_template_says() {
+fn the_package_script_puts_the_catalog_and_the_bundle_where_the_template_says() {
     let script = read("scripts/package.sh");
     assert!(
-        script.contains("catalog.json") && script.contains("bootstrap"),
-        "scripts/package.sh must zip both"
+        script.contains("catalog.json")
+            && script.contains("bootstrap")
+            && script.contains("mail.json"),
+        "scripts/package.sh must zip all three"
     );
-    let code_uri = text(get(function(&template()), &["CodeUri"]));
-    let zip_name = code_uri.rsplit('/').next().unwrap();
-    assert!(
-        script.contains(zip_name),
-        "scripts/package.sh must write {zip_name} (the template's CodeUri)"
-    );
+    let t = template();
+    for id in [API, NOTIFIER] {
+        let code_uri = text(get(function(&t, id), &["CodeUri"]));
+        let zip_name = code_uri.rsplit('/').next().unwrap();
+        assert!(
+            script.contains(zip_name),
+            "scripts/package.sh must write {zip_name} ({id}'s CodeUri)"
+        );
+    }
 }
 
 // ------------------------------------------------------------------ routes
@@ -618,7 +675,7 @@ fn cloudfront_proves_its_requests_with_the_secret_the_function_checks() {
         .iter()
         .find(|h| text(get(h, &["HeaderName"])).eq_ignore_ascii_case(ORIGIN_SECRET_HEADER))
         .unwrap_or_else(|| panic!("the API origin must send {ORIGIN_SECRET_HEADER}"));
-    let env = template_environment(&t);
+    let env = template_environment(&t, API);
     // Compared with their tags: both must be the same `!Ref`.
     let value = secret.get("HeaderValue").expect("HeaderValue");
     assert!(
@@ -707,54 +764,189 @@ fn actions_called_by_store() -> BTreeSet<String> {
         .collect()
 }
 
+/// The statements of role `id`: (actions, resolved resources).
+fn statements(t: &Value, id: &str) -> Vec<(Vec<String>, BTreeSet<String>)> {
+    let roles = resources_of(t, "AWS::IAM::Role");
+    let role = roles.get(id).unwrap_or_else(|| panic!("no role {id}"));
+    let mut out = Vec::new();
+    for policy in list(get(role, &["Properties", "Policies"])) {
+        for statement in list(get(policy, &["PolicyDocument", "Statement"])) {
+            assert_eq!(text(get(statement, &["Effect"])), "Allow");
+            let actions = scalars(get(statement, &["Action"]));
+            for action in &actions {
+                assert!(!action.contains('*'), "no wildcards: {action}");
+            }
+            let resource = statement.get("Resource").expect("a Resource");
+            let resources = match untag(resource) {
+                Value::Sequence(rs) => rs.iter().map(|r| resolve(t, r, &BTreeMap::new())).collect(),
+                _ => BTreeSet::from([resolve(t, resource, &BTreeMap::new())]),
+            };
+            for r in &resources {
+                assert!(!r.ends_with('*') && r != "*", "no wildcard resources: {r}");
+            }
+            out.push((actions, resources));
+        }
+    }
+    out
+}
+
 #[test]
-fn the_function_may_do_exactly_what_the_store_does() {
+fn each_function_may_do_exactly_what_the_store_does() {
     assert!(
         !read("handler/src/main.rs").contains("create_table_if_missing"),
         "main.rs now creates the table at start: grant DescribeTable/CreateTable or drop the call"
     );
     let t = template();
-    let (_, role) = only_resource(&t, "AWS::IAM::Role");
-    let mut granted = BTreeSet::new();
-    let mut index_resources = BTreeSet::new();
-    for policy in list(get(role, &["Properties", "Policies"])) {
-        for statement in list(get(policy, &["PolicyDocument", "Statement"])) {
-            assert_eq!(text(get(statement, &["Effect"])), "Allow");
-            let actions = scalars(get(statement, &["Action"]));
-            for action in actions.iter().filter(|a| a.starts_with("dynamodb:")) {
-                assert!(!action.contains('*'), "no wildcards: {action}");
-                granted.insert(action.clone());
-            }
+    let roles: Vec<String> = resources_of(&t, "AWS::IAM::Role").into_keys().collect();
+    assert_eq!(roles, ["HandlerRole", "NotifierRole"]);
+    let (table, _) = only_resource(&t, "AWS::DynamoDB::Table");
+    for role in roles {
+        let mut granted = BTreeSet::new();
+        let mut index_resources = BTreeSet::new();
+        for (actions, resources) in statements(&t, &role) {
+            let table_actions: Vec<&String> = actions
+                .iter()
+                .filter(|a| a.starts_with("dynamodb:") && !STREAM_ACTIONS.contains(&a.as_str()))
+                .collect();
+            granted.extend(table_actions.iter().map(|a| a.to_string()));
             if actions.iter().any(|a| a == "dynamodb:Query") {
-                let resources = statement.get("Resource").expect("a Resource");
-                match untag(resources) {
-                    Value::Sequence(rs) => {
-                        index_resources.extend(rs.iter().map(|r| resolve(&t, r, &BTreeMap::new())))
-                    }
-                    _ => {
-                        index_resources.insert(resolve(&t, resources, &BTreeMap::new()));
-                    }
-                }
+                index_resources.extend(resources);
             }
         }
+        let declared: BTreeSet<String> =
+            schema::IAM_ACTIONS.iter().map(|a| a.to_string()).collect();
+        assert_eq!(
+            granted, declared,
+            "{role}: IAM actions in deploy/template.yaml vs schema::IAM_ACTIONS"
+        );
+        assert_eq!(
+            granted,
+            actions_called_by_store(),
+            "{role}: IAM actions in deploy/template.yaml vs SDK calls in the store"
+        );
+        let expected: BTreeSet<String> = [schema::GSI_STATUS, schema::GSI_KIND]
+            .iter()
+            .map(|g| format!("<{table}.Arn>/index/{g}"))
+            .collect();
+        assert_eq!(
+            index_resources, expected,
+            "{role}: Query is granted on the two GSIs only"
+        );
     }
-    let declared: BTreeSet<String> = schema::IAM_ACTIONS.iter().map(|a| a.to_string()).collect();
-    assert_eq!(
-        granted, declared,
-        "IAM actions in deploy/template.yaml vs schema::IAM_ACTIONS"
-    );
-    assert_eq!(
-        granted,
-        actions_called_by_store(),
-        "IAM actions in deploy/template.yaml vs SDK calls in the store"
-    );
+}
+
+/// What Lambda's event source mapping calls on the function's behalf to read the stream.
+const STREAM_ACTIONS: [&str; 4] = [
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:ListStreams",
+];
+
+#[test]
+fn only_the_notifier_reads_the_stream_sends_mail_and_writes_dead_letters_each_on_its_own_resource()
+{
+    let t = template();
+    let grants = |role: &str| -> BTreeMap<String, BTreeSet<String>> {
+        let mut by_action: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (actions, resources) in statements(&t, role) {
+            for a in actions {
+                by_action.entry(a).or_default().extend(resources.clone());
+            }
+        }
+        by_action
+    };
+    let api = grants("HandlerRole");
+    let notifier = grants("NotifierRole");
+    for action in api.keys() {
+        assert!(
+            !action.starts_with("ses:")
+                && !action.starts_with("sqs:")
+                && !STREAM_ACTIONS.contains(&action.as_str()),
+            "the API sends no mail itself: {action}"
+        );
+    }
     let (table, _) = only_resource(&t, "AWS::DynamoDB::Table");
-    let expected: BTreeSet<String> = [schema::GSI_STATUS, schema::GSI_KIND]
-        .iter()
-        .map(|g| format!("<{table}.Arn>/index/{g}"))
-        .collect();
+    for action in STREAM_ACTIONS {
+        assert_eq!(
+            notifier.get(action),
+            Some(&BTreeSet::from([format!("<{table}.StreamArn>")])),
+            "{action}"
+        );
+    }
+    let mail_resources = BTreeSet::from([
+        "arn:aws:ses:ap-northeast-1:123456789012:identity/".to_string(),
+        "arn:aws:ses:ap-northeast-1:123456789012:configuration-set/mikke-MailConfigurationSet-1ABCDEF".to_string(),
+    ]);
+    for action in ["ses:SendEmail", "ses:SendRawEmail"] {
+        assert_eq!(
+            notifier.get(action),
+            Some(&mail_resources),
+            "{action}: the one identity"
+        );
+    }
     assert_eq!(
-        index_resources, expected,
-        "Query is granted on the two GSIs only"
+        notifier.get("sqs:SendMessage"),
+        Some(&BTreeSet::from(["<NotifierDeadLetters.Arn>".to_string()]))
+    );
+}
+
+#[test]
+fn the_stream_shows_keys_only_and_wakes_the_notifier_for_new_mail_alone() {
+    let t = template();
+    assert_eq!(
+        text(get(table(&t), &["StreamSpecification", "StreamViewType"])),
+        schema::STREAM_VIEW_TYPE
+    );
+    let (_, mapping) = only_resource(&t, "AWS::Lambda::EventSourceMapping");
+    let props = get(mapping, &["Properties"]);
+    // `resolve` reads the tags `get` strips: take the raw values.
+    let raw = |v: &Value, key: &str| v.get(key).cloned().unwrap_or_else(|| panic!("no {key}"));
+    assert_eq!(
+        resolve(&t, &raw(props, "FunctionName"), &BTreeMap::new()),
+        "mikke-Notifier-1ABCDEF"
+    );
+    assert_eq!(
+        scalars(get(props, &["FunctionResponseTypes"])),
+        ["ReportBatchItemFailures"],
+        "the notifier reports the first record it could not send (notify/lambda.rs)"
+    );
+    assert_eq!(text(get(props, &["BisectBatchOnFunctionError"])), "true");
+    let retries: u32 = text(get(props, &["MaximumRetryAttempts"])).parse().unwrap();
+    assert!((1..=10).contains(&retries), "bounded retries: {retries}");
+    assert_eq!(
+        resolve(
+            &t,
+            &raw(
+                get(props, &["DestinationConfig", "OnFailure"]),
+                "Destination"
+            ),
+            &BTreeMap::new()
+        ),
+        "<NotifierDeadLetters.Arn>"
+    );
+    let pattern: serde_json::Value = serde_json::from_str(&text(get(
+        &list(get(props, &["FilterCriteria", "Filters"]))[0],
+        &["Pattern"],
+    )))
+    .unwrap();
+    assert_eq!(pattern["eventName"], serde_json::json!(["INSERT"]));
+    assert_eq!(
+        pattern["dynamodb"]["Keys"][schema::PK]["S"][0]["prefix"],
+        format!("{}#", schema::MAIL_PREFIX)
+    );
+    let (_, rule) = only_resource(&t, "AWS::Events::Rule");
+    assert_eq!(
+        text(get(rule, &["Properties", "ScheduleExpression"])),
+        "rate(1 hour)"
+    );
+    let target = &list(get(rule, &["Properties", "Targets"]))[0];
+    assert_eq!(
+        resolve(&t, &raw(target, "Arn"), &BTreeMap::new()),
+        "<Notifier.Arn>"
+    );
+    assert!(
+        target.get("Input").is_none(),
+        "the notifier recognises EventBridge's own event, not a custom input"
     );
 }
