@@ -150,6 +150,12 @@ async fn run(cli: Cli) -> Result<String, String> {
         } else {
             StoreKind::Embedded
         });
+    let mut config = config;
+    // On AWS, staff's own mail (assign, extend, close, resend) leaves through SES like the
+    // notifier's, unless told otherwise.
+    if kind == StoreKind::Dynamo && std::env::var_os("MIKKE_MAIL_TRANSPORT").is_none() {
+        config.mail_transport = handler::config::MailTransport::Ses;
+    }
     let catalog = Catalog::from_file(&config.catalog).map_err(|e| e.to_string())?;
     let matcher =
         Matcher::new(catalog).map_err(|e| format!("catalog {}: {e}", config.catalog.display()))?;
