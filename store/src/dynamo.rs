@@ -13,8 +13,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
     AttributeValue, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
 };
@@ -29,6 +28,14 @@ use item::{n, s};
 /// Concurrent transactions on one marker are cancelled with `TransactionConflict` by
 /// DynamoDB; retried this many times before giving up.
 const CONFLICT_RETRIES: u32 = 8;
+
+/// The range part of a GSI query's key condition.
+pub(super) enum SortFrom {
+    /// `sort key >= value`.
+    AtLeast(String),
+    /// `sort key < value`.
+    Below(String),
+}
 
 /// The store over one DynamoDB table. Cheap to clone (the SDK client is shared).
 #[derive(Clone)]
@@ -57,6 +64,27 @@ impl DynamoStore {
         E: std::error::Error + Send + Sync + 'static,
     {
         item::sdk_error(operation, &self.table, err)
+    }
+
+    /// What a conditional write did: `Ok(Some(out))` written, `Ok(None)` its condition did
+    /// not hold (nothing changed), `Err` anything else.
+    fn conditional<T, E>(
+        &self,
+        operation: &'static str,
+        sent: Result<T, SdkError<E>>,
+    ) -> Result<Option<T>, StoreError>
+    where
+        E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
+    {
+        match sent {
+            Ok(out) => Ok(Some(out)),
+            Err(e) if e.as_service_error().and_then(|s| s.code())
+                == Some("ConditionalCheckFailedException") =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(self.error(operation, e)),
+        }
     }
 
     pub(super) async fn put_once(
@@ -178,8 +206,10 @@ impl DynamoStore {
         limit: usize,
     ) -> Result<Vec<StoredRecord>, StoreError> {
         let pk = schema::status_gsi_pk(kind, status);
-        self.query_index(GSI_STATUS, GSI_STATUS_PK, &pk, None, limit)
-            .await
+        self.query_live(GSI_STATUS, &pk, None, limit, |i| {
+            item::record_from_item(&self.table, i)
+        })
+        .await
     }
 
     pub(super) async fn list_by_kind(
@@ -188,21 +218,29 @@ impl DynamoStore {
         since: OffsetDateTime,
         limit: usize,
     ) -> Result<Vec<StoredRecord>, StoreError> {
-        let from = (GSI_KIND_SK, schema::timestamp_text(since));
-        self.query_index(GSI_KIND, GSI_KIND_PK, kind.key_prefix(), Some(from), limit)
-            .await
+        let from = SortFrom::AtLeast(schema::timestamp_text(since));
+        self.query_live(GSI_KIND, kind.key_prefix(), Some(from), limit, |i| {
+            item::record_from_item(&self.table, i)
+        })
+        .await
     }
 
-    /// Oldest-first records from a GSI, skipping expired ones (the filter runs after
-    /// DynamoDB's `Limit`, hence the paging loop).
-    async fn query_index(
+    /// Up to `limit` items of one partition of GSI `index` (`gsi1` or `gsi2`), in sort-key
+    /// order, optionally bounded by `sort`, skipping expired ones — the filter runs after
+    /// DynamoDB's `Limit`, hence the paging loop — each decoded by `decode`.
+    pub(super) async fn query_live<T>(
         &self,
         index: &str,
-        pk_attr: &str,
         pk: &str,
-        sk_from: Option<(&str, String)>,
+        sort: Option<SortFrom>,
         limit: usize,
-    ) -> Result<Vec<StoredRecord>, StoreError> {
+        decode: impl Fn(&HashMap<String, AttributeValue>) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        let (pk_attr, sk_attr) = if index == GSI_STATUS {
+            (GSI_STATUS_PK, GSI_STATUS_SK)
+        } else {
+            (GSI_KIND_PK, GSI_KIND_SK)
+        };
         let mut found = Vec::new();
         let mut start: Option<HashMap<String, AttributeValue>> = None;
         let now = OffsetDateTime::now_utc().unix_timestamp();
@@ -225,11 +263,15 @@ impl DynamoStore {
                         .min(1000),
                 )
                 .set_exclusive_start_key(start.take());
-            if let Some((sk_attr, from)) = &sk_from {
-                condition.push_str(" AND #sk >= :from");
+            if let Some(sort) = &sort {
+                let (op, value) = match sort {
+                    SortFrom::AtLeast(v) => (">=", v),
+                    SortFrom::Below(v) => ("<", v),
+                };
+                condition.push_str(&format!(" AND #sk {op} :sort"));
                 query = query
-                    .expression_attribute_names("#sk", *sk_attr)
-                    .expression_attribute_values(":from", s(from));
+                    .expression_attribute_names("#sk", sk_attr)
+                    .expression_attribute_values(":sort", s(value));
             }
             let out = query
                 .key_condition_expression(condition)
@@ -237,7 +279,7 @@ impl DynamoStore {
                 .await
                 .map_err(|e| self.error("Query", e))?;
             for it in out.items() {
-                found.push(item::record_from_item(&self.table, it)?);
+                found.push(decode(it)?);
             }
             match out.last_evaluated_key() {
                 Some(key) if !key.is_empty() => start = Some(key.clone()),
@@ -275,13 +317,7 @@ impl DynamoStore {
             .expression_attribute_values(":now", n(now))
             .send()
             .await;
-        match sent {
-            Ok(_) => Ok(true),
-            Err(e) => match e.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(false),
-                _ => Err(self.error("UpdateItem", e)),
-            },
-        }
+        Ok(self.conditional("UpdateItem", sent)?.is_some())
     }
 
     pub(super) async fn hit_rate_limit(

@@ -21,7 +21,7 @@ use super::super::schema::{self, *};
 use super::super::{RecordKind, StoreError};
 use super::item::{get_n, get_s, n, s};
 use super::transact::backoff;
-use super::{DynamoStore, CONFLICT_RETRIES};
+use super::{DynamoStore, SortFrom, CONFLICT_RETRIES};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -523,43 +523,15 @@ impl DynamoStore {
         min_priority: u32,
         limit: usize,
     ) -> Result<Vec<Sheet>, StoreError> {
+        // Sort keys start with `100 - priority`: below `101 - min` is "at least min".
         let bound = format!("{:03}", 100 - min_priority.min(100) + 1);
-        let mut found = Vec::new();
-        let mut start: Option<Item> = None;
-        let now = now();
-        while found.len() < limit {
-            let out = self
-                .client
-                .query()
-                .table_name(&*self.table)
-                .index_name(GSI_STATUS)
-                .key_condition_expression("#pk = :pk AND #sk < :bound")
-                .expression_attribute_names("#pk", GSI_STATUS_PK)
-                .expression_attribute_names("#sk", GSI_STATUS_SK)
-                .expression_attribute_values(":pk", s(FOLLOWUP_GSI_PK))
-                .expression_attribute_values(":bound", s(&bound))
-                .filter_expression("#exp > :now")
-                .expression_attribute_names("#exp", TTL_ATTR)
-                .expression_attribute_values(":now", n(now))
-                .scan_index_forward(true)
-                .limit(
-                    i32::try_from(limit - found.len())
-                        .unwrap_or(i32::MAX)
-                        .min(1000),
-                )
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|e| self.error("Query", e))?;
-            for item in out.items() {
-                found.push(self.sheet_from_item(item)?);
-            }
-            match out.last_evaluated_key() {
-                Some(key) if !key.is_empty() => start = Some(key.clone()),
-                _ => break,
-            }
-        }
-        found.truncate(limit);
-        Ok(found)
+        self.query_live(
+            GSI_STATUS,
+            FOLLOWUP_GSI_PK,
+            Some(SortFrom::Below(bound)),
+            limit,
+            |i| self.sheet_from_item(i),
+        )
+        .await
     }
 }

@@ -5,8 +5,6 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
 use time::OffsetDateTime;
 
@@ -14,7 +12,7 @@ use super::super::outbox::{Mail, MailResult, MailStatus, NewMail};
 use super::super::schema::{self, *};
 use super::super::StoreError;
 use super::item::{get_n, get_s, n, s};
-use super::DynamoStore;
+use super::{DynamoStore, SortFrom};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -128,12 +126,8 @@ impl DynamoStore {
                 .expression_attribute_names("#pk", PK)
                 .send()
                 .await;
-            match sent {
-                Ok(_) => created.push(m.id.clone()),
-                Err(e) => match e.as_service_error() {
-                    Some(PutItemError::ConditionalCheckFailedException(_)) => {}
-                    _ => return Err(self.error("PutItem", e)),
-                },
+            if self.conditional("PutItem", sent)?.is_some() {
+                created.push(m.id.clone());
             }
         }
         Ok(created)
@@ -146,22 +140,11 @@ impl DynamoStore {
         now: i64,
         limit: usize,
     ) -> Result<Vec<Mail>, StoreError> {
-        let out = self
-            .client
-            .query()
-            .table_name(&*self.table)
-            .index_name(GSI_STATUS)
-            .key_condition_expression("#pk = :pk AND #sk < :upto")
-            .expression_attribute_names("#pk", GSI_STATUS_PK)
-            .expression_attribute_names("#sk", GSI_STATUS_SK)
-            .expression_attribute_values(":pk", s(&schema::mail_gsi_pk(status.as_str())))
-            // Every key of a due entry sorts below `<now + 1>#`.
-            .expression_attribute_values(":upto", s(&format!("{:012}#", now + 1)))
-            .limit(i32::try_from(limit).unwrap_or(1000).min(1000))
-            .send()
+        // Every key of a due entry sorts below `<now + 1>#`.
+        let upto = SortFrom::Below(format!("{:012}#", now + 1));
+        let pk = schema::mail_gsi_pk(status.as_str());
+        self.query_live(GSI_STATUS, &pk, Some(upto), limit, |i| self.mail_from_item(i))
             .await
-            .map_err(|e| self.error("Query", e))?;
-        out.items().iter().map(|i| self.mail_from_item(i)).collect()
     }
 
     pub(crate) async fn claim_mail(
@@ -220,15 +203,10 @@ impl DynamoStore {
                 .return_values(ReturnValue::AllNew)
                 .send()
                 .await;
-            match sent {
-                Ok(out) => {
-                    let item = out.attributes().cloned().unwrap_or_default();
-                    claimed.push(self.mail_from_item(&item)?);
-                }
-                Err(e) => match e.as_service_error() {
-                    Some(UpdateItemError::ConditionalCheckFailedException(_)) => {}
-                    _ => return Err(self.error("UpdateItem", e)),
-                },
+            // Not written: another sender claimed it first.
+            if let Some(out) = self.conditional("UpdateItem", sent)? {
+                let item = out.attributes().cloned().unwrap_or_default();
+                claimed.push(self.mail_from_item(&item)?);
             }
         }
         claimed.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
@@ -291,36 +269,21 @@ impl DynamoStore {
                 .expression_attribute_names("#sent", ATTR_SENT_AT)
                 .expression_attribute_values(":sent", s(&schema::timestamp_text(*at)));
         }
-        match update
+        let sent = update
             .update_expression(format!("SET {}", set.join(", ")))
             .send()
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(e) => match e.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(false),
-                _ => Err(self.error("UpdateItem", e)),
-            },
-        }
+            .await;
+        Ok(self.conditional("UpdateItem", sent)?.is_some())
     }
 
     pub(crate) async fn next_mail_due(&self) -> Result<Option<OffsetDateTime>, StoreError> {
         let mut earliest: Option<OffsetDateTime> = None;
         for status in [MailStatus::Pending, MailStatus::Sending] {
-            let out = self
-                .client
-                .query()
-                .table_name(&*self.table)
-                .index_name(GSI_STATUS)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", GSI_STATUS_PK)
-                .expression_attribute_values(":pk", s(&schema::mail_gsi_pk(status.as_str())))
-                .limit(1)
-                .send()
-                .await
-                .map_err(|e| self.error("Query", e))?;
-            if let Some(item) = out.items().first() {
-                let due = self.mail_from_item(item)?.due_at;
+            let pk = schema::mail_gsi_pk(status.as_str());
+            let first = self
+                .query_live(GSI_STATUS, &pk, None, 1, |i| self.mail_from_item(i))
+                .await?;
+            if let Some(due) = first.first().map(|m| m.due_at) {
                 earliest = Some(earliest.map_or(due, |e| e.min(due)));
             }
         }
@@ -352,40 +315,9 @@ impl DynamoStore {
         status: MailStatus,
         limit: usize,
     ) -> Result<Vec<Mail>, StoreError> {
-        let mut found = Vec::new();
-        let mut start: Option<Item> = None;
-        let now = now();
-        while found.len() < limit {
-            let out = self
-                .client
-                .query()
-                .table_name(&*self.table)
-                .index_name(GSI_STATUS)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", GSI_STATUS_PK)
-                .expression_attribute_values(":pk", s(&schema::mail_gsi_pk(status.as_str())))
-                .filter_expression("#exp > :now")
-                .expression_attribute_names("#exp", TTL_ATTR)
-                .expression_attribute_values(":now", n(now))
-                .limit(
-                    i32::try_from(limit - found.len())
-                        .unwrap_or(i32::MAX)
-                        .min(1000),
-                )
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|e| self.error("Query", e))?;
-            for item in out.items() {
-                found.push(self.mail_from_item(item)?);
-            }
-            match out.last_evaluated_key() {
-                Some(key) if !key.is_empty() => start = Some(key.clone()),
-                _ => break,
-            }
-        }
-        found.truncate(limit);
-        Ok(found)
+        let pk = schema::mail_gsi_pk(status.as_str());
+        self.query_live(GSI_STATUS, &pk, None, limit, |i| self.mail_from_item(i))
+            .await
     }
 
     pub(crate) async fn resend_mail(
@@ -421,13 +353,7 @@ impl DynamoStore {
             .expression_attribute_values(":suppressed", s(MailStatus::Suppressed.as_str()))
             .send()
             .await;
-        match sent {
-            Ok(_) => Ok(true),
-            Err(e) => match e.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(false),
-                _ => Err(self.error("UpdateItem", e)),
-            },
-        }
+        Ok(self.conditional("UpdateItem", sent)?.is_some())
     }
 
     pub(crate) async fn mark_once(
@@ -449,12 +375,6 @@ impl DynamoStore {
             .expression_attribute_values(":now", n(now.unix_timestamp()))
             .send()
             .await;
-        match sent {
-            Ok(_) => Ok(true),
-            Err(e) => match e.as_service_error() {
-                Some(PutItemError::ConditionalCheckFailedException(_)) => Ok(false),
-                _ => Err(self.error("PutItem", e)),
-            },
-        }
+        Ok(self.conditional("PutItem", sent)?.is_some())
     }
 }
