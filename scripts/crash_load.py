@@ -112,7 +112,8 @@ def outbox(db):
     by_app = {i: [] for i in ids}
     orphans = []
     for m in mails:
-        app = m.rsplit(".", 1)[0]
+        # `<time>-<application id>.<what>` (handler/src/notify/events.rs)
+        app = m.rsplit(".", 1)[0].split("-", 1)[1]
         if app in by_app:
             by_app[app].append(m.rsplit(".", 1)[1])
         else:

@@ -87,8 +87,8 @@ impl Transport {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
             .port(port)
             .timeout(Some(SMTP_TIMEOUT))
-            // A few connections are plenty for a sender that works in small batches.
-            .pool_config(PoolConfig::new().max_size(4))
+            // As many connections as the sender has sends in flight.
+            .pool_config(PoolConfig::new().max_size(8))
             .build();
         Ok(Transport::Smtp {
             transport,

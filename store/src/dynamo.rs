@@ -78,8 +78,9 @@ impl DynamoStore {
     {
         match sent {
             Ok(out) => Ok(Some(out)),
-            Err(e) if e.as_service_error().and_then(|s| s.code())
-                == Some("ConditionalCheckFailedException") =>
+            Err(e)
+                if e.as_service_error().and_then(|s| s.code())
+                    == Some("ConditionalCheckFailedException") =>
             {
                 Ok(None)
             }

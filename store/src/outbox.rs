@@ -213,7 +213,18 @@ impl Store {
         claimed: &Mail,
         result: &MailResult,
     ) -> Result<bool, StoreError> {
-        dispatch!(self, s => s.finish_mail(claimed, result))
+        let done = self
+            .finish_mails(&[(claimed.clone(), result.clone())])
+            .await?;
+        Ok(done[0])
+    }
+
+    /// [`Store::finish_mail`] for several entries in one write (one commit on SQLite).
+    pub async fn finish_mails(
+        &self,
+        finished: &[(Mail, MailResult)],
+    ) -> Result<Vec<bool>, StoreError> {
+        dispatch!(self, s => s.finish_mails(finished))
     }
 
     /// When the earliest pending or leased entry falls due (`None`: nothing waits) — a read,

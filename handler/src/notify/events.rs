@@ -1,7 +1,13 @@
-//! Which outbox entries each change writes (issue 13's table), as plain functions: the id
-//! (derived from the cause, so it is unique by construction and a cause replayed writes
-//! nothing new), the template, the recipient role and the references the sender will need.
-//! Nothing personal goes in: the sender reads addresses from the record or contacts.
+//! Which outbox entries each change writes (issue 13's table), as plain functions: the id,
+//! the template, the recipient role and the references the sender will need. Nothing
+//! personal goes in: the sender reads addresses from the record or contacts.
+//!
+//! Ids: a cause's entries are `<time>-<cause id>.<what>` — unique by construction (the
+//! cause is written once, and a replay writes no mail at all), readable in `staff mail`, and
+//! time-ordered, so the SQLite outbox's key index grows at its end instead of touching a
+//! random page per entry (what made the request path measurably slower, BENCHMARKS.md).
+//! The scheduler's ids name the round instead (`<match>.remind-reply-2-1`), deterministic,
+//! so a run repeated writes each reminder once.
 
 use mikke_catalog::mail::Recipient;
 use serde_json::json;
@@ -29,6 +35,21 @@ fn entry(
     }
 }
 
+/// `20261206T042755123-<cause>.<what>`: the cause's time to the millisecond (UTC) first.
+fn cause_id(now: OffsetDateTime, cause: &str, what: &str) -> String {
+    let t = now.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}{:03}-{cause}.{what}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
+}
+
 /// References to a stored application or inquiry.
 fn record_refs(kind: RecordKind, id: &str) -> serde_json::Value {
     json!({ "record": kind.as_str(), "id": id })
@@ -43,7 +64,7 @@ pub fn application_stored(
     let refs = record_refs(RecordKind::Application, id);
     vec![
         entry(
-            format!("{id}.received"),
+            cause_id(now, id, "received"),
             "application_received",
             Recipient::Sender,
             refs.clone(),
@@ -51,7 +72,7 @@ pub fn application_stored(
             expires_at,
         ),
         entry(
-            format!("{id}.staff"),
+            cause_id(now, id, "staff"),
             "staff_new_application",
             Recipient::Staff,
             refs,
@@ -80,7 +101,7 @@ pub fn inquiry_stored(
     let refs = record_refs(RecordKind::Inquiry, id);
     vec![
         entry(
-            format!("{id}.received"),
+            cause_id(now, id, "received"),
             inquiry_template(kind),
             Recipient::Sender,
             refs.clone(),
@@ -88,7 +109,7 @@ pub fn inquiry_stored(
             expires_at,
         ),
         entry(
-            format!("{id}.staff"),
+            cause_id(now, id, "staff"),
             "staff_new_inquiry",
             Recipient::Staff,
             refs,
@@ -106,7 +127,7 @@ fn match_refs(m: &Match) -> serde_json::Value {
 pub fn assigned(m: &Match, now: OffsetDateTime) -> Vec<NewMail> {
     vec![
         entry(
-            format!("{}.intro-mentee", m.id),
+            cause_id(now, &m.id, "intro-mentee"),
             "match_mentee",
             Recipient::Mentee,
             match_refs(m),
@@ -114,7 +135,7 @@ pub fn assigned(m: &Match, now: OffsetDateTime) -> Vec<NewMail> {
             m.expires_at,
         ),
         entry(
-            format!("{}.intro-mentor", m.id),
+            cause_id(now, &m.id, "intro-mentor"),
             "match_mentor",
             Recipient::Mentor,
             match_refs(m),
@@ -132,7 +153,7 @@ pub fn sheet_posted(
     expires_at: OffsetDateTime,
 ) -> NewMail {
     entry(
-        format!("{match_id}.sheet-{session}"),
+        cause_id(now, match_id, &format!("sheet-{session}")),
         "sheet_posted",
         Recipient::Mentor,
         json!({ "match": match_id, "session": session }),
@@ -149,7 +170,7 @@ pub fn reply_posted(
     expires_at: OffsetDateTime,
 ) -> NewMail {
     entry(
-        format!("{match_id}.reply-{session}"),
+        cause_id(now, match_id, &format!("reply-{session}")),
         "reply_posted",
         Recipient::Mentee,
         json!({ "match": match_id, "session": session }),
@@ -181,7 +202,7 @@ pub fn extended(
     .into_iter()
     .map(|(to, template)| {
         entry(
-            format!("{}.extended-{sessions}-{}", m.id, to.as_str()),
+            cause_id(now, &m.id, &format!("extended-{sessions}-{}", to.as_str())),
             template,
             to,
             refs.clone(),
@@ -201,7 +222,7 @@ pub fn closed(m: &Match, now: OffsetDateTime) -> Vec<NewMail> {
     .into_iter()
     .map(|(to, template)| {
         entry(
-            format!("{}.closed-{}", m.id, to.as_str()),
+            cause_id(now, &m.id, &format!("closed-{}", to.as_str())),
             template,
             to,
             match_refs(m),
@@ -263,9 +284,10 @@ mod tests {
         }
         let ids: std::collections::HashSet<&str> = all
             .iter()
-            .filter(|m| !m.id.starts_with("i1"))
+            .filter(|m| !m.id.contains("-i1."))
             .map(|m| m.id.as_str())
             .collect();
         assert_eq!(ids.len(), all.len() - 6, "unique per cause");
+        assert_eq!(all[0].id, "20261130T005320000-a1.received");
     }
 }

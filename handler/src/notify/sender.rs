@@ -10,8 +10,9 @@
 //! refusal for good (SMTP 5xx, SES `MessageRejected`) is recorded once as `rejected`.
 //!
 //! Duplicates: a sender killed after a send and before its finish leaves the entry leased;
-//! when the lease ends the next sender sends it again. So each crash can repeat at most the
-//! entries it had claimed and sent but not finished (at most one batch, [`BATCH`]).
+//! when the lease ends the next sender sends it again. A batch's results are recorded in one
+//! write at its end (one commit per 32 mails, not one per mail), so each crash can repeat at
+//! most the batch it had claimed ([`BATCH`]).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -29,8 +30,8 @@ use crate::store::{Mail, MailResult, MailStatus, StoreError};
 pub const LEASE: Duration = Duration::from_secs(300);
 /// Entries claimed at once (their lease must outlast sending them at the slowest pace).
 pub const BATCH: usize = 32;
-/// Sends in flight at once (the SMTP pool holds four connections).
-const PARALLEL: usize = 4;
+/// Sends in flight at once (the SMTP pool holds as many connections).
+const PARALLEL: usize = 8;
 /// Failures of one mail before it is given up.
 pub const MAX_FAILURES: u32 = 5;
 /// The longest wait for a transport that is away.
@@ -132,28 +133,38 @@ impl Notifier {
             ..Delivery::default()
         };
         let down = Arc::new(AtomicBool::new(false));
+        let in_flight = Arc::new(tokio::sync::Semaphore::new(PARALLEL));
         let started = tokio::time::Instant::now();
-        let mut attempted = 0u32;
-        for chunk in claimed.chunks(PARALLEL) {
+        let mut tasks = tokio::task::JoinSet::new();
+        for (n, mail) in claimed.into_iter().enumerate() {
             // Paced to the sending quota: never ahead of `max_per_second`.
             if let Some(rate) = self.max_per_second {
-                let due = started + Duration::from_secs_f64(f64::from(attempted) / f64::from(rate));
+                let due = started + Duration::from_secs_f64(n as f64 / f64::from(rate));
                 tokio::time::sleep_until(due).await;
             }
-            attempted += chunk.len() as u32;
-            let mut tasks = tokio::task::JoinSet::new();
-            for mail in chunk.iter().cloned() {
-                let (sender, down) = (self.clone(), Arc::clone(&down));
-                tasks.spawn(async move {
-                    let result = sender.attempt(&mail, now, &down).await;
-                    let finished = sender.finish(&mail, &result).await;
-                    (result, finished)
-                });
-            }
-            while let Some(joined) = tasks.join_next().await {
-                let (result, finished) = joined.expect("a send task does not panic");
-                finished?;
-                report.count(&result);
+            let permit = Arc::clone(&in_flight)
+                .acquire_owned()
+                .await
+                .expect("the semaphore is never closed");
+            let (sender, down) = (self.clone(), Arc::clone(&down));
+            tasks.spawn(async move {
+                let result = sender.attempt(&mail, now, &down).await;
+                drop(permit);
+                (mail, result)
+            });
+        }
+        let mut finished = Vec::with_capacity(report.claimed);
+        while let Some(joined) = tasks.join_next().await {
+            let (mail, result) = joined.expect("a send task does not panic");
+            report.count(&result);
+            finished.push((mail, result));
+        }
+        // One write for the batch: a sender killed before it sends the batch again once the
+        // lease runs out (the bound on duplicates, module doc).
+        let recorded = self.store.finish_mails(&finished).await?;
+        for ((mail, _), ours) in finished.iter().zip(recorded) {
+            if !ours {
+                tracing::warn!(mail = %mail.id, "mail finished by another sender (lease ran out)");
             }
         }
         report.transport_down = down.load(Ordering::Relaxed);

@@ -143,8 +143,10 @@ impl DynamoStore {
         // Every key of a due entry sorts below `<now + 1>#`.
         let upto = SortFrom::Below(format!("{:012}#", now + 1));
         let pk = schema::mail_gsi_pk(status.as_str());
-        self.query_live(GSI_STATUS, &pk, Some(upto), limit, |i| self.mail_from_item(i))
-            .await
+        self.query_live(GSI_STATUS, &pk, Some(upto), limit, |i| {
+            self.mail_from_item(i)
+        })
+        .await
     }
 
     pub(crate) async fn claim_mail(
@@ -213,11 +215,18 @@ impl DynamoStore {
         Ok(claimed)
     }
 
-    pub(crate) async fn finish_mail(
+    pub(crate) async fn finish_mails(
         &self,
-        claimed: &Mail,
-        result: &MailResult,
-    ) -> Result<bool, StoreError> {
+        finished: &[(Mail, MailResult)],
+    ) -> Result<Vec<bool>, StoreError> {
+        let mut done = Vec::with_capacity(finished.len());
+        for (claimed, result) in finished {
+            done.push(self.finish_one(claimed, result).await?);
+        }
+        Ok(done)
+    }
+
+    async fn finish_one(&self, claimed: &Mail, result: &MailResult) -> Result<bool, StoreError> {
         let status = result.status();
         let (due, failure) = match result {
             MailResult::Retry { due_at, counts, .. } => {

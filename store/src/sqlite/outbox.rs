@@ -46,15 +46,14 @@ pub(super) fn insert_mails(
     mails: &[NewMail],
     only_new: bool,
 ) -> Result<Vec<String>, rusqlite::Error> {
-    let verb = if only_new {
-        "INSERT OR IGNORE"
-    } else {
-        "INSERT"
-    };
-    let mut statement = conn.prepare_cached(&format!(
-        "{verb} INTO outbox (id, template, recipient, refs, status, created_at, due_at, attempts, failures, expires_at) \
+    // Two spellings rather than one formatted at each call: this runs on the request path.
+    let mut statement = conn.prepare_cached(if only_new {
+        "INSERT OR IGNORE INTO outbox (id, template, recipient, refs, status, created_at, due_at, attempts, failures, expires_at) \
          VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, 0, 0, ?7)"
-    ))?;
+    } else {
+        "INSERT INTO outbox (id, template, recipient, refs, status, created_at, due_at, attempts, failures, expires_at) \
+         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, 0, 0, ?7)"
+    })?;
     let mut created = Vec::new();
     for m in mails {
         let changed = statement.execute(params![
@@ -110,12 +109,28 @@ impl SqliteStore {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.write(move |conn, path| {
             let run = || -> rusqlite::Result<Vec<Mail>> {
-                let mut s = conn.prepare_cached(&format!(
-                    "UPDATE outbox SET status = 'sending', due_at = ?1, attempts = attempts + 1 \
-                     WHERE id IN (SELECT id FROM outbox WHERE status IN ('pending', 'sending') \
-                     AND due_at <= ?2 AND expires_at > ?2 AND (?3 IS NULL OR id = ?3) \
-                     ORDER BY due_at, id LIMIT ?4) RETURNING {MAIL_COLUMNS}"
-                ))?;
+                // Each status's due entries in index order (no sort of the whole queue, which
+                // can be long after a burst), the oldest `limit` of both; or the one entry.
+                let sql = if id.is_some() {
+                    format!(
+                        "UPDATE outbox SET status = 'sending', due_at = ?1, attempts = attempts + 1 \
+                         WHERE id = ?3 AND status IN ('pending', 'sending') AND due_at <= ?2 \
+                         AND expires_at > ?2 AND ?4 > 0 RETURNING {MAIL_COLUMNS}"
+                    )
+                } else {
+                    format!(
+                        "UPDATE outbox SET status = 'sending', due_at = ?1, attempts = attempts + 1 \
+                         WHERE id IN (SELECT id FROM (\
+                           SELECT id, due_at FROM (SELECT id, due_at FROM outbox WHERE status = 'pending' \
+                             AND due_at <= ?2 AND expires_at > ?2 ORDER BY due_at, id LIMIT ?4) \
+                           UNION ALL \
+                           SELECT id, due_at FROM (SELECT id, due_at FROM outbox WHERE status = 'sending' \
+                             AND due_at <= ?2 AND expires_at > ?2 ORDER BY due_at, id LIMIT ?4)) \
+                           WHERE ?3 IS NULL ORDER BY due_at, id LIMIT ?4) \
+                         RETURNING {MAIL_COLUMNS}"
+                    )
+                };
+                let mut s = conn.prepare_cached(&sql)?;
                 let rows = s.query_map(params![lease_end, now, id, limit], mail_from_row)?;
                 let mut claimed = rows.collect::<rusqlite::Result<Vec<Mail>>>()?;
                 // RETURNING's order is SQLite's; callers get oldest first.
@@ -127,39 +142,42 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn finish_mail(
+    pub(crate) async fn finish_mails(
         &self,
-        claimed: &Mail,
-        result: &MailResult,
-    ) -> Result<bool, StoreError> {
-        let (id, attempts, result) = (claimed.id.clone(), claimed.attempts, result.clone());
-        let due_at = claimed.due_at.unix_timestamp();
+        finished: &[(Mail, MailResult)],
+    ) -> Result<Vec<bool>, StoreError> {
+        let finished = finished.to_vec();
         self.write(move |conn, path| {
-            let (due, failure, sent_at) = match &result {
-                MailResult::Sent { at } => (due_at, 0, Some(timestamp_text(*at))),
-                MailResult::Retry { due_at, counts, .. } => {
-                    (due_at.unix_timestamp(), u32::from(*counts), None)
+            let run = || -> rusqlite::Result<Vec<bool>> {
+                let mut s = conn.prepare_cached(
+                    "UPDATE outbox SET status = ?1, due_at = ?2, failures = failures + ?3, last_error = ?4, \
+                     sent_at = COALESCE(?5, sent_at) WHERE id = ?6 AND status = 'sending' AND attempts = ?7",
+                )?;
+                let mut done = Vec::with_capacity(finished.len());
+                for (claimed, result) in &finished {
+                    let leased = claimed.due_at.unix_timestamp();
+                    let (due, failure, sent_at) = match result {
+                        MailResult::Sent { at } => (leased, 0, Some(timestamp_text(*at))),
+                        MailResult::Retry { due_at, counts, .. } => {
+                            (due_at.unix_timestamp(), u32::from(*counts), None)
+                        }
+                        MailResult::Failed { .. } | MailResult::Rejected { .. } => (leased, 1, None),
+                        MailResult::Suppressed { .. } => (leased, 0, None),
+                    };
+                    let changed = s.execute(params![
+                        result.status().as_str(),
+                        due,
+                        failure,
+                        result.error(),
+                        sent_at,
+                        claimed.id,
+                        claimed.attempts
+                    ])?;
+                    done.push(changed == 1);
                 }
-                MailResult::Failed { .. } | MailResult::Rejected { .. } => (due_at, 1, None),
-                MailResult::Suppressed { .. } => (due_at, 0, None),
+                Ok(done)
             };
-            conn.prepare_cached(
-                "UPDATE outbox SET status = ?1, due_at = ?2, failures = failures + ?3, last_error = ?4, \
-                 sent_at = COALESCE(?5, sent_at) WHERE id = ?6 AND status = 'sending' AND attempts = ?7",
-            )
-            .and_then(|mut s| {
-                s.execute(params![
-                    result.status().as_str(),
-                    due,
-                    failure,
-                    result.error(),
-                    sent_at,
-                    id,
-                    attempts
-                ])
-            })
-            .map(|changed| changed == 1)
-            .map_err(|e| sql_error(path, "finish mail", e))
+            run().map_err(|e| sql_error(path, "finish mail", e))
         })
         .await
     }
@@ -242,7 +260,9 @@ impl SqliteStore {
     ) -> Result<bool, StoreError> {
         let key = key.to_string();
         let (until, now) = (until.unix_timestamp(), now.unix_timestamp());
-        self.write(move |conn, path| {
+        // Answered before its commit, like the rate counters: a marker lost to a power cut
+        // only lets one more 受付 mail through; a commit wait per mail would halve the sender.
+        self.write_early(move |conn, path| {
             conn.prepare_cached(
                 "INSERT INTO mail_markers (key, expires_at) VALUES (?1, ?2) \
                  ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at \

@@ -85,7 +85,7 @@ CREATE INDEX sheets_by_expiry ON sheets (expires_at);
 -- while a sender holds it; `attempts` counts claims (a finish must match the claim's).
 
 CREATE TABLE outbox (
-    id TEXT PRIMARY KEY NOT NULL,
+    id TEXT NOT NULL,
     template TEXT NOT NULL,
     recipient TEXT NOT NULL,
     refs TEXT NOT NULL,
@@ -97,11 +97,13 @@ CREATE TABLE outbox (
     failures INTEGER NOT NULL,
     last_error TEXT,
     sent_at TEXT,
-    expires_at INTEGER NOT NULL
-) STRICT;
--- Senders claim the due entries; staff list failed ones.
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (id)
+) STRICT, WITHOUT ROWID;
+-- Senders claim the due entries; staff list failed ones. No index on expires_at: every
+-- application writes two entries on the request path, and each index costs it (measured in
+-- BENCHMARKS.md); the minute's sweep scans the table instead.
 CREATE INDEX outbox_due ON outbox (status, due_at, id);
-CREATE INDEX outbox_by_expiry ON outbox (expires_at);
 
 -- "At most one such mail per address per day": a key (a hash, never an address) set until
 -- its expiry.
