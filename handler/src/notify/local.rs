@@ -15,8 +15,8 @@ use super::Notifier;
 const POLL: Duration = Duration::from_secs(1);
 /// How often reminders and the digest are considered.
 const SCHEDULE_EVERY: Duration = Duration::from_secs(60 * 60);
-/// The first scheduler run, a little after start.
-const FIRST_SCHEDULE: Duration = Duration::from_secs(10);
+/// The first scheduler run, a minute after start (not competing with a start-up burst).
+const FIRST_SCHEDULE: Duration = Duration::from_secs(60);
 
 impl Notifier {
     /// Runs until the process ends. `wake` is notified by every request that wrote mail.

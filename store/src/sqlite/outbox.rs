@@ -185,9 +185,16 @@ impl SqliteStore {
     pub(crate) async fn next_mail_due(&self) -> Result<Option<OffsetDateTime>, StoreError> {
         self.read(|conn, path| {
             let run = || -> rusqlite::Result<Option<OffsetDateTime>> {
+                // Each status's first due entry in index order: a scan stops at once, where
+                // `min()` over both would visit the whole queue after a burst.
                 let due: Option<i64> = conn
                     .prepare_cached(
-                        "SELECT min(due_at) FROM outbox WHERE status IN ('pending', 'sending') AND expires_at > ?1",
+                        "SELECT min(d) FROM (\
+                           SELECT * FROM (SELECT due_at AS d FROM outbox WHERE status = 'pending' \
+                             AND expires_at > ?1 ORDER BY due_at LIMIT 1) \
+                           UNION ALL \
+                           SELECT * FROM (SELECT due_at AS d FROM outbox WHERE status = 'sending' \
+                             AND expires_at > ?1 ORDER BY due_at LIMIT 1))",
                     )?
                     .query_row([now_secs()], |r| r.get(0))?;
                 Ok(due.and_then(|d| OffsetDateTime::from_unix_timestamp(d).ok()))
