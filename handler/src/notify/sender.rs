@@ -243,9 +243,8 @@ impl Notifier {
         if mail.attempts > 1 {
             return Ok(None);
         }
-        let daily = |name: &str| format!("mail#day#{name}");
-        let cap = self.bundle.settings.receipt_daily_cap;
-        match rendered.recipient {
+        // Which day's counter the mail counts against, after its own checks.
+        let counter = match rendered.recipient {
             // Addresses nobody confirmed: one 受付 per address per kind per day, and a cap
             // on all of them together (a form is not a way to mail anyone, repeatedly).
             Recipient::Sender => {
@@ -254,23 +253,19 @@ impl Notifier {
                 if !self.store.mark_once(&key, now + RECEIPT_CAP, now).await? {
                     return Ok(Some("cap: one per address per day".into()));
                 }
-                if self
-                    .store
-                    .hit_rate_limit(&daily("sender"), DAY, now)
-                    .await?
-                    > cap
-                {
-                    return Ok(Some("cap: daily limit".into()));
-                }
+                "sender"
             }
             // A flood of submissions must not become a flood to staff: past the cap they
             // read the queue and the digest.
-            Recipient::Staff if mail.template.starts_with("staff_new_") => {
-                if self.store.hit_rate_limit(&daily("staff"), DAY, now).await? > cap {
-                    return Ok(Some("cap: daily limit".into()));
-                }
-            }
-            _ => {}
+            Recipient::Staff if mail.template.starts_with("staff_new_") => "staff",
+            _ => return Ok(None),
+        };
+        let sent_today = self
+            .store
+            .hit_rate_limit(&format!("mail#day#{counter}"), DAY, now)
+            .await?;
+        if sent_today > self.bundle.settings.receipt_daily_cap {
+            return Ok(Some("cap: daily limit".into()));
         }
         Ok(None)
     }
