@@ -145,6 +145,26 @@ pub fn assigned(m: &Match, now: OffsetDateTime) -> Vec<NewMail> {
     ]
 }
 
+/// A diary event of one session: `what` names it in the id (`sheet`, `reply`).
+fn session_notice(
+    what: &str,
+    template: &str,
+    to: Recipient,
+    match_id: &str,
+    session: u32,
+    now: OffsetDateTime,
+    expires_at: OffsetDateTime,
+) -> NewMail {
+    entry(
+        cause_id(now, match_id, &format!("{what}-{session}")),
+        template,
+        to,
+        json!({ "match": match_id, "session": session }),
+        now,
+        expires_at,
+    )
+}
+
 /// 第N回のシートが届きました, to the mentor.
 pub fn sheet_posted(
     match_id: &str,
@@ -152,11 +172,13 @@ pub fn sheet_posted(
     now: OffsetDateTime,
     expires_at: OffsetDateTime,
 ) -> NewMail {
-    entry(
-        cause_id(now, match_id, &format!("sheet-{session}")),
+    let to = Recipient::Mentor;
+    session_notice(
+        "sheet",
         "sheet_posted",
-        Recipient::Mentor,
-        json!({ "match": match_id, "session": session }),
+        to,
+        match_id,
+        session,
         now,
         expires_at,
     )
@@ -169,11 +191,13 @@ pub fn reply_posted(
     now: OffsetDateTime,
     expires_at: OffsetDateTime,
 ) -> NewMail {
-    entry(
-        cause_id(now, match_id, &format!("reply-{session}")),
+    let to = Recipient::Mentee;
+    session_notice(
+        "reply",
         "reply_posted",
-        Recipient::Mentee,
-        json!({ "match": match_id, "session": session }),
+        to,
+        match_id,
+        session,
         now,
         expires_at,
     )

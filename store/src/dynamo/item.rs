@@ -44,12 +44,16 @@ pub(super) fn record_item(rec: &NewRecord) -> Item {
     ])
 }
 
-pub(super) fn record_from_item(table: &str, item: &Item) -> Result<StoredRecord, StoreError> {
-    let key = item
-        .get(PK)
+/// An item's partition key, for messages about it.
+pub(super) fn key_of(item: &Item) -> String {
+    item.get(PK)
         .and_then(|v| v.as_s().ok())
         .cloned()
-        .unwrap_or_else(|| "(no pk)".into());
+        .unwrap_or_else(|| "(no pk)".into())
+}
+
+pub(super) fn record_from_item(table: &str, item: &Item) -> Result<StoredRecord, StoreError> {
+    let key = key_of(item);
     let bad = |reason: String| StoreError::Malformed {
         table: table.to_string(),
         key: key.clone(),

@@ -19,7 +19,7 @@ use super::super::matches::{
 use super::super::outbox::{mail_id_taken, NewMail};
 use super::super::schema::{self, *};
 use super::super::{RecordKind, StoreError};
-use super::item::{get_n, get_s, n, s};
+use super::item::{get_n, get_s, key_of, n, s};
 use super::transact::backoff;
 use super::{DynamoStore, SortFrom, CONFLICT_RETRIES};
 
@@ -30,7 +30,7 @@ fn now() -> i64 {
 }
 
 impl DynamoStore {
-    fn malformed(&self, key: &str, reason: String) -> StoreError {
+    pub(super) fn malformed(&self, key: &str, reason: String) -> StoreError {
         StoreError::Malformed {
             table: self.table.to_string(),
             key: key.to_string(),
@@ -60,11 +60,7 @@ impl DynamoStore {
 
     fn match_from_item(&self, item: &Item) -> Result<Match, StoreError> {
         let t = &*self.table;
-        let key = item
-            .get(PK)
-            .and_then(|v| v.as_s().ok())
-            .cloned()
-            .unwrap_or_else(|| "(no pk)".into());
+        let key = key_of(item);
         let status = get_s(t, &key, item, ATTR_STATUS)?;
         let status = MatchStatus::parse(status)
             .ok_or_else(|| self.malformed(&key, format!("unknown {ATTR_STATUS} `{status}`")))?;

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use super::super::outbox::{Mail, MailResult, MailStatus, NewMail};
 use super::super::schema::{self, *};
 use super::super::StoreError;
-use super::item::{get_n, get_s, n, s};
+use super::item::{get_n, get_s, key_of, n, s};
 use super::{DynamoStore, SortFrom};
 
 type Item = HashMap<String, AttributeValue>;
@@ -67,16 +67,8 @@ impl DynamoStore {
 
     fn mail_from_item(&self, item: &Item) -> Result<Mail, StoreError> {
         let t = &*self.table;
-        let key = item
-            .get(PK)
-            .and_then(|v| v.as_s().ok())
-            .cloned()
-            .unwrap_or_else(|| "(no pk)".into());
-        let bad = |reason: String| StoreError::Malformed {
-            table: t.to_string(),
-            key: key.clone(),
-            reason,
-        };
+        let key = key_of(item);
+        let bad = |reason: String| self.malformed(&key, reason);
         let status = get_s(t, &key, item, ATTR_STATUS)?;
         let status =
             MailStatus::parse(status).ok_or_else(|| bad(format!("unknown status `{status}`")))?;
