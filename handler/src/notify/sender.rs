@@ -97,11 +97,23 @@ impl Notifier {
 
     /// Batches until nothing is due or the transport is away (`staff` after a command).
     pub async fn deliver_all(&self, now: OffsetDateTime) -> Result<Delivery, StoreError> {
+        self.deliver_within(now, None).await
+    }
+
+    /// As [`Notifier::deliver_all`], starting no batch once `budget` is spent: a Lambda run
+    /// must end before its timeout rather than be cut off holding a leased batch.
+    pub async fn deliver_within(
+        &self,
+        now: OffsetDateTime,
+        budget: Option<Duration>,
+    ) -> Result<Delivery, StoreError> {
+        let started = tokio::time::Instant::now();
         let mut total = Delivery::default();
         loop {
             let batch = self.deliver_due(now).await?;
             total.add(&batch);
-            if batch.claimed < BATCH || batch.transport_down {
+            let spent = budget.is_some_and(|b| started.elapsed() >= b);
+            if batch.claimed < BATCH || batch.transport_down || spent {
                 return Ok(total);
             }
         }
