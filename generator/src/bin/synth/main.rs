@@ -1,8 +1,10 @@
 //! `synth`: writes a complete content root with N deterministic synthetic mentor profiles,
 //! for benchmarks (bench/generator.sh) and for trying the directory at scale.
 //!
-//! The root gets the repository's taxonomy, matching weights, site settings, pages and
-//! templates, so `generator build --root DIR` works on it as on the repository itself.
+//! The root gets the repository's taxonomy, matching weights, site settings, pages, mail
+//! templates, briefing join details and templates, and a contacts file giving every synthetic
+//! mentor a fictional address, so `generator build --root DIR` works on it as on the
+//! repository itself.
 
 mod prng;
 mod profile;
@@ -25,6 +27,8 @@ const COPIED: &[&str] = &[
     "content/matching.yaml",
     "content/site.yaml",
     "content/pages",
+    "content/mail",
+    "content/private/briefings.yaml",
     "templates",
 ];
 
@@ -32,8 +36,9 @@ const COPIED: &[&str] = &[
 #[command(
     about = "Write a content root with N synthetic (fictional) mentor profiles",
     long_about = "Write a content root with N synthetic (fictional) mentor profiles.\n\n\
-        DIR gets content/taxonomy.yaml, matching.yaml, site.yaml, content/pages/ and templates/ \
-        from the repository, and content/mentors/m00001.md … drawn from the taxonomy. \
+        DIR gets content/taxonomy.yaml, matching.yaml, site.yaml, content/pages/, content/mail/, \
+        content/private/briefings.yaml and templates/ from the repository, content/mentors/m00001.md … \
+        drawn from the taxonomy, and content/private/contacts.yaml with a fictional address for each. \
         The same seed always gives the same bytes. Build it with `generator build --root DIR`."
 )]
 struct Args {
@@ -85,11 +90,19 @@ fn write_root(args: &Args) -> Result<()> {
     }
     let mentors = args.out.join("content/mentors");
     fs::create_dir_all(&mentors).with_context(|| format!("creating {}", mentors.display()))?;
+    let mut contacts = String::from("mentors:\n");
     for index in 1..=args.count {
-        let path = mentors.join(format!("{}.md", profile::slug(index)));
+        let slug = profile::slug(index);
+        let path = mentors.join(format!("{slug}.md"));
         fs::write(&path, profile::profile(&taxonomy, args.seed, index))
             .with_context(|| format!("writing {}", path.display()))?;
+        contacts.push_str(&format!("  {slug}: {slug}@mentors.example.jp\n"));
     }
+    contacts.push_str("staff:\n  - jimukyoku@mikke.example.jp\n");
+    let path = args.out.join("content/private/contacts.yaml");
+    fs::create_dir_all(path.parent().expect("a parent"))
+        .with_context(|| format!("creating {}", path.display()))?;
+    fs::write(&path, contacts).with_context(|| format!("writing {}", path.display()))?;
     Ok(())
 }
 
