@@ -14,6 +14,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::forms::InquiryKind;
+use crate::store::schema::timestamp_text;
 use crate::store::{Match, NewMail, RecordKind};
 
 fn entry(
@@ -35,19 +36,15 @@ fn entry(
     }
 }
 
-/// `20261206T042755123-<cause>.<what>`: the cause's time to the millisecond (UTC) first.
+/// `20261206T042755123-<cause>.<what>`: the cause's time to the millisecond (UTC) first —
+/// the store's sortable timestamp without its punctuation (a `Message-ID` takes no `:`).
 fn cause_id(now: OffsetDateTime, cause: &str, what: &str) -> String {
-    let t = now.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}{:03}-{cause}.{what}",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
+    let stamp: String = timestamp_text(now)
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(18)
+        .collect();
+    format!("{stamp}-{cause}.{what}")
 }
 
 /// References to a stored application or inquiry.
@@ -203,6 +200,26 @@ pub fn reply_posted(
     )
 }
 
+/// One mail to each of a match's two people: `templates` = (mentee's, mentor's); `what`
+/// names the change in the ids.
+fn to_both(
+    m: &Match,
+    what: &str,
+    templates: [&str; 2],
+    refs: serde_json::Value,
+    now: OffsetDateTime,
+    expires_at: OffsetDateTime,
+) -> Vec<NewMail> {
+    [Recipient::Mentee, Recipient::Mentor]
+        .into_iter()
+        .zip(templates)
+        .map(|(to, template)| {
+            let id = cause_id(now, &m.id, &format!("{what}-{}", to.as_str()));
+            entry(id, template, to, refs.clone(), now, expires_at)
+        })
+        .collect()
+}
+
 /// More sessions and fresh links, to both. `sessions` is the total after the extension (it
 /// names the entries: two extensions of one match never share an id); `links_until` is the
 /// fresh links' end, decided by `staff extend`.
@@ -219,42 +236,15 @@ pub fn extended(
         "added": added,
         "until": links_until.unix_timestamp(),
     });
-    [
-        (Recipient::Mentee, "match_extended_mentee"),
-        (Recipient::Mentor, "match_extended_mentor"),
-    ]
-    .into_iter()
-    .map(|(to, template)| {
-        entry(
-            cause_id(now, &m.id, &format!("extended-{sessions}-{}", to.as_str())),
-            template,
-            to,
-            refs.clone(),
-            now,
-            expires_at,
-        )
-    })
-    .collect()
+    let templates = ["match_extended_mentee", "match_extended_mentor"];
+    let what = format!("extended-{sessions}");
+    to_both(m, &what, templates, refs, now, expires_at)
 }
 
 /// The closing thanks, to both.
 pub fn closed(m: &Match, now: OffsetDateTime) -> Vec<NewMail> {
-    [
-        (Recipient::Mentee, "match_closed_mentee"),
-        (Recipient::Mentor, "match_closed_mentor"),
-    ]
-    .into_iter()
-    .map(|(to, template)| {
-        entry(
-            cause_id(now, &m.id, &format!("closed-{}", to.as_str())),
-            template,
-            to,
-            match_refs(m),
-            now,
-            m.expires_at,
-        )
-    })
-    .collect()
+    let templates = ["match_closed_mentee", "match_closed_mentor"];
+    to_both(m, "closed", templates, match_refs(m), now, m.expires_at)
 }
 
 /// A reminder or a staff notice the scheduler decided on: the id says which (and which
