@@ -52,6 +52,9 @@ pub struct CatalogBriefing {
     pub date: String,
     /// As written in site.yaml, e.g. `10:00〜11:00`.
     pub time: String,
+    /// Most sign-ups the date takes (site.yaml `capacity`); `None`: no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -26,6 +26,7 @@ pub fn catalog(content: &Content) -> Catalog {
                 .map(|b| CatalogBriefing {
                     date: b.date.clone(),
                     time: b.time.clone(),
+                    capacity: b.capacity,
                 })
                 .collect(),
         },

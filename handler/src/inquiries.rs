@@ -11,7 +11,7 @@ use crate::app::intake::{self, Checked};
 use crate::app::AppState;
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::forms::{check_inquiry, InquiryKind, RawFields, RawValue};
+use crate::forms::{check_inquiry, FieldErrors, InquiryKind, RawFields, RawValue};
 use crate::store::{NewMail, RecordKind, Store, StoreError, StoredRecord};
 
 pub async fn post_inquiry(State(state): State<AppState>, request: Request) -> Response {
@@ -58,6 +58,9 @@ impl intake::Form for InquiryForm {
         let submission =
             check_inquiry(raw, state.matcher.catalog()).map_err(ApiError::Validation)?;
         self.kind = Some(submission.inquiry.kind);
+        if let Some(date) = &submission.inquiry.briefing_date {
+            briefing_open(state, date, &submission.inquiry.email).await?;
+        }
         Ok(Checked {
             body: serde_json::to_value(&submission.inquiry).map_err(|_| ApiError::Internal)?,
             idempotency_key: submission.idempotency_key(),
@@ -73,6 +76,45 @@ impl intake::Form for InquiryForm {
     fn log_accepted(&self, id: &str, replayed: bool) {
         tracing::info!(id = %id, kind = self.kind(), replayed, "inquiry accepted");
     }
+}
+
+/// A briefing date still taking sign-ups: not past (Japan time), and not full — unless this
+/// address already signed up for it (then it is her retry, or a second sign-up the staff
+/// will see, never a refusal of what was accepted). A concurrent last sign-up can take one
+/// place more than the capacity: a briefing is an online session, not a room.
+async fn briefing_open(state: &AppState, date: &str, email: &str) -> Result<(), ApiError> {
+    let now = (state.clock)();
+    let refuse = |message: &str| {
+        let mut errors = FieldErrors::default();
+        errors.0.push(("briefing_date".into(), message.into()));
+        Err(ApiError::Validation(errors))
+    };
+    let (today, _) = crate::notify::jst_day_and_hour(now);
+    if date < today.as_str() {
+        return refuse("この日程の説明会はすでに終了しました。ほかの日程をお選びください");
+    }
+    let capacity = state
+        .matcher
+        .catalog()
+        .site
+        .briefings
+        .iter()
+        .find(|b| b.date == date)
+        .and_then(|b| b.capacity);
+    let Some(capacity) = capacity else {
+        return Ok(());
+    };
+    let since = now - time::Duration::days(366);
+    let signed_up = inquiries_of(&state.store, InquiryKind::Briefing, since, usize::MAX).await?;
+    let for_date: Vec<&StoredRecord> = signed_up
+        .iter()
+        .filter(|r| r.body["briefing_date"] == date)
+        .collect();
+    let hers = for_date.iter().any(|r| r.body["email"] == email);
+    if !hers && for_date.len() >= capacity as usize {
+        return refuse("この日程は定員に達しました。ほかの日程をお選びください");
+    }
+    Ok(())
 }
 
 /// The inquiries of one form kind received at or after `since`, oldest first (for staff

@@ -51,10 +51,19 @@ pub fn catalog(mut mentors: Vec<CatalogMentor>) -> Catalog {
             title: "メンターmikke".into(),
             base_url: "http://127.0.0.1:8080".into(),
             api_url: "/api".into(),
-            briefings: vec![mikke_catalog::CatalogBriefing {
-                date: "2026-12-05".into(),
-                time: "10:00〜11:00".into(),
-            }],
+            briefings: vec![
+                // Long past (the router tests' pinned clock is in 2030).
+                mikke_catalog::CatalogBriefing {
+                    date: "2026-12-05".into(),
+                    time: "10:00〜11:00".into(),
+                    capacity: None,
+                },
+                mikke_catalog::CatalogBriefing {
+                    date: "2036-12-06".into(),
+                    time: "10:00〜11:00".into(),
+                    capacity: Some(2),
+                },
+            ],
         },
         taxonomy: taxonomy(),
         matching: matching(),

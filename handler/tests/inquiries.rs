@@ -33,7 +33,7 @@ fn valid(kind: InquiryKind) -> Value {
         InquiryKind::Consultation => {
             json!({"preferred_times": "平日20時以降", "phone": "090-1234-5678"})
         }
-        InquiryKind::Briefing => json!({"briefing_date": "2026-12-05"}),
+        InquiryKind::Briefing => json!({"briefing_date": "2036-12-06"}),
         InquiryKind::Corporate => json!({
             "company": "株式会社サンプル", "company_size": "large", "contact_role": "人事部 課長"
         }),
@@ -166,7 +166,7 @@ async fn each_bad_field_gets_its_japanese_message_and_nothing_is_stored() {
         assert_eq!(a.field(field), message);
     }
     let mut briefing = valid(InquiryKind::Briefing);
-    briefing["briefing_date"] = json!("2026-12-06");
+    briefing["briefing_date"] = json!("2036-12-07");
     let a = send(&h.app, post_json(&briefing)).await;
     assert_eq!(a.field("briefing_date"), "参加する日程の選択肢にない値です");
     briefing["briefing_date"] = Value::Null;
@@ -204,7 +204,7 @@ async fn a_filled_honeypot_looks_accepted_but_stores_nothing() {
 #[tokio::test]
 async fn a_form_post_lands_on_its_kinds_thank_you_page_and_errors_get_a_page() {
     let h = harness();
-    let form = "kind=briefing&briefing_date=2026-12-05&name=%E5%B1%B1%E7%94%B0\
+    let form = "kind=briefing&briefing_date=2036-12-06&name=%E5%B1%B1%E7%94%B0\
         &email=hanako%40example.jp&consent=true&website=&submission_id=";
     let a = send(&h.app, post("application/x-www-form-urlencoded", form)).await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.text);
@@ -280,4 +280,49 @@ async fn unreadable_bodies_and_other_types_are_refused() {
         send(&h.app, get).await.status,
         StatusCode::METHOD_NOT_ALLOWED
     );
+}
+
+#[tokio::test]
+async fn a_past_or_full_briefing_date_is_refused_in_japanese_and_nothing_is_stored() {
+    let h = harness();
+    let mut past = valid(InquiryKind::Briefing);
+    past["briefing_date"] = json!("2026-12-05");
+    let a = send(&h.app, post_json(&past)).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.text);
+    assert_eq!(
+        a.field("briefing_date"),
+        "この日程の説明会はすでに終了しました。ほかの日程をお選びください"
+    );
+    // Capacity 2: two addresses take the places; her retry still replays; a third is refused.
+    let mut first = valid(InquiryKind::Briefing);
+    first["submission_id"] = json!("briefing-first-0001");
+    let stored = send(&h.app, post_json(&first)).await;
+    assert_eq!(stored.status, StatusCode::CREATED, "{}", stored.text);
+    let mut second = valid(InquiryKind::Briefing);
+    second["email"] = json!("sakura@example.jp");
+    assert_eq!(
+        send(&h.app, post_json(&second)).await.status,
+        StatusCode::CREATED
+    );
+    let retry = send(&h.app, post_json(&first)).await;
+    assert_eq!(
+        retry.status,
+        StatusCode::CREATED,
+        "a retry of an accepted sign-up"
+    );
+    assert_eq!(retry.json()["id"], stored.json()["id"]);
+    let mut third = valid(InquiryKind::Briefing);
+    third["email"] = json!("yui@example.jp");
+    let full = send(&h.app, post_json(&third)).await;
+    assert_eq!(full.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        full.field("briefing_date"),
+        "この日程は定員に達しました。ほかの日程をお選びください"
+    );
+    let briefings: Vec<_> = inquiries(&h)
+        .await
+        .into_iter()
+        .filter(|r| r.body["kind"] == "briefing")
+        .collect();
+    assert_eq!(briefings.len(), 2, "nothing stored for the refused ones");
 }

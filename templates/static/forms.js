@@ -80,10 +80,28 @@ function preselectMentor(form) {
   if (first && Array.from(first.options).some((o) => o.value === slug)) first.value = slug;
 }
 
+/** Today in Japan as YYYY-MM-DD (the briefing dates' calendar), whatever the device's zone. */
+export function japanToday(now = new Date()) {
+  return new Date(now.getTime() + 9 * 3600 * 1000).toISOString().slice(0, 10);
+}
+
+/** Briefing dates that have passed are hidden (the page was built earlier; the handler also
+ *  refuses them). */
+function hidePastDates(form) {
+  const today = japanToday();
+  for (const input of inputsOf(form, "briefing_date")) {
+    if (input.value < today) {
+      input.disabled = true;
+      input.closest("label").hidden = true;
+    }
+  }
+}
+
 export function enhance(form) {
   form.noValidate = true; // the handler's messages, not the browser's bubbles
   const button = form.querySelector('button[type="submit"]');
   if (form.dataset.form === "application") preselectMentor(form);
+  hidePastDates(form);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     if (button.disabled) return;

@@ -81,6 +81,9 @@ pub struct Briefing {
     pub time: String,
     #[serde(default)]
     pub note: String,
+    /// Most sign-ups the date takes; none: no limit.
+    #[serde(default)]
+    pub capacity: Option<u32>,
 }
 
 /// `content/site.yaml`.

@@ -62,6 +62,17 @@ pub fn parse_site(text: &str) -> Result<SiteConfig, Vec<Problem>> {
         site.contact_email.contains('@'),
         "is not an email address",
     );
+    for b in site.briefings.iter().filter(|b| b.capacity == Some(0)) {
+        problems.push(Problem::field(
+            file,
+            lines.value("briefings", &b.date),
+            "briefings",
+            format!(
+                "briefings: the session on {} has capacity 0; give the number of places (at least 1), or leave capacity out for no limit",
+                b.date
+            ),
+        ));
+    }
     if let Some(mail) = &site.mail {
         problems.extend(super::mail::check_settings(mail, &lines));
     }
@@ -227,6 +238,21 @@ mod tests {
                 format!("content/matching.yaml:{line}: situation_tags: \"on_leav\" is not a situation in content/taxonomy.yaml (did you mean \"on_leave\"?)"),
                 format!("content/matching.yaml:{line}: situation_tags.on_leav: \"single_mom\" is not a mentor_tags id in content/taxonomy.yaml"),
             ]
+        );
+    }
+
+    #[test]
+    fn a_briefing_without_places_is_refused_on_its_line() {
+        let text = SITE.replace("capacity: 30 }", "capacity: 0 }");
+        let problems = lines(parse_site(&text).unwrap_err());
+        assert_eq!(problems.len(), 3, "one per date: {problems:?}");
+        assert!(
+            problems[0].contains("capacity 0; give the number of places"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[0].starts_with("content/site.yaml:"),
+            "{problems:?}"
         );
     }
 

@@ -269,6 +269,7 @@ fn the_briefing_page_lists_the_dates_from_site_yaml() {
         date: "2026-12-05".into(),
         time: "10:00〜11:00".into(),
         note: "土曜午前".into(),
+        capacity: None,
     }];
     let files = render_site(&c, &templates_dir()).unwrap();
     let page = html(&files, "briefing/index.html");
@@ -303,6 +304,7 @@ fn the_forms_offer_every_taxonomy_entry_and_briefing_date_without_template_chang
         date: "2027-02-06".into(),
         time: "10:00〜11:00".into(),
         note: String::new(),
+        capacity: None,
     }];
     let files = render_site(&c, &templates_dir()).unwrap();
     let apply = html(&files, "apply/index.html");
