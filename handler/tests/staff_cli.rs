@@ -111,6 +111,8 @@ async fn every_command_and_subcommand_has_help() {
         vec!["close", "--help"],
         vec!["sheets", "--help"],
         vec!["backup", "--help"],
+        vec!["mail", "--help"],
+        vec!["inquiries", "--help"],
     ] {
         let out = staff(dir.path(), &args);
         assert!(out.status.success(), "{args:?}");
@@ -390,4 +392,116 @@ async fn backup_writes_a_copy_that_opens_as_a_store_and_never_overwrites() {
         .await
         .unwrap();
     assert_eq!(queue.len(), 2);
+}
+
+#[tokio::test]
+async fn inquiries_are_listed_moved_through_their_statuses_and_briefings_counted() {
+    let dir = setup().await;
+    let d = dir.path();
+    {
+        let store = Store::from(SqliteStore::open(&d.join("data")).unwrap());
+        let now = OffsetDateTime::now_utc();
+        let inquiries = [
+            (
+                "20261206-inq00001",
+                json!({"kind": "consultation", "name": "相談 花子", "email": "soudan@example.jp", "preferred_times": "平日夜", "consent": true}),
+            ),
+            (
+                "20261206-inq00002",
+                json!({"kind": "briefing", "name": "説明 桜", "email": "setsumei@example.jp", "briefing_date": "2036-12-06", "consent": true}),
+            ),
+            (
+                "20261206-inq00003",
+                json!({"kind": "briefing", "name": "説明 結衣", "email": "yui@example.jp", "briefing_date": "2036-12-06", "consent": true}),
+            ),
+            (
+                "20261206-inq00004",
+                json!({"kind": "corporate", "name": "人事 恵", "email": "hr@example.jp", "company": "株式会社サンプル", "consent": true}),
+            ),
+        ];
+        for (id, body) in inquiries {
+            let rec = NewRecord {
+                kind: RecordKind::Inquiry,
+                id: id.into(),
+                created_at: now,
+                status: "received".into(),
+                idempotency_key: id.into(),
+                expires_at: now + time::Duration::days(30),
+                body,
+                mail: vec![],
+            };
+            store.put_once(rec, Duration::from_secs(60)).await.unwrap();
+        }
+    }
+    let all = text(&staff(d, &["inquiries"]));
+    assert_eq!(all.lines().count(), 5, "a header and four rows:\n{all}");
+    assert!(
+        all.contains("20261206-inq00001\t無料相談") && all.contains("\t未対応\t"),
+        "{all}"
+    );
+    assert!(
+        !all.contains("soudan@example.jp"),
+        "no contact data without --contact:\n{all}"
+    );
+    let briefings = text(&staff(d, &["inquiries", "--kind", "briefing", "--contact"]));
+    assert_eq!(briefings.lines().count(), 3, "{briefings}");
+    assert!(
+        briefings.contains("setsumei@example.jp\t-\t-"),
+        "{briefings}"
+    );
+
+    let moved = staff(
+        d,
+        &[
+            "inquiries",
+            "--set",
+            "20261206-inq00004",
+            "--to",
+            "in_progress",
+        ],
+    );
+    assert!(moved.status.success(), "{}", err(&moved));
+    assert!(
+        text(&moved).contains("「未対応」→「対応中」"),
+        "{}",
+        text(&moved)
+    );
+    let in_progress = text(&staff(d, &["inquiries", "--status", "in_progress"]));
+    assert!(
+        in_progress.contains("20261206-inq00004\t法人向けプラン"),
+        "{in_progress}"
+    );
+    assert_eq!(in_progress.lines().count(), 2);
+    let bad = staff(
+        d,
+        &["inquiries", "--set", "20261206-inq00004", "--to", "closed"],
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        err(&bad).contains("状態「closed」はありません"),
+        "{}",
+        err(&bad)
+    );
+    let missing = staff(d, &["inquiries", "--set", "nope", "--to", "done"]);
+    assert!(
+        err(&missing).contains("nope は見つかりません"),
+        "{}",
+        err(&missing)
+    );
+
+    let roster = text(&staff(d, &["inquiries", "--roster"]));
+    assert!(
+        roster.contains("2036年12月6日（土） 10:00〜11:00: 2人（定員2人）"),
+        "{roster}"
+    );
+    assert!(
+        roster.contains("2026年12月5日（土） 10:00〜11:00: 0人（定員なし）"),
+        "{roster}"
+    );
+    assert!(!roster.contains("yui@example.jp"));
+    let with_names = text(&staff(d, &["inquiries", "--roster", "--contact"]));
+    assert!(
+        with_names.contains("20261206-inq00003\t説明 結衣\tyui@example.jp"),
+        "{with_names}"
+    );
 }

@@ -100,6 +100,30 @@ enum Command {
         #[arg(long, default_value_t = 100)]
         limit: usize,
     },
+    /// お問い合わせ（無料相談・説明会・法人）の一覧、状態の変更（未対応→対応中→完了）、説明会の参加者数
+    Inquiries {
+        /// 種類: consultation（無料相談）, briefing（説明会）, corporate（法人）
+        #[arg(long, value_parser = ["consultation", "briefing", "corporate"])]
+        kind: Option<String>,
+        /// 状態: received（未対応）, in_progress（対応中）, done（完了）
+        #[arg(long)]
+        status: Option<String>,
+        /// 氏名・メール・電話・会社も表示する
+        #[arg(long)]
+        contact: bool,
+        /// このIDのお問い合わせの状態を --to の値にする
+        #[arg(long, value_name = "ID", requires = "to", conflicts_with_all = ["roster", "kind", "status"])]
+        set: Option<String>,
+        /// --set の新しい状態: received, in_progress, done
+        #[arg(long, value_name = "STATUS", requires = "set")]
+        to: Option<String>,
+        /// 説明会の日程ごとの参加申し込み数と定員（--contact で参加者も）
+        #[arg(long, conflicts_with_all = ["kind", "status"])]
+        roster: bool,
+        /// 最大件数
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
     /// ローカルの保存先（SQLite）を PATH にバックアップする（サーバー起動中でも可）。復元の手順は README
     Backup {
         /// 書き出すファイル（まだ存在しないもの）
@@ -249,6 +273,24 @@ async fn run(cli: Cli) -> Result<String, String> {
         },
         Command::Close { match_id } => staff.close(&match_id).await,
         Command::Backup { path } => staff.backup(&path).await,
+        Command::Inquiries {
+            kind,
+            status,
+            contact,
+            set,
+            to,
+            roster,
+            limit,
+        } => match (set, to) {
+            (Some(id), Some(to)) => staff.set_inquiry_status(&id, &to).await,
+            _ if roster => staff.roster(contact).await,
+            _ => {
+                let kind = kind.as_deref().and_then(handler::forms::InquiryKind::parse);
+                staff
+                    .inquiries(kind, status.as_deref(), contact, limit)
+                    .await
+            }
+        },
         Command::Sheets { flagged, limit } => staff.sheets(flagged, limit).await,
     }
 }

@@ -6,6 +6,7 @@
 //! they share.
 
 mod backup;
+mod inquiries;
 mod mail;
 mod matching;
 mod queue;
