@@ -9,6 +9,7 @@ pub mod forms;
 pub mod inquiries;
 pub mod matching;
 pub mod notify;
+pub mod proposal;
 pub mod ratelimit;
 pub mod sample;
 pub mod scoring;

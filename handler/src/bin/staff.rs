@@ -59,6 +59,8 @@ enum Command {
         #[arg(long)]
         contact: bool,
     },
+    /// 一括提案: 待っている申し込み全件に、空き枠の中でスコアの合計が最大になるメンターを提案（先着順との比較つき）
+    Propose,
     /// マッチングを作成し、メンティーとメンターに紹介メール（それぞれ専用リンク付き）を送る
     Assign {
         application_id: String,
@@ -244,6 +246,7 @@ async fn run(cli: Cli) -> Result<String, String> {
             application_id,
             contact,
         } => staff.show(&application_id, contact).await,
+        Command::Propose => staff.propose().await,
         Command::Assign {
             application_id,
             mentor_slug,

@@ -128,6 +128,42 @@ pub fn match_mentors(m: &Matcher, app: &Application, at_capacity: &HashSet<Strin
     }
 }
 
+/// Every mentor's score for one application, kept with what explains it: the bulk
+/// proposal weighs all pairs at once, then explains only the pairs it picks.
+pub struct Scored<'a> {
+    m: &'a Matcher,
+    app: &'a Application,
+    q: Query,
+    /// Per mentor in catalog (slug) order; `None` when not accepting.
+    pub scores: Vec<Option<u32>>,
+}
+
+/// Scores every mentor (capacity is the caller's business: the proposal counts free slots).
+pub fn score_all<'a>(m: &'a Matcher, app: &'a Application) -> Scored<'a> {
+    let q = query(m, app);
+    let max = max_points(m, &q);
+    let scores = m
+        .catalog
+        .mentors
+        .iter()
+        .enumerate()
+        .map(|(i, mentor)| {
+            mentor
+                .accepting
+                .then(|| scale(earned_points(m, &q, i), max))
+        })
+        .collect();
+    Scored { m, app, q, scores }
+}
+
+impl Scored<'_> {
+    /// The suggestion (breakdown and reasons) for the mentor at catalog position `i`.
+    pub fn explain(&self, i: usize) -> Suggestion {
+        let score = self.scores[i].unwrap_or(0);
+        reasons::suggestion(self.m, self.app, &self.q, i, score)
+    }
+}
+
 fn query(m: &Matcher, app: &Application) -> Query {
     let t = &m.catalog.taxonomy;
     let wishes = app

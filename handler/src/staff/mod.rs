@@ -9,8 +9,11 @@ mod backup;
 mod inquiries;
 mod mail;
 mod matching;
+mod propose;
 mod queue;
 mod sheets;
+
+pub use propose::{Proposal, ProposalRow};
 
 use mikke_catalog::Catalog;
 use time::OffsetDateTime;
