@@ -11,6 +11,7 @@ pub mod matching;
 pub mod notify;
 pub mod proposal;
 pub mod ratelimit;
+pub mod report;
 pub mod sample;
 pub mod scoring;
 pub mod staff;

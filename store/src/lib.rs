@@ -33,7 +33,7 @@
 //! | record | `APP#<id>` / `INQ#<id>` | `RECORD` | `kind`, `id`, `status`, `created_at` (RFC 3339, UTC, 9 fraction digits), `body` (S: the JSON text), `expires_at` (N), `gsi1pk`, `gsi1sk`, `gsi2pk`, `gsi2sk` |
 //! | idempotency marker | `IDEM#<KIND>#<key>` | `IDEM` | `record_id`, `expires_at` (N) |
 //! | rate counter | `RATE#<client_key>#<window_start_epoch_secs>` | `RATE` | `hits` (N), `expires_at` (N) |
-//! | match | `MATCH#<id>` | `RECORD` | `kind`=`match`, `id`, `status` (`active`/`closed`), `created_at`, `expires_at`, `application_id`, `mentor`, `mentor_name`, `plan`, `sessions` (N) |
+//! | match | `MATCH#<id>` | `RECORD` | `kind`=`match`, `id`, `status` (`active`/`closed`), `created_at`, `expires_at`, `application_id`, `mentor`, `mentor_name`, `plan`, `sessions` (N), `gsi2pk`=`MATCH`, `gsi2sk`=`<created_at>#<id>` |
 //! | sheet | `MATCH#<id>` | `SHEET#<nnn>` | `id` (match), `session` (N), `submission_id`, `created_at`, `expires_at`, `priority` (N), `body` (S: JSON), `reply`, `replied_at`, `gsi1pk`=`FOLLOWUP#SHEET`, `gsi1sk`=`<100-priority:03>#<created_at>#<match>#<nnn>` |
 //! | mentor counter | `MENTOR#<slug>` | `CAPACITY` | `open` (M: match id → its `expires_at`), `gsi2pk`=`MENTOR#CAPACITY`, `gsi2sk`=`<slug>` |
 //!

@@ -272,6 +272,16 @@ impl Store {
         dispatch!(self, s => s.active_matches())
     }
 
+    /// Up to `limit` matches created at or after `since`, active or closed, oldest first
+    /// (reports). A match past its `expires_at` is gone, as everywhere.
+    pub async fn list_matches(
+        &self,
+        since: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<Match>, StoreError> {
+        dispatch!(self, s => s.list_matches(since, limit))
+    }
+
     /// Stores a sheet once per (match, session); see [`SheetOutcome`].
     pub async fn put_sheet(&self, sheet: &NewSheet) -> Result<SheetOutcome, StoreError> {
         validate_sheet(sheet)?;

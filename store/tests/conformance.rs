@@ -5,6 +5,8 @@
 
 #[path = "conformance/cases.rs"]
 mod cases;
+#[path = "conformance/console_cases.rs"]
+mod console_cases;
 #[cfg(feature = "dynamo")]
 #[path = "conformance/dynamo_only.rs"]
 mod dynamo_only;
@@ -108,6 +110,7 @@ macro_rules! conformance {
 }
 
 use cases::*;
+use console_cases::*;
 use match_cases::*;
 use outbox_cases::*;
 
@@ -144,4 +147,5 @@ conformance!(
     outbox_retries_wait_their_turn_and_failures_can_be_resent,
     outbox_enqueue_writes_each_id_once_and_claims_by_id,
     outbox_markers_hold_until_they_expire,
+    matches_are_listed_by_date_active_or_closed_extended_or_not,
 );

@@ -61,6 +61,21 @@ enum Command {
     },
     /// 一括提案: 待っている申し込み全件に、空き枠の中でスコアの合計が最大になるメンターを提案（先着順との比較つき）
     Propose,
+    /// 法人レポート: 企業コードごとの申し込み・マッチング・実施セッション・満足度・連絡希望（集計のみ、3人未満は非表示）
+    Report {
+        /// この企業コードだけ（省略時は期間内に動きのあったすべての法人）
+        #[arg(long)]
+        company: Option<String>,
+        /// 期間の初日 YYYY-MM-DD（省略時は今月1日）
+        #[arg(long)]
+        from: Option<String>,
+        /// 期間の最終日 YYYY-MM-DD（省略時は今日）
+        #[arg(long)]
+        to: Option<String>,
+        /// CSV をこのファイルに保存する（表計算ソフトで開けます）
+        #[arg(long, value_name = "FILE")]
+        csv: Option<std::path::PathBuf>,
+    },
     /// マッチングを作成し、メンティーとメンターに紹介メール（それぞれ専用リンク付き）を送る
     Assign {
         application_id: String,
@@ -247,6 +262,12 @@ async fn run(cli: Cli) -> Result<String, String> {
             contact,
         } => staff.show(&application_id, contact).await,
         Command::Propose => staff.propose().await,
+        Command::Report {
+            company,
+            from,
+            to,
+            csv,
+        } => report(&staff, company, from, to, csv).await,
         Command::Assign {
             application_id,
             mentor_slug,
@@ -296,4 +317,21 @@ async fn run(cli: Cli) -> Result<String, String> {
         },
         Command::Sheets { flagged, limit } => staff.sheets(flagged, limit).await,
     }
+}
+
+async fn report(
+    staff: &Staff,
+    company: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    csv: Option<std::path::PathBuf>,
+) -> Result<String, String> {
+    let days = handler::staff::Days::parse(from.as_deref(), to.as_deref(), staff.now)?;
+    let Some(path) = csv else {
+        return staff.report(company.as_deref(), days, false).await;
+    };
+    let text = staff.report(company.as_deref(), days, true).await?;
+    std::fs::write(&path, text)
+        .map_err(|e| format!("{} に保存できませんでした: {e}", path.display()))?;
+    Ok(format!("法人レポートを保存しました: {}\n", path.display()))
 }

@@ -11,9 +11,11 @@ mod mail;
 mod matching;
 mod propose;
 mod queue;
+mod report;
 mod sheets;
 
 pub use propose::{Proposal, ProposalRow};
+pub use report::Days;
 
 use mikke_catalog::Catalog;
 use time::OffsetDateTime;

@@ -55,7 +55,25 @@ impl DynamoStore {
             (ATTR_MENTOR_NAME.into(), s(&m.mentor_name)),
             (ATTR_PLAN.into(), s(&m.plan)),
             (ATTR_SESSIONS.into(), n(i64::from(m.sessions))),
+            // Every match by date, active or closed (reports); updates keep these.
+            (GSI_KIND_PK.into(), s(MATCH_PREFIX)),
+            (
+                GSI_KIND_SK.into(),
+                s(&schema::time_sort_key(m.created_at, &m.id)),
+            ),
         ])
+    }
+
+    pub(crate) async fn list_matches(
+        &self,
+        since: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<Match>, StoreError> {
+        let from = SortFrom::AtLeast(schema::timestamp_text(since));
+        self.query_live(GSI_KIND, MATCH_PREFIX, Some(from), limit, |i| {
+            self.match_from_item(i)
+        })
+        .await
     }
 
     fn match_from_item(&self, item: &Item) -> Result<Match, StoreError> {

@@ -274,6 +274,29 @@ impl SqliteStore {
         .await
     }
 
+    pub(crate) async fn list_matches(
+        &self,
+        since: time::OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<Match>, StoreError> {
+        let since = timestamp_text(since);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(move |conn, path| {
+            let run = || -> rusqlite::Result<Vec<Match>> {
+                let mut s = conn.prepare_cached(&format!(
+                    "SELECT {MATCH_COLUMNS} FROM matches WHERE created_at >= ?1 AND expires_at > ?2 ORDER BY created_at, id LIMIT ?3"
+                ))?;
+                let rows = s.query_map(
+                    params![since, now_secs(), limit],
+                    match_from_row,
+                )?;
+                rows.collect()
+            };
+            run().map_err(|e| sql_error(path, "list matches", e))
+        })
+        .await
+    }
+
     pub(crate) async fn put_sheet(&self, sheet: &NewSheet) -> Result<SheetOutcome, StoreError> {
         let sheet = sheet.clone();
         self.write(move |conn, path| {

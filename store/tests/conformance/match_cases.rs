@@ -51,7 +51,7 @@ fn a_match(id: &str, app: &str, mentor: &str) -> Match {
 }
 
 /// Application `a-<id>` and its match `<id>` with `mentor`.
-async fn assigned(s: &Store, id: &str, mentor: &str, capacity: u32) -> AssignOutcome {
+pub(super) async fn assigned(s: &Store, id: &str, mentor: &str, capacity: u32) -> AssignOutcome {
     let app = format!("a-{id}");
     application(s, &app, "received").await;
     s.create_match(&a_match(id, &app, mentor), capacity, &[])
