@@ -3,6 +3,7 @@
 
 mod cancel;
 mod capacity;
+mod console;
 mod item;
 mod matches;
 mod outbox;

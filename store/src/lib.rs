@@ -55,6 +55,7 @@
 //!   transaction whose marker check failed is a replay (the marker comes back with the
 //!   cancellation); `TransactionConflict` is retried. IAM: [`schema::IAM_ACTIONS`].
 
+mod console;
 #[cfg(feature = "dynamo")]
 mod dynamo;
 mod error;
@@ -69,6 +70,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+pub use console::{AuditEntry, SignIn, StaffSession};
 #[cfg(feature = "dynamo")]
 pub use dynamo::DynamoStore;
 pub use error::StoreError;

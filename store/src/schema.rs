@@ -93,6 +93,21 @@ pub const STREAM_VIEW_TYPE: &str = "KEYS_ONLY";
 /// Caps' markers: `MARK#<key>` / `MARK` until `expires_at`.
 pub const SK_MARK: &str = "MARK";
 
+/// The staff console (issue 14): `SIGNIN#<id>` / `SIGNIN`, `SESSION#<hash>` / `SESSION` and
+/// `AUDIT#<id>` / `AUDIT`; sessions and audit entries are also in `gsi2` under `SESSION` and
+/// `AUDIT` (sorted by `<created_at>#<hash>` and by the time-ordered audit id). An ended
+/// session is not deleted but expired (`expires_at` = 0): no `DeleteItem` permission needed.
+pub const SIGNIN_PREFIX: &str = "SIGNIN";
+pub const SESSION_PREFIX: &str = "SESSION";
+pub const AUDIT_PREFIX: &str = "AUDIT";
+pub const ATTR_ADDRESS: &str = "address";
+pub const ATTR_USED_AT: &str = "used_at";
+pub const ATTR_CSRF: &str = "csrf";
+pub const ATTR_ACTOR: &str = "actor";
+pub const ATTR_ACTION: &str = "action";
+pub const ATTR_IDS: &str = "ids";
+pub const ATTR_AT: &str = "at";
+
 /// The IAM actions the store's runtime calls need, on the table and `table/index/*`
 /// (`TransactWriteItems` is authorised per element: its Puts need `PutItem`).
 /// `create_table_if_missing` (local runs, tests) needs more; production never calls it.

@@ -148,4 +148,7 @@ conformance!(
     outbox_enqueue_writes_each_id_once_and_claims_by_id,
     outbox_markers_hold_until_they_expire,
     matches_are_listed_by_date_active_or_closed_extended_or_not,
+    console_a_signin_is_written_with_its_mail_and_consumed_once,
+    console_sessions_end_one_at_a_time_or_all_at_once,
+    console_audit_entries_are_listed_in_time_order_since_a_date,
 );

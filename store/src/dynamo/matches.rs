@@ -176,7 +176,7 @@ impl DynamoStore {
     }
 
     /// A consistent read of one item, `None` when absent or past retention.
-    async fn live_item(&self, pk: &str, sk: &str) -> Result<Option<Item>, StoreError> {
+    pub(super) async fn live_item(&self, pk: &str, sk: &str) -> Result<Option<Item>, StoreError> {
         let out = self
             .client
             .get_item()

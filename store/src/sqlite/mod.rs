@@ -14,6 +14,7 @@
 //!   (`secure_delete`), and expired rows are deleted at open and every minute.
 
 mod backup;
+mod console;
 mod import;
 mod matches;
 pub mod migrate;
@@ -266,6 +267,9 @@ fn sweep(conn: &Connection) -> rusqlite::Result<()> {
         "sheets",
         "outbox",
         "mail_markers",
+        "signins",
+        "staff_sessions",
+        "audit",
     ] {
         tx.execute(
             &format!("DELETE FROM {table} WHERE expires_at <= ?1"),

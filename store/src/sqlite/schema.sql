@@ -111,3 +111,33 @@ CREATE TABLE mail_markers (
     key TEXT PRIMARY KEY NOT NULL,
     expires_at INTEGER NOT NULL
 ) STRICT, WITHOUT ROWID;
+
+-- version: 4
+-- The staff console (issue 14). Sign-in requests: one link each, bound to a staff address,
+-- used once (`used_at`). Sessions: keyed by a hash of the cookie's secret. The audit log:
+-- append-only, ids only, in time order by `id`.
+
+CREATE TABLE signins (
+    id TEXT PRIMARY KEY NOT NULL,
+    address TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at TEXT
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE staff_sessions (
+    id_hash TEXT PRIMARY KEY NOT NULL,
+    address TEXT NOT NULL,
+    csrf TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE audit (
+    id TEXT PRIMARY KEY NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    ids TEXT NOT NULL,
+    at TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;

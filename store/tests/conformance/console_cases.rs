@@ -1,10 +1,126 @@
-//! What the staff console reads and keeps (issue 14): every match by date for reports.
+//! What the staff console reads and keeps (issue 14): every match by date for reports,
+//! sign-in requests, sessions and the audit log.
 
-use mikke_store::MatchStatus;
+use mikke_store::{AuditEntry, MatchStatus, SignIn, StaffSession};
 use time::OffsetDateTime;
 
 use super::match_cases::assigned;
+use super::outbox_cases::mail;
 use super::Backend;
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(OffsetDateTime::now_utc().unix_timestamp()).unwrap()
+}
+
+fn signin(id: &str, minutes: i64) -> SignIn {
+    SignIn {
+        id: id.into(),
+        address: "staff@example.jp".into(),
+        created_at: now(),
+        expires_at: now() + time::Duration::minutes(minutes),
+        used_at: None,
+    }
+}
+
+fn session(hash: &str) -> StaffSession {
+    StaffSession {
+        id_hash: hash.into(),
+        address: "staff@example.jp".into(),
+        csrf: format!("csrf-{hash}"),
+        created_at: now(),
+        expires_at: now() + time::Duration::hours(12),
+    }
+}
+
+pub async fn console_a_signin_is_written_with_its_mail_and_consumed_once(b: &mut Backend) {
+    let s = b.store();
+    let mails = [mail("si1.staff_signin", "staff_signin", "staff")];
+    s.put_signin(&signin("si1", 10), &mails).await.unwrap();
+    assert!(s.get_mail("si1.staff_signin").await.unwrap().is_some());
+    let read = s.get_signin("si1").await.unwrap().expect("stored");
+    assert_eq!(read.address, "staff@example.jp");
+    assert_eq!(read.used_at, None);
+    // Two racing uses: exactly one signs in.
+    let (a, b2) = tokio::join!(
+        s.consume_signin("si1", now()),
+        s.consume_signin("si1", now())
+    );
+    let winners = [a.unwrap(), b2.unwrap()];
+    assert_eq!(winners.iter().filter(|w| w.is_some()).count(), 1);
+    assert_eq!(s.consume_signin("si1", now()).await.unwrap(), None, "used");
+    assert!(s
+        .get_signin("si1")
+        .await
+        .unwrap()
+        .unwrap()
+        .used_at
+        .is_some());
+    assert_eq!(s.consume_signin("missing", now()).await.unwrap(), None);
+    // A link used after its ten minutes does nothing.
+    s.put_signin(&signin("si2", 10), &[]).await.unwrap();
+    let late = now() + time::Duration::minutes(11);
+    assert_eq!(s.consume_signin("si2", late).await.unwrap(), None);
+    assert!(s.consume_signin("si2", now()).await.unwrap().is_some());
+    // A mail id already taken cancels the request.
+    let taken = s.put_signin(&signin("si3", 10), &mails).await;
+    assert!(taken.is_err());
+    assert_eq!(s.get_signin("si3").await.unwrap(), None);
+}
+
+pub async fn console_sessions_end_one_at_a_time_or_all_at_once(b: &mut Backend) {
+    let s = b.store();
+    for h in ["h1", "h2", "h3"] {
+        s.put_session(&session(h)).await.unwrap();
+    }
+    assert_eq!(s.get_session("h1").await.unwrap(), Some(session("h1")));
+    assert!(s.end_session("h1").await.unwrap());
+    assert!(!s.end_session("h1").await.unwrap(), "already ended");
+    assert_eq!(s.get_session("h1").await.unwrap(), None);
+    let live: Vec<String> = s
+        .list_sessions()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|x| x.id_hash)
+        .collect();
+    assert_eq!(live, ["h2", "h3"]);
+    assert_eq!(s.end_all_sessions().await.unwrap(), 2);
+    assert_eq!(s.get_session("h2").await.unwrap(), None);
+    assert!(s.list_sessions().await.unwrap().is_empty());
+}
+
+pub async fn console_audit_entries_are_listed_in_time_order_since_a_date(b: &mut Backend) {
+    let s = b.store();
+    let at = now();
+    let entry = |n: i64, action: &str| AuditEntry {
+        id: format!(
+            "{}-{n}",
+            mikke_store::schema::timestamp_text(at + time::Duration::seconds(n))
+        ),
+        at: at + time::Duration::seconds(n),
+        actor: "staff@example.jp".into(),
+        action: action.into(),
+        ids: vec![format!("20261206-app{n:05}")],
+        expires_at: at + time::Duration::days(30),
+    };
+    s.append_audit(&entry(2, "assign")).await.unwrap();
+    s.append_audit(&entry(1, "view_contact")).await.unwrap();
+    s.append_audit(&entry(3, "report")).await.unwrap();
+    assert!(
+        s.append_audit(&entry(3, "report")).await.is_err(),
+        "append-only"
+    );
+    let all = s.list_audit(at, 10).await.unwrap();
+    let actions: Vec<&str> = all.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["view_contact", "assign", "report"]);
+    assert_eq!(all[0], entry(1, "view_contact"));
+    let later = s
+        .list_audit(at + time::Duration::seconds(2), 10)
+        .await
+        .unwrap();
+    assert_eq!(later.len(), 2);
+    assert_eq!(s.list_audit(at, 1).await.unwrap().len(), 1);
+}
 
 pub async fn matches_are_listed_by_date_active_or_closed_extended_or_not(b: &mut Backend) {
     let s = b.store();

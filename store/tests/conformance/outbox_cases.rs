@@ -23,7 +23,7 @@ fn later() -> OffsetDateTime {
     now() + time::Duration::days(30)
 }
 
-fn mail(id: &str, template: &str, recipient: &str) -> NewMail {
+pub(super) fn mail(id: &str, template: &str, recipient: &str) -> NewMail {
     NewMail {
         id: id.into(),
         template: template.into(),
