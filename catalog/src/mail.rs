@@ -238,6 +238,13 @@ pub const TEMPLATES: &[TemplateSpec] = &[
         ],
         required: &[],
     },
+    TemplateSpec {
+        name: "staff_signin",
+        to: Recipient::Staff,
+        purpose: "the one-time sign-in link to the staff console (to the staff address asking)",
+        placeholders: &["signin_link", "valid_minutes"],
+        required: &["signin_link"],
+    },
 ];
 
 /// The spec of template `name`.

@@ -45,6 +45,9 @@ pub struct AppState {
     pub clock: Clock,
     /// Signs and checks the private diary links (issue 6).
     pub signing_key: Arc<crate::tokens::SigningKey>,
+    /// Who may sign in to the staff console: `contacts.yaml`'s `staff:`, normalised (from the
+    /// mail bundle at start; empty when there is none — then nobody can sign in).
+    pub staff: Arc<Vec<String>>,
     /// Notified after every write that put mail in the outbox, so the local sender
     /// (`notify::Notifier::run`) sends it at once instead of at its next poll.
     pub mail_wake: Arc<tokio::sync::Notify>,
@@ -64,6 +67,7 @@ impl AppState {
             }),
             config: Arc::new(config),
             clock: OffsetDateTime::now_utc,
+            staff: Arc::new(Vec::new()),
             mail_wake: Arc::new(tokio::sync::Notify::new()),
         }
     }
@@ -71,6 +75,19 @@ impl AppState {
     /// Tells the local sender that mail is waiting (a no-op when none runs).
     pub fn wake_sender(&self) {
         self.mail_wake.notify_one();
+    }
+
+    /// The staff addresses allowed into the console (normalised here).
+    pub fn with_staff(mut self, addresses: &[String]) -> AppState {
+        self.staff = Arc::new(
+            addresses
+                .iter()
+                .filter_map(|a| mikke_catalog::mail::normalise_address(a))
+                // Nobody types their address in one case only.
+                .map(|a| a.to_lowercase())
+                .collect(),
+        );
+        self
     }
 
     /// The key that signs the diary links.
@@ -107,6 +124,7 @@ pub fn app(state: AppState) -> Router {
                 .fallback(method_not_allowed),
         )
         .route("/api/health", get(health))
+        .merge(crate::console::routes())
         .route("/api/{*rest}", any(not_found));
     let router = match &state.config.site_dir {
         Some(dir) => router.fallback_service(ServeDir::new(dir)),

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod config;
+pub mod console;
 pub mod diary;
 pub mod error;
 pub mod forms;

@@ -74,7 +74,7 @@ async fn run(config: Config) -> Result<(), String> {
             ));
             let state = AppState::new(store, matcher, config).with_signing_key(key);
             match state.config.function {
-                handler::config::Function::Api => lambda_http::run(app(state))
+                handler::config::Function::Api => lambda_http::run(app(with_staff(state)))
                     .await
                     .map_err(|e| format!("Lambda runtime stopped: {e}")),
                 handler::config::Function::Notifier => {
@@ -106,6 +106,7 @@ async fn run(config: Config) -> Result<(), String> {
             // Mail leaves from this process too (and from `staff`); a server that would
             // store applications and never tell anyone does not start.
             let notifier = notifier_of(&state).await?;
+            let state = state.with_staff(&notifier.bundle.contacts.staff);
             tracing::info!(transport = %notifier.transport.describe(), "mail");
             tokio::spawn(notifier.run(std::sync::Arc::clone(&state.mail_wake)));
             let router = app(state);
@@ -118,6 +119,22 @@ async fn run(config: Config) -> Result<(), String> {
             })
             .await
             .map_err(|e| format!("server stopped: {e}"))
+        }
+    }
+}
+
+/// The API under Lambda: the console's staff addresses from the mail bundle (without one,
+/// nobody can sign in, and the log says why).
+#[cfg(feature = "aws")]
+fn with_staff(state: AppState) -> AppState {
+    match mikke_catalog::mail::MailBundle::from_file(&state.config.mail_bundle) {
+        Ok(bundle) => {
+            let staff = bundle.contacts.staff.clone();
+            state.with_staff(&staff)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "no mail bundle: nobody can sign in to the staff console");
+            state
         }
     }
 }

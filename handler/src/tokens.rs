@@ -275,6 +275,8 @@ impl std::fmt::Display for Token {
     }
 }
 
+mod signin;
+
 #[cfg(test)]
 mod tests;
 

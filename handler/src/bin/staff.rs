@@ -76,6 +76,27 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         csv: Option<std::path::PathBuf>,
     },
+    /// 申し込みの状態を変える: phoned（電話済み→受付）, on_hold（保留）, declined（お断り）, reopen（保留から戻す）
+    Status {
+        application_id: String,
+        #[arg(value_parser = ["phoned", "on_hold", "declined", "reopen"])]
+        to: String,
+    },
+    /// 事務局コンソールにログインしている人の一覧。--revoke-all で全員をログアウトさせる
+    Sessions {
+        /// すべてのログインをただちに終了する
+        #[arg(long)]
+        revoke_all: bool,
+    },
+    /// 操作の記録（だれが・いつ・何を・どのIDに。内容は記録しません）
+    Audit {
+        /// この日（YYYY-MM-DD、日本時間）以降（省略時は30日前から）
+        #[arg(long)]
+        since: Option<String>,
+        /// 最大件数
+        #[arg(long, default_value_t = 1000)]
+        limit: usize,
+    },
     /// マッチングを作成し、メンティーとメンターに紹介メール（それぞれ専用リンク付き）を送る
     Assign {
         application_id: String,
@@ -254,6 +275,11 @@ async fn run(cli: Cli) -> Result<String, String> {
         retention_days: config.retention_days,
         now: time::OffsetDateTime::now_utc(),
         notifier,
+        wake: None,
+        actor: format!(
+            "cli:{}",
+            std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+        ),
     };
     match cli.command {
         Command::Queue { contact, limit } => staff.queue(contact, limit).await,
@@ -262,6 +288,23 @@ async fn run(cli: Cli) -> Result<String, String> {
             contact,
         } => staff.show(&application_id, contact).await,
         Command::Propose => staff.propose().await,
+        Command::Status { application_id, to } => {
+            staff.move_application(&application_id, &to, None).await
+        }
+        Command::Sessions { revoke_all } => staff.sessions(revoke_all).await,
+        Command::Audit { since, limit } => match since {
+            None => staff.audit_log(None, limit).await,
+            Some(day) => match handler::staff::Days::parse(Some(&day), Some(&day), staff.now) {
+                Ok(days) => {
+                    let from = days
+                        .from
+                        .with_time(time::Time::MIDNIGHT)
+                        .assume_offset(handler::staff::JST);
+                    staff.audit_log(Some(from), limit).await
+                }
+                Err(e) => Err(e.replace("--from", "--since")),
+            },
+        },
         Command::Report {
             company,
             from,
@@ -306,7 +349,7 @@ async fn run(cli: Cli) -> Result<String, String> {
             roster,
             limit,
         } => match (set, to) {
-            (Some(id), Some(to)) => staff.set_inquiry_status(&id, &to).await,
+            (Some(id), Some(to)) => staff.set_inquiry_status(&id, &to, None).await,
             _ if roster => staff.roster(contact).await,
             _ => {
                 let kind = kind.as_deref().and_then(handler::forms::InquiryKind::parse);

@@ -89,6 +89,9 @@ impl Notifier {
         ]);
         let to = match entry.refs.get("match").and_then(Value::as_str) {
             _ if entry.template == "staff_digest" => self.digest_values(entry, &mut values)?,
+            _ if entry.template == "staff_signin" => {
+                self.signin_values(entry, now, &mut values).await?
+            }
             Some(match_id) => {
                 self.match_values(entry, match_id, recipient, now, &mut values)
                     .await?
@@ -138,6 +141,30 @@ impl Notifier {
             values.set(name, n.to_string());
         }
         self.staff_addresses()
+    }
+
+    /// A sign-in link, minted now for the request's own address. A request already used or
+    /// past its ten minutes gets no mail (a late mail would only hold a dead link).
+    async fn signin_values(
+        &self,
+        entry: &Mail,
+        now: OffsetDateTime,
+        values: &mut Values,
+    ) -> Result<Vec<String>, Skip> {
+        let id = text(&entry.refs, "/signin").unwrap_or_default();
+        let request = self
+            .store
+            .get_signin(id)
+            .await?
+            .filter(|r| r.used_at.is_none() && r.expires_at > now)
+            .ok_or_else(|| Skip::Suppress("the sign-in request is used or expired".into()))?;
+        values.set(
+            "signin_link",
+            crate::console::signin_link(&self.site_url, &self.key.sign_signin(&request.id)),
+        );
+        let minutes = (request.expires_at - now).whole_minutes().max(1);
+        values.set("valid_minutes", minutes.to_string());
+        Ok(vec![request.address])
     }
 
     /// Applications and inquiries: the 受付 mails (to the sender) and the staff's notices.

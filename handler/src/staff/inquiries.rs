@@ -19,20 +19,20 @@ pub const INQUIRY_STATUSES: [(&str, &str); 3] = [
     ("done", "完了"),
 ];
 
-fn status_label(status: &str) -> &str {
+pub fn status_label(status: &str) -> &str {
     INQUIRY_STATUSES
         .iter()
         .find(|(s, _)| *s == status)
         .map_or(status, |(_, l)| l)
 }
 
-fn text<'a>(rec: &'a StoredRecord, field: &str) -> &'a str {
+pub fn text<'a>(rec: &'a StoredRecord, field: &str) -> &'a str {
     rec.body[field].as_str().unwrap_or("")
 }
 
 impl Staff {
     /// Every inquiry still kept, oldest first.
-    async fn all_inquiries(&self) -> Result<Vec<StoredRecord>, String> {
+    pub async fn all_inquiries(&self) -> Result<Vec<StoredRecord>, String> {
         self.store
             .list_by_kind(RecordKind::Inquiry, OffsetDateTime::UNIX_EPOCH, usize::MAX)
             .await
@@ -62,6 +62,10 @@ impl Staff {
             .collect();
         if listed.is_empty() {
             return Ok("該当するお問い合わせはありません。\n".into());
+        }
+        if contact {
+            let ids: Vec<&str> = listed.iter().map(|r| r.id.as_str()).collect();
+            self.audit("view_contact", &ids).await?;
         }
         let mut out = format!(
             "ID\t種類\t受付日時(JST)\t状態\t説明会の日程{}\n",
@@ -104,8 +108,9 @@ impl Staff {
         Ok(out)
     }
 
-    /// Moves an inquiry to `to` (`received`, `in_progress`, `done`) from whatever it is.
-    pub async fn set_inquiry_status(&self, id: &str, to: &str) -> Outcome {
+    /// Moves an inquiry to `to` (`received`, `in_progress`, `done`) from whatever it is, or
+    /// only from `seen` (the status the console's page showed: a stale page changes nothing).
+    pub async fn set_inquiry_status(&self, id: &str, to: &str, seen: Option<&str>) -> Outcome {
         if !INQUIRY_STATUSES.iter().any(|(s, _)| *s == to) {
             return Err(format!(
                 "状態「{to}」はありません（received / in_progress / done のどれかを指定してください）"
@@ -117,6 +122,12 @@ impl Staff {
             .await
             .map_err(store_err)?
             .ok_or_else(|| format!("お問い合わせ {id} は見つかりません（IDを確認してください）"))?;
+        if seen.is_some_and(|s| s != current.status) {
+            return Err(format!(
+                "お問い合わせ {id} はほかの人が先に「{}」にしました。ページを開き直して確認してください",
+                status_label(&current.status)
+            ));
+        }
         if current.status == to {
             return Ok(format!(
                 "お問い合わせ {id} はすでに「{}」です。\n",
@@ -134,6 +145,7 @@ impl Staff {
                 "お問い合わせ {id} はほかの人が先に更新しました。もう一度確認してください"
             ));
         }
+        self.audit_done("inquiry_status", &[id]).await;
         Ok(format!(
             "お問い合わせ {id}: 「{}」→「{}」\n",
             status_label(&current.status),
@@ -170,6 +182,8 @@ impl Staff {
                 those.len()
             );
             if contact {
+                let ids: Vec<&str> = those.iter().map(|r| r.id.as_str()).collect();
+                self.audit("view_contact", &ids).await?;
                 for r in those {
                     let _ = writeln!(out, "  {}\t{}\t{}", r.id, text(r, "name"), text(r, "email"));
                 }

@@ -13,6 +13,10 @@ impl Staff {
     /// Delivers everything due now; one line for the command's output.
     pub(super) async fn send_mail(&self) -> String {
         let Some(notifier) = &self.notifier else {
+            if let Some(wake) = &self.wake {
+                wake.notify_one();
+                return "メールを送信します（送信状況は「メール」で確認できます）。\n".into();
+            }
             return NO_BUNDLE.into();
         };
         match notifier.deliver_all(self.now).await {

@@ -41,6 +41,7 @@ impl Staff {
         .await
         .map_err(|e| e.to_string())?;
         let m = &done.the_match;
+        self.audit_done("assign", &[&m.application_id, &m.id]).await;
         let mut out = format!(
             "マッチングを作成しました: {}\n申し込み {} × メンター {}（{}）、全{}回\nメンティーとメンターに紹介メール（それぞれ専用リンク付き）を送ります。\n",
             m.id, m.application_id, m.mentor_slug, m.mentor_name, m.sessions,
@@ -98,6 +99,7 @@ impl Staff {
             .ok_or_else(|| {
                 format!("マッチング {id} は延長できませんでした（終了したか、見つかりません）")
             })?;
+        self.audit_done("extend", &[id]).await;
         // The links issued so far carry the expiry the assign rule gave the shorter plan.
         let old_until = link_expiry(before.created_at, before.sessions).min(before.expires_at);
         let mut out = format!(
@@ -127,6 +129,7 @@ impl Staff {
             .await
             .map_err(store_err)?
             .ok_or_else(|| format!("マッチング {id} はすでに終了しています"))?;
+        self.audit_done("close", &[id]).await;
         Ok(format!(
             "マッチング {} を終了しました。メンター {} の枠が1つ空きました。\n{}",
             closed.id,

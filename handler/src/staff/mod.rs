@@ -5,6 +5,7 @@
 //! The commands live one group per file, each in its own `impl Staff`; this file holds what
 //! they share.
 
+mod applications;
 mod backup;
 mod inquiries;
 mod mail;
@@ -12,9 +13,13 @@ mod matching;
 mod propose;
 mod queue;
 mod report;
+mod sessions;
 mod sheets;
 
+pub use applications::{application_status_label, Contact, APPLICATION_STATUSES, MOVES};
+pub use inquiries::{status_label as inquiry_status_label, text as inquiry_text, INQUIRY_STATUSES};
 pub use propose::{Proposal, ProposalRow};
+pub use queue::answer_rows;
 pub use report::Days;
 
 use mikke_catalog::Catalog;
@@ -36,16 +41,23 @@ pub struct Staff {
     pub now: OffsetDateTime,
     /// Sends the mail commands cause (`None`: no mail bundle; the mail waits in the outbox).
     pub notifier: Option<crate::notify::Notifier>,
+    /// Wakes the server's own sender instead (the console, which runs inside the server).
+    pub wake: Option<std::sync::Arc<tokio::sync::Notify>>,
+    /// Who acts, for the audit log: the signed-in address, or `cli:<user>` on a shell.
+    pub actor: String,
 }
+
+/// How long audit entries are kept.
+pub const AUDIT_RETENTION_DAYS: i64 = 3 * 365;
 
 pub type Outcome = Result<String, String>;
 
-const JST: time::UtcOffset = match time::UtcOffset::from_hms(9, 0, 0) {
+pub const JST: time::UtcOffset = match time::UtcOffset::from_hms(9, 0, 0) {
     Ok(o) => o,
     Err(_) => time::UtcOffset::UTC,
 };
 
-fn jst(t: OffsetDateTime) -> String {
+pub fn jst(t: OffsetDateTime) -> String {
     let t = t.to_offset(JST);
     format!(
         "{:04}-{:02}-{:02} {:02}:{:02}",
@@ -61,7 +73,7 @@ fn store_err(e: impl std::fmt::Display) -> String {
     format!("保存先にアクセスできませんでした: {e}")
 }
 
-fn application_of(rec: &StoredRecord) -> Result<Application, String> {
+pub(crate) fn application_of(rec: &StoredRecord) -> Result<Application, String> {
     serde_json::from_value(rec.body["application"].clone())
         .map_err(|_| format!("申し込み {} の記録を読み取れませんでした", rec.id))
 }
@@ -78,6 +90,31 @@ impl Staff {
     async fn full_mentors(&self) -> Result<std::collections::HashSet<String>, String> {
         let counts = self.store.active_counts().await.map_err(store_err)?;
         Ok(at_capacity(self.catalog(), &counts))
+    }
+
+    /// Appends what was done to the audit log: who, what, which ids — never values. A store
+    /// failure here is reported, not swallowed: an unaudited contact view must not look fine.
+    pub async fn audit(&self, action: &str, ids: &[&str]) -> Result<(), String> {
+        let suffix: u32 = rand::random();
+        // The wall clock, not `self.now` (which tests pin): the log's order is real time.
+        let at = OffsetDateTime::now_utc();
+        let entry = crate::store::AuditEntry {
+            id: format!("{}-{suffix:08x}", crate::store::schema::timestamp_text(at)),
+            at,
+            actor: self.actor.clone(),
+            action: action.into(),
+            ids: ids.iter().map(|i| i.to_string()).collect(),
+            expires_at: at + time::Duration::days(AUDIT_RETENTION_DAYS),
+        };
+        self.store.append_audit(&entry).await.map_err(store_err)
+    }
+
+    /// [`Staff::audit`] after the fact: the action happened, so a failed entry is logged
+    /// (without values) rather than reported as if the action had failed.
+    pub async fn audit_done(&self, action: &str, ids: &[&str]) {
+        if let Err(e) = self.audit(action, ids).await {
+            tracing::error!(action, error = %e, "audit entry not written");
+        }
     }
 
     fn key(&self) -> Result<&SigningKey, String> {
@@ -145,6 +182,8 @@ mod fixtures {
             retention_days: 365,
             now: now + time::Duration::days(days),
             notifier: None,
+            wake: None,
+            actor: "test".into(),
         }
     }
 }

@@ -8,6 +8,63 @@ use crate::scoring::{completeness, match_mentors};
 use crate::store::{RecordKind, StoredRecord, OPEN_APPLICATION_STATUSES};
 
 use super::{application_of, jst, label, store_err, Outcome, Staff};
+use crate::forms::Application;
+
+/// Her answers as (label, value) rows, labels from the taxonomy: what `show` prints and the
+/// console's application page lists. No contact data, no free text.
+pub fn answer_rows(
+    catalog: &mikke_catalog::Catalog,
+    app: &Application,
+) -> Vec<(&'static str, String)> {
+    let t = &catalog.taxonomy;
+    let list = |vocab: &mikke_catalog::Vocab, ids: &[String]| -> String {
+        if ids.is_empty() {
+            "-".into()
+        } else {
+            ids.iter()
+                .map(|i| label(vocab, i))
+                .collect::<Vec<_>>()
+                .join("、")
+        }
+    };
+    let plan = t
+        .plans
+        .get(&app.plan)
+        .map_or(app.plan.as_str(), |p| p.label.as_str());
+    let job = app
+        .job_function
+        .as_deref()
+        .map_or("-", |j| label(&t.job_functions, j));
+    let wishes: Vec<String> = app
+        .preferences
+        .iter()
+        .map(|p| t.preferences.get(p).map_or(p.clone(), |x| x.label.clone()))
+        .collect();
+    vec![
+        ("プラン", plan.to_string()),
+        ("年代", label(&t.age_bands, &app.age_band).to_string()),
+        ("業種", label(&t.industries, &app.industry).to_string()),
+        (
+            "企業規模",
+            label(&t.company_sizes, &app.company_size).to_string(),
+        ),
+        ("職種", job.to_string()),
+        ("状況", list(&t.situations, &app.situations)),
+        ("テーマ", list(&t.topics, &app.topics)),
+        (
+            "希望",
+            if wishes.is_empty() {
+                "-".into()
+            } else {
+                wishes.join("、")
+            },
+        ),
+        (
+            "企業コード",
+            app.company_code.clone().unwrap_or_else(|| "-".into()),
+        ),
+    ]
+}
 
 impl Staff {
     /// New applications, `needs_call` first, then oldest first.
@@ -34,6 +91,10 @@ impl Staff {
         let overdue = self.overdue_text().await?;
         if open.is_empty() {
             return Ok(format!("新しい申し込みはありません。\n{overdue}"));
+        }
+        if contact {
+            let ids: Vec<&str> = open.iter().map(|r| r.id.as_str()).collect();
+            self.audit("view_contact", &ids).await?;
         }
         let full = self.full_mentors().await?;
         let mut out = String::new();
@@ -118,17 +179,9 @@ impl Staff {
             .map_err(store_err)?
             .ok_or_else(|| format!("申し込み {id} は見つかりません（IDを確認してください）"))?;
         let app = application_of(&rec)?;
-        let t = &self.catalog().taxonomy;
-        let list = |vocab: &mikke_catalog::Vocab, ids: &[String]| -> String {
-            if ids.is_empty() {
-                "-".into()
-            } else {
-                ids.iter()
-                    .map(|i| label(vocab, i))
-                    .collect::<Vec<_>>()
-                    .join("、")
-            }
-        };
+        if contact {
+            self.audit("view_contact", &[id]).await?;
+        }
         let mut out = String::new();
         let _ = writeln!(out, "申し込み {}（{}）", rec.id, rec.status);
         let _ = writeln!(out, "受付: {}", jst(rec.created_at));
@@ -137,39 +190,9 @@ impl Staff {
             let _ = writeln!(out, "メール: {}", app.email);
             let _ = writeln!(out, "電話: {}", app.phone.as_deref().unwrap_or("-"));
         }
-        let plan = t
-            .plans
-            .get(&app.plan)
-            .map_or(app.plan.as_str(), |p| p.label.as_str());
-        let _ = writeln!(out, "プラン: {plan}");
-        let _ = writeln!(out, "年代: {}", label(&t.age_bands, &app.age_band));
-        let _ = writeln!(out, "業種: {}", label(&t.industries, &app.industry));
-        let _ = writeln!(
-            out,
-            "企業規模: {}",
-            label(&t.company_sizes, &app.company_size)
-        );
-        let job = app
-            .job_function
-            .as_deref()
-            .map_or("-", |j| label(&t.job_functions, j));
-        let _ = writeln!(out, "職種: {job}");
-        let _ = writeln!(out, "状況: {}", list(&t.situations, &app.situations));
-        let _ = writeln!(out, "テーマ: {}", list(&t.topics, &app.topics));
-        let wishes: Vec<String> = app
-            .preferences
-            .iter()
-            .map(|p| t.preferences.get(p).map_or(p.clone(), |x| x.label.clone()))
-            .collect();
-        let _ = writeln!(
-            out,
-            "希望: {}",
-            if wishes.is_empty() {
-                "-".into()
-            } else {
-                wishes.join("、")
-            }
-        );
+        for (label, value) in answer_rows(self.catalog(), &app) {
+            let _ = writeln!(out, "{label}: {value}");
+        }
         if let Some(message) = &app.message {
             let _ = writeln!(out, "メッセージ:\n  {}", message.replace('\n', "\n  "));
         }

@@ -126,6 +126,9 @@ impl Staff {
     /// The report as a table, or (`csv`) as the CSV text to save.
     pub async fn report(&self, company: Option<&str>, days: Days, csv: bool) -> super::Outcome {
         let reports = self.report_data(company, days).await?;
+        let codes: Vec<&str> = reports.iter().map(|r| r.company_code.as_str()).collect();
+        self.audit_done(if csv { "report_download" } else { "report" }, &codes)
+            .await;
         if csv {
             return Ok(report::csv(
                 &reports,

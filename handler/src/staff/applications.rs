@@ -1,0 +1,143 @@
+//! An application's status by hand: phoned (要電話 → 受付), on hold, declined, reopened.
+//! Assigning (→ matched) is `assign`'s; these are the other moves staff make.
+
+use crate::store::RecordKind;
+
+use super::{store_err, Outcome, Staff};
+
+/// Every application status, with its label.
+pub const APPLICATION_STATUSES: [(&str, &str); 5] = [
+    ("needs_call", "要電話"),
+    ("received", "受付"),
+    ("on_hold", "保留"),
+    ("declined", "お断り"),
+    ("matched", "マッチング済み"),
+];
+
+/// The moves staff make by hand: (name, label, from, to).
+pub const MOVES: [(&str, &str, &[&str], &str); 4] = [
+    (
+        "phoned",
+        "電話済み（マッチングへ）",
+        &["needs_call"],
+        "received",
+    ),
+    (
+        "on_hold",
+        "保留にする",
+        &["received", "needs_call"],
+        "on_hold",
+    ),
+    (
+        "declined",
+        "お断りする",
+        &["received", "needs_call", "on_hold"],
+        "declined",
+    ),
+    ("reopen", "保留から戻す", &["on_hold"], "received"),
+];
+
+pub fn application_status_label(status: &str) -> &str {
+    APPLICATION_STATUSES
+        .iter()
+        .find(|(s, _)| *s == status)
+        .map_or(status, |(_, l)| l)
+}
+
+/// How to reach an applicant: what 連絡先を表示 reveals.
+pub struct Contact {
+    pub name: String,
+    pub email: String,
+    pub phone: Option<String>,
+}
+
+impl Staff {
+    /// Her contact details, written to the audit log first: no entry, no details.
+    pub async fn contact(&self, id: &str) -> Result<Contact, String> {
+        let rec = self
+            .store
+            .get(RecordKind::Application, id)
+            .await
+            .map_err(store_err)?
+            .ok_or_else(|| format!("申し込み {id} は見つかりません（IDを確認してください）"))?;
+        let app = super::application_of(&rec)?;
+        self.audit("view_contact", &[id]).await?;
+        Ok(Contact {
+            name: app.name,
+            email: app.email,
+            phone: app.phone,
+        })
+    }
+
+    /// Applies move `name` to application `id`, if its status (or `seen`, the status the
+    /// page showed) allows it; the store's conditional move makes a race lose cleanly.
+    pub async fn move_application(&self, id: &str, name: &str, seen: Option<&str>) -> Outcome {
+        let Some((_, label, from, to)) = MOVES.iter().find(|(n, ..)| *n == name) else {
+            let names: Vec<&str> = MOVES.iter().map(|(n, ..)| *n).collect();
+            return Err(format!(
+                "操作「{name}」はありません（{} のどれかを指定してください）",
+                names.join(" / ")
+            ));
+        };
+        let current = self
+            .store
+            .get(RecordKind::Application, id)
+            .await
+            .map_err(store_err)?
+            .ok_or_else(|| format!("申し込み {id} は見つかりません（IDを確認してください）"))?;
+        if seen.is_some_and(|s| s != current.status) || !from.contains(&current.status.as_str()) {
+            return Err(format!(
+                "申し込み {id} は今「{}」なので「{label}」はできません（ほかの人が先に更新したかもしれません。開き直して確認してください）",
+                application_status_label(&current.status)
+            ));
+        }
+        let moved = self
+            .store
+            .set_status(RecordKind::Application, id, &current.status, to)
+            .await
+            .map_err(store_err)?;
+        if !moved {
+            return Err(format!(
+                "申し込み {id} はほかの人が先に更新しました。開き直して確認してください"
+            ));
+        }
+        self.audit_done("application_status", &[id]).await;
+        Ok(format!(
+            "申し込み {id}: 「{}」→「{}」\n",
+            application_status_label(&current.status),
+            application_status_label(to)
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::staff::fixtures::staff_after;
+
+    #[tokio::test]
+    async fn a_matched_application_cannot_be_put_on_hold_and_unknown_moves_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let staff = staff_after(dir.path(), 0).await;
+        let err = staff
+            .move_application("20261124-app00001", "on_hold", None)
+            .await
+            .unwrap_err();
+        assert!(
+            err.contains("今「マッチング済み」なので「保留にする」はできません"),
+            "{err}"
+        );
+        let err = staff
+            .move_application("20261124-app00001", "hold", None)
+            .await
+            .unwrap_err();
+        assert!(
+            err.contains("phoned / on_hold / declined / reopen"),
+            "{err}"
+        );
+        let err = staff
+            .move_application("nope", "on_hold", None)
+            .await
+            .unwrap_err();
+        assert!(err.contains("nope は見つかりません"), "{err}");
+    }
+}
