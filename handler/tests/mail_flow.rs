@@ -592,3 +592,52 @@ async fn reminders_follow_their_periods_and_the_digest_comes_once_a_day() {
         "not before 9:00 in Japan (23:00 UTC is 8:00 there)"
     );
 }
+
+#[tokio::test]
+async fn a_signin_link_goes_to_the_asking_staff_address_alone_and_opens_the_console() {
+    let s = stack(None, |_| {}).await;
+    let console = app(s.state.clone().with_staff(&STAFF.map(String::from)));
+    let ask = |email: &str| {
+        Request::post("/staff/signin")
+            .header(header::HOST, "127.0.0.1:9")
+            .header(header::ORIGIN, SITE)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("email={}", email.replace('@', "%40"))))
+            .unwrap()
+    };
+    for email in [STAFF[1], "stranger@example.jp"] {
+        let r = console.clone().oneshot(ask(email)).await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let d = s.deliver().await;
+    assert_eq!(d.sent, 1, "{d:?}");
+    let mails = s.catcher.wait_for(1, WAIT);
+    let mine = to(&mails, STAFF[1]);
+    assert_eq!(mine.len(), 1);
+    assert_eq!(
+        mine[0].header("To").unwrap(),
+        STAFF[1],
+        "the asking address only"
+    );
+    assert!(
+        mine[0].subject().contains("事務局コンソールへのログイン"),
+        "{}",
+        mine[0].subject()
+    );
+    let link = mine[0]
+        .body
+        .lines()
+        .find(|l| l.starts_with(&format!("{SITE}/staff/signin?t=")))
+        .expect("the link");
+    assert!(mine[0].body.contains("10分間"), "{}", mine[0].body);
+    let token = link.split("t=").nth(1).unwrap();
+    let confirm = Request::post("/staff/signin/confirm")
+        .header(header::HOST, "127.0.0.1:9")
+        .header(header::ORIGIN, SITE)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!("t={token}")))
+        .unwrap();
+    let r = console.clone().oneshot(confirm).await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(r.headers().contains_key(header::SET_COOKIE));
+}

@@ -162,7 +162,10 @@ impl Notifier {
             "signin_link",
             crate::console::signin_link(&self.site_url, &self.key.sign_signin(&request.id)),
         );
-        let minutes = (request.expires_at - now).whole_minutes().max(1);
+        // Rounded up: a link sent at once reads "10分間", not 9 and some seconds.
+        let minutes = ((request.expires_at - now).whole_seconds() + 59)
+            .div_euclid(60)
+            .max(1);
         values.set("valid_minutes", minutes.to_string());
         Ok(vec![request.address])
     }
