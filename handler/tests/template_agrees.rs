@@ -471,6 +471,11 @@ fn the_handler_starts_with_the_templates_environment() {
         "the function knows the secret CloudFront sends"
     );
     assert_eq!(c.function, handler::config::Function::Api);
+    assert_eq!(
+        c.mail_bundle,
+        PathBuf::from(LAMBDA_MAIL_BUNDLE),
+        "the console reads who is staff from the bundle"
+    );
 }
 
 #[test]
@@ -539,9 +544,25 @@ fn the_package_script_puts_the_catalog_and_the_bundle_where_the_template_says() 
 // ------------------------------------------------------------------ routes
 
 /// `(METHOD, path)` of every `.route(...)` in app.rs, except catch-alls (`{*rest}`)
-/// and OPTIONS (CORS preflight: the deployment is same-origin, so never needed).
+/// and OPTIONS (CORS preflight: the deployment is same-origin, so never needed); the
+/// console's routes (console/mod.rs) as the two greedy `/staff/{proxy+}` routes that carry
+/// them (`/staff/` reaches the function as `/staff/today`, CloudFront's rewrite).
 fn routes_served() -> BTreeSet<(String, String)> {
-    let source = read("handler/src/app.rs");
+    let mut routes = routes_in("handler/src/app.rs");
+    for (method, path) in routes_in("handler/src/console/mod.rs") {
+        assert!(
+            path.starts_with("/staff"),
+            "console route {path} outside /staff"
+        );
+        if path != "/staff" && path != "/staff/" {
+            routes.insert((method, "/staff/{proxy+}".to_string()));
+        }
+    }
+    routes
+}
+
+fn routes_in(file: &str) -> BTreeSet<(String, String)> {
+    let source = read(file);
     let code = source.split("#[cfg(test)]").next().unwrap_or(&source);
     let mut routes = BTreeSet::new();
     for chunk in code.split(".route(").skip(1) {
@@ -567,7 +588,7 @@ fn routes_served() -> BTreeSet<(String, String)> {
     }
     assert!(
         !routes.is_empty(),
-        "no routes found in app.rs: has the router moved?"
+        "no routes found in {file}: has the router moved?"
     );
     routes
 }
@@ -608,8 +629,8 @@ fn every_route_reaches_the_function_through_cloudfront() {
     }
     for (_, path) in routes_deployed(&t) {
         assert!(
-            path.starts_with("/api/"),
-            "{path} is outside CloudFront's /api/* behaviour"
+            path.starts_with("/api/") || path.starts_with("/staff/"),
+            "{path} is outside CloudFront's /api/* and /staff/* behaviours"
         );
     }
     let behaviors = list(get(
@@ -949,4 +970,57 @@ fn the_stream_shows_keys_only_and_wakes_the_notifier_for_new_mail_alone() {
         target.get("Input").is_none(),
         "the notifier recognises EventBridge's own event, not a custom input"
     );
+}
+
+#[test]
+fn the_console_behaviour_caches_nothing_and_is_the_only_one_given_cookies() {
+    let t = template();
+    let config = get(
+        only_resource(&t, "AWS::CloudFront::Distribution").1,
+        &["Properties", "DistributionConfig"],
+    );
+    let behaviors = list(get(config, &["CacheBehaviors"]));
+    let staff = behaviors
+        .iter()
+        .find(|b| text(get(b, &["PathPattern"])) == "/staff/*")
+        .expect("a /staff/* behaviour");
+    let (api, _) = api_behaviour_and_origin(&t);
+    assert_eq!(
+        text(get(staff, &["TargetOriginId"])),
+        text(get(api, &["TargetOriginId"])),
+        "the console is the API function's"
+    );
+    // Managed-CachingDisabled; Managed-AllViewerExceptHostHeader forwards the cookie.
+    assert_eq!(
+        text(get(staff, &["CachePolicyId"])),
+        "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+    );
+    assert_eq!(
+        text(get(staff, &["OriginRequestPolicyId"])),
+        "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+    );
+    assert!(list(get(staff, &["AllowedMethods"]))
+        .iter()
+        .any(|m| text(m) == "POST"));
+    // The API's own cache policy keys on no cookie, and the site's behaviour forwards none.
+    let (_, policy) = only_resource(&t, "AWS::CloudFront::CachePolicy");
+    let cookies = get(
+        policy,
+        &[
+            "Properties",
+            "CachePolicyConfig",
+            "ParametersInCacheKeyAndForwardedToOrigin",
+            "CookiesConfig",
+            "CookieBehavior",
+        ],
+    );
+    assert_eq!(text(cookies), "none");
+    let rewrite = list(get(staff, &["FunctionAssociations"]));
+    assert_eq!(rewrite.len(), 1);
+    let (id, function) = resources_of(&t, "AWS::CloudFront::Function")
+        .into_iter()
+        .find(|(_, f)| text(get(f, &["Properties", "FunctionCode"])).contains("/staff/today"))
+        .expect("the /staff/ rewrite");
+    assert!(format!("{:?}", rewrite[0]).contains(&id), "{rewrite:?}");
+    let _ = function;
 }

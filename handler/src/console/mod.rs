@@ -63,6 +63,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/staff", get(pages::today::redirect))
         .route("/staff/", get(pages::today::page))
+        // What CloudFront turns `/staff/` into (deploy/template.yaml, StaffIndexRewrite).
+        .route("/staff/today", get(pages::today::page))
         .route(
             "/staff/signin",
             post(auth::request_link).get(auth::confirm_page),
