@@ -212,7 +212,7 @@ async fn the_link_signs_in_once_with_a_strict_http_only_cookie_and_replays_forge
     let confirm = send(&c.app, get(&format!("/staff/signin?t={token}"), None)).await;
     assert_eq!(confirm.status, StatusCode::OK);
     assert!(confirm.text.contains("ログインする"));
-    assert_eq!(confirm.headers[header::REFERRER_POLICY], "no-referrer");
+    assert_eq!(confirm.headers[header::REFERRER_POLICY], "same-origin");
     let forged = send(
         &c.app,
         form_post(

@@ -28,8 +28,9 @@ use time::OffsetDateTime;
 use super::outbox::{validate_mails, NewMail};
 use super::{dispatch, Store, StoreError};
 
-/// Application statuses from which a match may be made.
-pub const OPEN_APPLICATION_STATUSES: [&str; 2] = ["received", "needs_call"];
+/// Application statuses from which a match may be made (`phoned`: staff called a thin
+/// applicant and completed the picture; issue 14).
+pub const OPEN_APPLICATION_STATUSES: [&str; 3] = ["received", "needs_call", "phoned"];
 /// The status an application moves to when matched.
 pub const MATCHED: &str = "matched";
 /// Longest sheet session number (a sanity bound; plans have 1 or 3, extensions add a few).

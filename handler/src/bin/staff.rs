@@ -76,7 +76,7 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         csv: Option<std::path::PathBuf>,
     },
-    /// 申し込みの状態を変える: phoned（電話済み→受付）, on_hold（保留）, declined（お断り）, reopen（保留から戻す）
+    /// 申し込みの状態を変える: phoned（電話済み）, on_hold（保留）, declined（お断り）, reopen（保留から戻す）
     Status {
         application_id: String,
         #[arg(value_parser = ["phoned", "on_hold", "declined", "reopen"])]

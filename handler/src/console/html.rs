@@ -1,6 +1,7 @@
 //! The console's one layout and its small shared pieces. Server-rendered HTML that works
 //! without JavaScript (maud escapes every value), with the headers every console answer
-//! carries: never cached, never framed, no referrer (a sign-in page's address holds a token).
+//! carries: never cached, never framed, no referrer to other sites (a sign-in page's address
+//! holds a token).
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -129,9 +130,12 @@ pub fn secure_headers(response: &mut Response) {
             "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ),
     );
+    // `same-origin`, not `no-referrer`: with no-referrer browsers send `Origin: null` on the
+    // console's own form posts, which the origin check must refuse. Other sites still get
+    // no referrer (the sign-in page's address holds a token).
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(

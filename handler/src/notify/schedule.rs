@@ -141,7 +141,7 @@ impl Notifier {
                 .await?
             {
                 new_applications += 1;
-                if status == "needs_call" || app.body["completeness"]["needs_call"] == true {
+                if crate::staff::needs_call(&app) {
                     needs_call += 1;
                 }
             }

@@ -1,4 +1,4 @@
-//! An application's status by hand: phoned (要電話 → 受付), on hold, declined, reopened.
+//! An application's status by hand: phoned (要電話 → 電話済み), on hold, declined, reopened.
 //! Assigning (→ matched) is `assign`'s; these are the other moves staff make.
 
 use crate::store::RecordKind;
@@ -6,9 +6,10 @@ use crate::store::RecordKind;
 use super::{store_err, Outcome, Staff};
 
 /// Every application status, with its label.
-pub const APPLICATION_STATUSES: [(&str, &str); 5] = [
+pub const APPLICATION_STATUSES: [(&str, &str); 6] = [
     ("needs_call", "要電話"),
     ("received", "受付"),
+    ("phoned", "電話済み"),
     ("on_hold", "保留"),
     ("declined", "お断り"),
     ("matched", "マッチング済み"),
@@ -18,20 +19,20 @@ pub const APPLICATION_STATUSES: [(&str, &str); 5] = [
 pub const MOVES: [(&str, &str, &[&str], &str); 4] = [
     (
         "phoned",
-        "電話済み（マッチングへ）",
-        &["needs_call"],
-        "received",
+        "電話済みにする",
+        &["needs_call", "received"],
+        "phoned",
     ),
     (
         "on_hold",
         "保留にする",
-        &["received", "needs_call"],
+        &["received", "needs_call", "phoned"],
         "on_hold",
     ),
     (
         "declined",
         "お断りする",
-        &["received", "needs_call", "on_hold"],
+        &["received", "needs_call", "phoned", "on_hold"],
         "declined",
     ),
     ("reopen", "保留から戻す", &["on_hold"], "received"),

@@ -19,7 +19,7 @@ mod sheets;
 pub use applications::{application_status_label, Contact, APPLICATION_STATUSES, MOVES};
 pub use inquiries::{status_label as inquiry_status_label, text as inquiry_text, INQUIRY_STATUSES};
 pub use propose::{Proposal, ProposalRow};
-pub use queue::answer_rows;
+pub use queue::{answer_rows, needs_call};
 pub use report::Days;
 
 use mikke_catalog::Catalog;

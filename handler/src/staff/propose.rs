@@ -80,8 +80,7 @@ impl Staff {
             .map(|(a, rec)| ProposalRow {
                 application_id: rec.id.clone(),
                 created_at: rec.created_at,
-                needs_call: rec.status == "needs_call"
-                    || rec.body["completeness"]["needs_call"] == true,
+                needs_call: super::needs_call(rec),
                 pick: picks[a].map(|m| scored[a].explain(m)),
                 greedy: greedy[a].map(|m| {
                     let mentor = &mentors[m];

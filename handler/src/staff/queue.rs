@@ -66,6 +66,13 @@ pub fn answer_rows(
     ]
 }
 
+/// Whether staff should phone her first: her status says so, or her application came in thin
+/// (completeness) and nobody has marked it phoned yet.
+pub fn needs_call(r: &StoredRecord) -> bool {
+    r.status == "needs_call"
+        || (r.status == "received" && r.body["completeness"]["needs_call"] == true)
+}
+
 impl Staff {
     /// New applications, `needs_call` first, then oldest first.
     pub async fn queue(&self, contact: bool, limit: usize) -> Outcome {
@@ -78,9 +85,7 @@ impl Staff {
                 .map_err(store_err)?;
             open.extend(listed);
         }
-        let needs_call = |r: &StoredRecord| {
-            r.status == "needs_call" || r.body["completeness"]["needs_call"] == true
-        };
+        let needs_call = needs_call;
         open.sort_by(|a, b| {
             needs_call(b)
                 .cmp(&needs_call(a))

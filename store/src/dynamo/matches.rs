@@ -218,7 +218,7 @@ impl DynamoStore {
             .key(SK, s(SK_RECORD))
             .update_expression("SET #st = :matched, #gpk = :gpk")
             .condition_expression(
-                "attribute_exists(#pk) AND #st IN (:open0, :open1) AND #exp > :now",
+                "attribute_exists(#pk) AND #st IN (:open0, :open1, :open2) AND #exp > :now",
             )
             .expression_attribute_names("#pk", PK)
             .expression_attribute_names("#st", ATTR_STATUS)
@@ -231,6 +231,7 @@ impl DynamoStore {
             )
             .expression_attribute_values(":open0", s(OPEN_APPLICATION_STATUSES[0]))
             .expression_attribute_values(":open1", s(OPEN_APPLICATION_STATUSES[1]))
+            .expression_attribute_values(":open2", s(OPEN_APPLICATION_STATUSES[2]))
             .expression_attribute_values(":now", n(now()))
             .build()
             .expect("table, key and expression are set");

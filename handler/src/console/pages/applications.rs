@@ -25,9 +25,7 @@ use crate::AppState;
 /// Rows shown at most (oldest first); the filters narrow further.
 const LIST_LIMIT: usize = 200;
 
-fn needs_call(r: &StoredRecord) -> bool {
-    r.status == "needs_call" || r.body["completeness"]["needs_call"] == true
-}
+use crate::staff::needs_call;
 
 /// GET /staff/applications?status=&needs_call=1&since=YYYY-MM-DD
 pub async fn list(
@@ -40,7 +38,7 @@ pub async fn list(
     let since = q.get("since").map(String::as_str).unwrap_or_default();
     let since_day = crate::staff::Days::parse(Some(since), Some(since), (state.clock)()).ok();
     let statuses: Vec<&str> = match status {
-        "open" => vec!["needs_call", "received"],
+        "open" => crate::store::OPEN_APPLICATION_STATUSES.to_vec(),
         "all" => APPLICATION_STATUSES.iter().map(|(s, _)| *s).collect(),
         s => vec![s],
     };
@@ -75,7 +73,7 @@ pub async fn list(
             form method="get" action="/staff/applications" {
                 label for="status" { "状態" }
                 select #status name="status" {
-                    (option("open", "対応中（要電話・受付）", status))
+                    (option("open", "マッチング待ち（要電話・受付・電話済み）", status))
                     @for (value, label) in APPLICATION_STATUSES { (option(value, label, status)) }
                     (option("all", "すべて", status))
                 }

@@ -23,12 +23,17 @@ struct Waiting {
 async fn waiting(state: &AppState) -> Result<Vec<Waiting>, StoreError> {
     let store: &Store = &state.store;
     let now = (state.clock)();
-    let app_count = |status: &'static str| async move {
-        store
-            .list_by_status(RecordKind::Application, status, usize::MAX)
-            .await
-            .map(|v| v.len())
-    };
+    // 要電話 is a status or, for an application stored as received, its completeness flag
+    // (the same rule as `staff queue`).
+    let mut open = Vec::new();
+    for status in crate::store::OPEN_APPLICATION_STATUSES {
+        open.extend(
+            store
+                .list_by_status(RecordKind::Application, status, usize::MAX)
+                .await?,
+        );
+    }
+    let needs_call = open.iter().filter(|r| crate::staff::needs_call(r)).count();
     let inquiries = store
         .list_by_status(RecordKind::Inquiry, "received", usize::MAX)
         .await?;
@@ -47,9 +52,9 @@ async fn waiting(state: &AppState) -> Result<Vec<Waiting>, StoreError> {
         .len();
     let mut list = vec![
         Waiting {
-            count: app_count("needs_call").await?,
+            count: needs_call,
             what: "電話確認が必要な申し込み".into(),
-            href: "/staff/applications?status=needs_call",
+            href: "/staff/applications?needs_call=1",
         },
         Waiting {
             count: sheets.iter().filter(|s| s.priority >= flag_at).count(),
@@ -57,9 +62,9 @@ async fn waiting(state: &AppState) -> Result<Vec<Waiting>, StoreError> {
             href: "/staff/sheets",
         },
         Waiting {
-            count: app_count("received").await?,
+            count: open.len() - needs_call,
             what: "新しい申し込み（マッチング待ち）".into(),
-            href: "/staff/applications?status=received",
+            href: "/staff/applications",
         },
     ];
     for kind in [
