@@ -227,6 +227,47 @@ impl DynamoStore {
         .await
     }
 
+    pub(super) async fn list_brief_by_status(
+        &self,
+        kind: RecordKind,
+        status: &str,
+        limit: usize,
+        fields: &[&str],
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        let mut found = self.list_by_status(kind, status, limit).await?;
+        for r in &mut found {
+            r.body = super::brief::project(&r.body, fields);
+        }
+        Ok(found)
+    }
+
+    pub(super) async fn count_by_status(
+        &self,
+        kind: RecordKind,
+        status: &str,
+    ) -> Result<usize, StoreError> {
+        // The same partition the queue reads; few hundred a day, so reading is counting.
+        let pk = schema::status_gsi_pk(kind, status);
+        let found = self
+            .query_live(GSI_STATUS, &pk, None, usize::MAX, |_| Ok(()))
+            .await?;
+        Ok(found.len())
+    }
+
+    pub(super) async fn list_brief_by_kind(
+        &self,
+        kind: RecordKind,
+        since: OffsetDateTime,
+        limit: usize,
+        fields: &[&str],
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        let mut found = self.list_by_kind(kind, since, limit).await?;
+        for r in &mut found {
+            r.body = super::brief::project(&r.body, fields);
+        }
+        Ok(found)
+    }
+
     /// Up to `limit` items of one partition of GSI `index` (`gsi1` or `gsi2`), in sort-key
     /// order, optionally bounded by `sort`, skipping expired ones — the filter runs after
     /// DynamoDB's `Limit`, hence the paging loop — each decoded by `decode`.

@@ -55,6 +55,7 @@
 //!   transaction whose marker check failed is a replay (the marker comes back with the
 //!   cancellation); `TransactionConflict` is retried. IAM: [`schema::IAM_ACTIONS`].
 
+mod brief;
 mod console;
 #[cfg(feature = "dynamo")]
 mod dynamo;

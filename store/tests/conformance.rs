@@ -151,4 +151,5 @@ conformance!(
     console_a_signin_is_written_with_its_mail_and_consumed_once,
     console_sessions_end_one_at_a_time_or_all_at_once,
     console_audit_entries_are_listed_in_time_order_since_a_date,
+    brief_lists_are_the_same_records_with_only_the_paths_asked_for,
 );

@@ -38,17 +38,39 @@ impl Staff {
     /// The proposal for the waiting queue, oldest application first.
     pub async fn proposal(&self) -> Result<Proposal, String> {
         let mut open = Vec::new();
+        let mut waiting = 0;
         for status in OPEN_APPLICATION_STATUSES {
+            // The oldest of each status briefly (the oldest overall are among them), then
+            // those in full; the rest is only counted.
             let listed = self
                 .store
-                .list_by_status(RecordKind::Application, status, usize::MAX)
+                .list_brief_by_status(RecordKind::Application, status, proposal::MAX_ROWS, &[])
                 .await
                 .map_err(store_err)?;
             open.extend(listed);
+            waiting += self
+                .store
+                .count_by_status(RecordKind::Application, status)
+                .await
+                .map_err(store_err)?;
         }
         open.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
-        let left_out = open.len().saturating_sub(proposal::MAX_ROWS);
+        let left_out = waiting.saturating_sub(proposal::MAX_ROWS);
         open.truncate(proposal::MAX_ROWS);
+        let mut full = Vec::with_capacity(open.len());
+        for brief in &open {
+            // Gone since the list was read (assigned meanwhile): not waiting any more.
+            if let Some(rec) = self
+                .store
+                .get(RecordKind::Application, &brief.id)
+                .await
+                .map_err(store_err)?
+                .filter(|r| OPEN_APPLICATION_STATUSES.contains(&r.status.as_str()))
+            {
+                full.push(rec);
+            }
+        }
+        let open = full;
         let apps = open
             .iter()
             .map(application_of)

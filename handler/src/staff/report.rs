@@ -67,7 +67,12 @@ impl Staff {
         let epoch = OffsetDateTime::UNIX_EPOCH;
         let records = self
             .store
-            .list_by_kind(RecordKind::Application, epoch, usize::MAX)
+            .list_brief_by_kind(
+                RecordKind::Application,
+                epoch,
+                usize::MAX,
+                &["$.application.company_code"],
+            )
             .await
             .map_err(store_err)?;
         let codes: Vec<(String, OffsetDateTime, String)> = records

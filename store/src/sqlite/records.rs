@@ -65,6 +65,67 @@ fn list(
     run().map_err(|e| sql_error(path, "list records", e))
 }
 
+fn owned(fields: &[&str]) -> Vec<String> {
+    fields.iter().map(|f| f.to_string()).collect()
+}
+
+/// The paths' values as one column of JSON text: `body -> '$.a'` for one path, and for more
+/// `json_extract(body, '$.a', '$.b')` — a JSON array, the body parsed once for all of them.
+/// (Paths are checked by `brief::check_path`: no quote can reach the SQL.)
+fn extracts(fields: &[String]) -> String {
+    match fields {
+        [] => ", NULL".into(),
+        [one] => format!(", body -> '{one}'"),
+        many => format!(
+            ", json_extract(body, {})",
+            many.iter()
+                .map(|f| format!("'{f}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+fn list_brief(
+    conn: &Connection,
+    path: &Path,
+    sql: &str,
+    kind: RecordKind,
+    fields: &[String],
+    params: impl rusqlite::Params,
+) -> Result<Vec<StoredRecord>, StoreError> {
+    let run = || -> rusqlite::Result<Vec<StoredRecord>> {
+        let mut statement = conn.prepare_cached(sql)?;
+        let rows = statement.query_map(params, |row| {
+            let mut body = serde_json::Value::Object(Default::default());
+            let text: Option<String> = row.get(4)?;
+            let values = match (
+                fields.len(),
+                text.and_then(|t| serde_json::from_str(&t).ok()),
+            ) {
+                (1, Some(v)) => vec![v],
+                (_, Some(serde_json::Value::Array(vs))) => vs,
+                _ => Vec::new(),
+            };
+            for (f, v) in fields.iter().zip(values) {
+                if !v.is_null() {
+                    crate::brief::insert(&mut body, f, v);
+                }
+            }
+            Ok(StoredRecord {
+                kind,
+                id: row.get(0)?,
+                status: row.get(1)?,
+                created_at: timestamp(row, 2)?,
+                expires_at: epoch(row, 3)?,
+                body,
+            })
+        })?;
+        rows.collect()
+    };
+    run().map_err(|e| sql_error(path, "list records", e))
+}
+
 /// Writes (or replaces) an idempotency marker; `put_once` and the importer use it.
 pub(super) fn save_marker(
     conn: &Connection,
@@ -188,6 +249,65 @@ impl SqliteStore {
                 kind,
                 params![kind.as_str(), status, now_secs(), limit_param(limit)],
             )
+        })
+        .await
+    }
+
+    pub(crate) async fn list_brief_by_status(
+        &self,
+        kind: RecordKind,
+        status: &str,
+        limit: usize,
+        fields: &[&str],
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        let (status, fields) = (status.to_string(), owned(fields));
+        self.read(move |conn, path| {
+            let sql = format!(
+                "SELECT id, status, created_at, expires_at{} FROM records WHERE kind = ?1 AND status = ?2 AND expires_at > ?3 \
+                 ORDER BY created_at, id LIMIT ?4",
+                extracts(&fields)
+            );
+            list_brief(conn, path, &sql, kind, &fields, params![kind.as_str(), status, now_secs(), limit_param(limit)])
+        })
+        .await
+    }
+
+    pub(crate) async fn count_by_status(
+        &self,
+        kind: RecordKind,
+        status: &str,
+    ) -> Result<usize, StoreError> {
+        let status = status.to_string();
+        self.read(move |conn, path| {
+            conn.prepare_cached(
+                "SELECT count(*) FROM records WHERE kind = ?1 AND status = ?2 AND expires_at > ?3",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![kind.as_str(), status, now_secs()], |row| {
+                    row.get::<_, i64>(0)
+                })
+            })
+            .map(|n| n as usize)
+            .map_err(|e| sql_error(path, "count records", e))
+        })
+        .await
+    }
+
+    pub(crate) async fn list_brief_by_kind(
+        &self,
+        kind: RecordKind,
+        since: OffsetDateTime,
+        limit: usize,
+        fields: &[&str],
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        let (since, fields) = (schema::timestamp_text(since), owned(fields));
+        self.read(move |conn, path| {
+            let sql = format!(
+                "SELECT id, status, created_at, expires_at{} FROM records WHERE kind = ?1 AND created_at >= ?2 AND expires_at > ?3 \
+                 ORDER BY created_at, id LIMIT ?4",
+                extracts(&fields)
+            );
+            list_brief(conn, path, &sql, kind, &fields, params![kind.as_str(), since, now_secs(), limit_param(limit)])
         })
         .await
     }

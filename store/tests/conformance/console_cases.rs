@@ -151,3 +151,76 @@ pub async fn matches_are_listed_by_date_active_or_closed_extended_or_not(b: &mut
     let tomorrow = OffsetDateTime::now_utc() + time::Duration::DAY;
     assert!(s.list_matches(tomorrow, 10).await.unwrap().is_empty());
 }
+
+pub async fn brief_lists_are_the_same_records_with_only_the_paths_asked_for(b: &mut Backend) {
+    use mikke_store::{NewRecord, RecordKind};
+    let s = b.store();
+    for (i, flag) in [(1, true), (2, false)] {
+        let rec = NewRecord {
+            kind: RecordKind::Application,
+            id: format!("a{i}"),
+            created_at: now() + time::Duration::seconds(i),
+            status: "received".into(),
+            idempotency_key: format!("k{i}"),
+            expires_at: now() + time::Duration::days(1),
+            body: serde_json::json!({
+                "application": { "name": "架空", "company_code": format!("C{i}") },
+                "completeness": { "needs_call": flag, "score": 40 },
+                "match": { "suggestions": [{ "name": "青木", "score": 90 }, { "name": "伊藤" }] },
+            }),
+            mail: vec![],
+        };
+        s.put_once(rec, std::time::Duration::from_secs(60))
+            .await
+            .unwrap();
+    }
+    let fields = [
+        "$.completeness.needs_call",
+        "$.match.suggestions[0]",
+        "$.application.company_code",
+    ];
+    let brief = s
+        .list_brief_by_status(RecordKind::Application, "received", 10, &fields)
+        .await
+        .unwrap();
+    let full = s
+        .list_by_status(RecordKind::Application, "received", 10)
+        .await
+        .unwrap();
+    let count = |kind, status| s.count_by_status(kind, status);
+    assert_eq!(count(RecordKind::Application, "received").await.unwrap(), 2);
+    assert_eq!(count(RecordKind::Application, "matched").await.unwrap(), 0);
+    assert_eq!(count(RecordKind::Inquiry, "received").await.unwrap(), 0);
+    assert_eq!(
+        brief
+            .iter()
+            .map(|r| (&r.id, r.created_at))
+            .collect::<Vec<_>>(),
+        full.iter()
+            .map(|r| (&r.id, r.created_at))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        brief[0].body,
+        serde_json::json!({
+            "completeness": { "needs_call": true },
+            "match": { "suggestions": [{ "name": "青木", "score": 90 }] },
+            "application": { "company_code": "C1" },
+        })
+    );
+    let by_kind = s
+        .list_brief_by_kind(
+            RecordKind::Application,
+            now() - time::Duration::DAY,
+            1,
+            &fields,
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_kind.len(), 1);
+    assert_eq!(by_kind[0].body, brief[0].body);
+    assert!(s
+        .list_brief_by_status(RecordKind::Application, "received", 10, &["$.a' OR 1=1"])
+        .await
+        .is_err());
+}

@@ -22,6 +22,14 @@ use crate::staff::{
 use crate::store::{RecordKind, StoredRecord};
 use crate::AppState;
 
+/// What the list shows of each application's body.
+const BRIEF: [&str; 4] = [
+    "$.completeness.needs_call",
+    "$.completeness.score",
+    "$.match.suggestions[0].name",
+    "$.match.suggestions[0].score",
+];
+
 /// Rows shown at most (oldest first); the filters narrow further.
 const LIST_LIMIT: usize = 200;
 
@@ -42,15 +50,31 @@ pub async fn list(
         "all" => APPLICATION_STATUSES.iter().map(|(s, _)| *s).collect(),
         s => vec![s],
     };
+    // Without a filter on the body or the date, the oldest LIST_LIMIT of each status hold the
+    // oldest overall, and the total is a count: no need to read the whole queue.
+    let narrowed = only_call || !since.is_empty();
     let mut rows = Vec::new();
+    let mut counted = 0;
     for s in statuses {
-        match state
+        let limit = if narrowed { usize::MAX } else { LIST_LIMIT };
+        let listed = state
             .store
-            .list_by_status(RecordKind::Application, s, usize::MAX)
-            .await
-        {
-            Ok(found) => rows.extend(found),
-            Err(e) => return unavailable(&signed, &e.to_string()),
+            .list_brief_by_status(RecordKind::Application, s, limit, &BRIEF)
+            .await;
+        let count = if narrowed {
+            Ok(0)
+        } else {
+            state
+                .store
+                .count_by_status(RecordKind::Application, s)
+                .await
+        };
+        match (listed, count) {
+            (Ok(found), Ok(n)) => {
+                rows.extend(found);
+                counted += n;
+            }
+            (Err(e), _) | (_, Err(e)) => return unavailable(&signed, &e.to_string()),
         }
     }
     rows.retain(|r| !only_call || needs_call(r));
@@ -62,7 +86,7 @@ pub async fn list(
         rows.retain(|r| r.created_at >= from);
     }
     rows.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
-    let total = rows.len();
+    let total = if narrowed { rows.len() } else { counted };
     rows.truncate(LIST_LIMIT);
     render(
         &signed,

@@ -29,13 +29,18 @@ async fn waiting(state: &AppState) -> Result<Vec<Waiting>, StoreError> {
     for status in crate::store::OPEN_APPLICATION_STATUSES {
         open.extend(
             store
-                .list_by_status(RecordKind::Application, status, usize::MAX)
+                .list_brief_by_status(
+                    RecordKind::Application,
+                    status,
+                    usize::MAX,
+                    &["$.completeness.needs_call"],
+                )
                 .await?,
         );
     }
     let needs_call = open.iter().filter(|r| crate::staff::needs_call(r)).count();
     let inquiries = store
-        .list_by_status(RecordKind::Inquiry, "received", usize::MAX)
+        .list_brief_by_status(RecordKind::Inquiry, "received", usize::MAX, &["$.kind"])
         .await?;
     let flag_at = state.matcher.catalog().matching.followup.flag_at;
     let sheets = store.list_followups(0, usize::MAX).await?;
