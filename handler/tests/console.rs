@@ -522,3 +522,90 @@ async fn every_console_page_answers_a_signed_in_staff_member() {
         StatusCode::SEE_OTHER
     );
 }
+
+#[tokio::test]
+async fn notes_are_saved_over_the_version_seen_and_inquiry_contacts_are_audited() {
+    let c = console();
+    put_application(&c.store, "20300317-app00003").await;
+    let inquiry = NewRecord {
+        kind: RecordKind::Inquiry,
+        id: "20300317-inq00001".into(),
+        created_at: pinned_now(),
+        status: "received".into(),
+        idempotency_key: "inq".into(),
+        expires_at: pinned_now() + time::Duration::days(365),
+        body: serde_json::json!({ "kind": "consultation", "name": "相談 花子", "email": "soudan@example.jp", "message": "転職の相談です" }),
+        mail: vec![],
+    };
+    c.store
+        .put_once(inquiry, std::time::Duration::from_secs(60))
+        .await
+        .unwrap();
+    let (cookie, csrf) = signed_in(&c).await;
+    let path = "/staff/applications/20300317-app00003/note";
+    let first = send(
+        &c.app,
+        form_post(
+            path,
+            &format!("csrf={csrf}&seen=&note={}", enc("平日夜に電話可")),
+            Some(ORIGIN),
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+    assert!(first.text.contains("平日夜に電話可"));
+    // A page opened before that save still says "no note": refused, the first note kept.
+    let stale = send(
+        &c.app,
+        form_post(
+            path,
+            &format!("csrf={csrf}&seen=&note=other"),
+            Some(ORIGIN),
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    assert!(stale.text.contains("ほかの人が先に更新しました"));
+    let note = c
+        .store
+        .get_note(RecordKind::Application, "20300317-app00003")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(note.text, "平日夜に電話可");
+    assert_eq!(note.updated_by, STAFF);
+
+    let page = send(
+        &c.app,
+        get("/staff/inquiries/20300317-inq00001", Some(&cookie)),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("転職の相談です") && !page.text.contains("soudan@example.jp"));
+    let shown = send(
+        &c.app,
+        form_post(
+            "/staff/inquiries/20300317-inq00001/contact",
+            &format!("csrf={csrf}"),
+            Some(ORIGIN),
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert!(shown.text.contains("soudan@example.jp"));
+    let audit = c
+        .store
+        .list_audit(time::OffsetDateTime::UNIX_EPOCH, 100)
+        .await
+        .unwrap();
+    let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["sign_in", "note", "view_contact"]);
+    assert_eq!(
+        send(&c.app, get("/staff/inquiries/nope", Some(&cookie)))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}

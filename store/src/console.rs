@@ -52,6 +52,30 @@ pub struct AuditEntry {
     pub expires_at: OffsetDateTime,
 }
 
+/// Staff's note on an application or inquiry (what the phone call found out). Private like
+/// the record it is about, and kept as long.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub kind: super::RecordKind,
+    pub id: String,
+    pub text: String,
+    /// Who wrote this version (a staff address).
+    pub updated_by: String,
+    pub updated_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+/// What [`Store::put_note`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoteOutcome {
+    Saved,
+    /// Someone saved another version since the one the writer saw: nothing written.
+    Stale,
+}
+
+/// Longest note kept, in bytes.
+pub const MAX_NOTE_BYTES: usize = 8 * 1024;
+
 fn check_signin(s: &SignIn) -> Result<(), StoreError> {
     check_text("sign-in id", &s.id, MAX_ID_BYTES, false)?;
     check_text("sign-in address", &s.address, MAX_KEY_BYTES, true)
@@ -74,6 +98,32 @@ fn check_audit(e: &AuditEntry) -> Result<(), StoreError> {
 }
 
 impl Store {
+    /// Saves `note` if the stored version is still `seen` (`None`: there was none): a stale
+    /// page cannot overwrite a colleague's newer note.
+    pub async fn put_note(
+        &self,
+        note: &Note,
+        seen: Option<OffsetDateTime>,
+    ) -> Result<NoteOutcome, StoreError> {
+        check_text("note id", &note.id, MAX_ID_BYTES, false)?;
+        check_text("note author", &note.updated_by, MAX_KEY_BYTES, true)?;
+        if note.text.len() > MAX_NOTE_BYTES {
+            return Err(StoreError::Invalid {
+                what: "note",
+                reason: format!("longer than {MAX_NOTE_BYTES} bytes"),
+            });
+        }
+        dispatch!(self, st => st.put_note(note, seen))
+    }
+
+    pub async fn get_note(
+        &self,
+        kind: super::RecordKind,
+        id: &str,
+    ) -> Result<Option<Note>, StoreError> {
+        dispatch!(self, st => st.get_note(kind, id))
+    }
+
     /// Stores a sign-in request with `mail` (the link's mail), both or neither.
     pub async fn put_signin(&self, s: &SignIn, mail: &[NewMail]) -> Result<(), StoreError> {
         check_signin(s)?;

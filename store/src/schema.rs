@@ -107,6 +107,11 @@ pub const ATTR_ACTOR: &str = "actor";
 pub const ATTR_ACTION: &str = "action";
 pub const ATTR_IDS: &str = "ids";
 pub const ATTR_AT: &str = "at";
+/// Notes: `NOTE#<KIND>#<id>` / `NOTE`, `text`, `updated_by`, `updated_at`.
+pub const NOTE_PREFIX: &str = "NOTE";
+pub const ATTR_TEXT: &str = "text";
+pub const ATTR_UPDATED_BY: &str = "updated_by";
+pub const ATTR_UPDATED_AT: &str = "updated_at";
 
 /// The IAM actions the store's runtime calls need, on the table and `table/index/*`
 /// (`TransactWriteItems` is authorised per element: its Puts need `PutItem`).

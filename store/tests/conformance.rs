@@ -152,4 +152,5 @@ conformance!(
     console_sessions_end_one_at_a_time_or_all_at_once,
     console_audit_entries_are_listed_in_time_order_since_a_date,
     brief_lists_are_the_same_records_with_only_the_paths_asked_for,
+    console_a_note_is_saved_only_over_the_version_its_writer_saw,
 );

@@ -78,6 +78,10 @@ pub fn routes() -> Router<AppState> {
             post(pages::applications::reveal_contact),
         )
         .route(
+            "/staff/applications/{id}/note",
+            post(pages::applications::save_note),
+        )
+        .route(
             "/staff/applications/{id}/status",
             post(pages::applications::set_status),
         )
@@ -87,6 +91,15 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/staff/propose", get(pages::propose::page))
         .route("/staff/inquiries", get(pages::inquiries::page))
+        .route("/staff/inquiries/{id}", get(pages::inquiries::show))
+        .route(
+            "/staff/inquiries/{id}/contact",
+            post(pages::inquiries::reveal_contact),
+        )
+        .route(
+            "/staff/inquiries/{id}/note",
+            post(pages::inquiries::save_note),
+        )
         .route(
             "/staff/inquiries/{id}/status",
             post(pages::inquiries::set_status),

@@ -142,3 +142,61 @@ mod tests {
         assert!(err.contains("nope は見つかりません"), "{err}");
     }
 }
+
+/// Notes on applications and inquiries: staff's own words (what the call found out).
+pub mod notes {
+    use crate::store::{Note, NoteOutcome, RecordKind, MAX_NOTE_BYTES};
+
+    use super::super::{store_err, Outcome, Staff};
+
+    impl Staff {
+        /// Replaces the note on record `id` with `text`, if nobody saved one since the version
+        /// the writer saw (`seen`, the RFC 3339 time the page showed; empty: none).
+        pub async fn save_note(
+            &self,
+            kind: RecordKind,
+            id: &str,
+            text: &str,
+            seen: &str,
+        ) -> Outcome {
+            let text = text.trim();
+            if text.len() > MAX_NOTE_BYTES {
+                return Err(format!(
+                    "メモは{}文字程度までにしてください",
+                    MAX_NOTE_BYTES / 3
+                ));
+            }
+            let record = self
+                .store
+                .get(kind, id)
+                .await
+                .map_err(store_err)?
+                .ok_or_else(|| format!("{id} は見つかりません（IDを確認してください）"))?;
+            let seen =
+                if seen.is_empty() {
+                    None
+                } else {
+                    Some(crate::store::schema::parse_timestamp(seen).ok_or_else(|| {
+                        "ページを開き直してからもう一度保存してください".to_string()
+                    })?)
+                };
+            let note = Note {
+                kind,
+                id: id.to_string(),
+                text: text.to_string(),
+                updated_by: self.actor.clone(),
+                updated_at: time::OffsetDateTime::now_utc(),
+                expires_at: record.expires_at,
+            };
+            match self.store.put_note(&note, seen).await.map_err(store_err)? {
+                NoteOutcome::Saved => {
+                    self.audit_done("note", &[id]).await;
+                    Ok(format!("{id} のメモを保存しました。\n"))
+                }
+                NoteOutcome::Stale => Err(format!(
+                    "{id} のメモはほかの人が先に更新しました。開き直して、内容を確かめてから保存してください（保存していません）"
+                )),
+            }
+        }
+    }
+}

@@ -192,3 +192,37 @@ impl Staff {
         Ok(out)
     }
 }
+
+impl Staff {
+    /// An inquiry's contact details (name, address, phone, company), written to the audit
+    /// log first: no entry, no details.
+    pub async fn inquiry_contact(&self, id: &str) -> Result<Vec<(&'static str, String)>, String> {
+        let rec = self
+            .store
+            .get(RecordKind::Inquiry, id)
+            .await
+            .map_err(store_err)?
+            .ok_or_else(|| format!("お問い合わせ {id} は見つかりません（IDを確認してください）"))?;
+        self.audit("view_contact", &[id]).await?;
+        Ok([
+            ("お名前", "name"),
+            ("メール", "email"),
+            ("電話", "phone"),
+            ("会社", "company"),
+            ("部署・役職", "contact_role"),
+        ]
+        .into_iter()
+        .map(|(label, field)| {
+            let v = text(&rec, field);
+            (
+                label,
+                if v.is_empty() {
+                    "-".to_string()
+                } else {
+                    v.to_string()
+                },
+            )
+        })
+        .collect())
+    }
+}

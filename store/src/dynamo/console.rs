@@ -5,9 +5,10 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
 use time::OffsetDateTime;
 
-use super::super::console::{AuditEntry, SignIn, StaffSession};
+use super::super::console::{AuditEntry, Note, NoteOutcome, SignIn, StaffSession};
 use super::super::outbox::{mail_id_taken, NewMail};
 use super::super::schema::{self, *};
+use super::super::RecordKind;
 use super::super::StoreError;
 use super::item::{get_n, get_s, key_of, n, s};
 use super::{DynamoStore, SortFrom};
@@ -18,7 +19,63 @@ fn key(prefix: &str, id: &str) -> String {
     format!("{prefix}#{id}")
 }
 
+fn note_pk(kind: RecordKind, id: &str) -> String {
+    format!("{NOTE_PREFIX}#{}#{id}", kind.key_prefix())
+}
+
 impl DynamoStore {
+    pub(crate) async fn put_note(
+        &self,
+        note: &Note,
+        seen: Option<OffsetDateTime>,
+    ) -> Result<NoteOutcome, StoreError> {
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let mut put = self
+            .client
+            .put_item()
+            .table_name(&*self.table)
+            .item(PK, s(&note_pk(note.kind, &note.id)))
+            .item(SK, s(NOTE_PREFIX))
+            .item(ATTR_TEXT, s(&note.text))
+            .item(ATTR_UPDATED_BY, s(&note.updated_by))
+            .item(ATTR_UPDATED_AT, s(&schema::timestamp_text(note.updated_at)))
+            .item(TTL_ATTR, n(note.expires_at.unix_timestamp()))
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#exp", TTL_ATTR)
+            .expression_attribute_values(":now", n(now));
+        put = match seen {
+            // None seen: there must be none (or only an expired one).
+            None => put.condition_expression("attribute_not_exists(#pk) OR #exp <= :now"),
+            Some(at) => put
+                .condition_expression("attribute_exists(#pk) AND #up = :seen AND #exp > :now")
+                .expression_attribute_names("#up", ATTR_UPDATED_AT)
+                .expression_attribute_values(":seen", s(&schema::timestamp_text(at))),
+        };
+        Ok(match self.conditional("PutItem", put.send().await)? {
+            Some(_) => NoteOutcome::Saved,
+            None => NoteOutcome::Stale,
+        })
+    }
+
+    pub(crate) async fn get_note(
+        &self,
+        kind: RecordKind,
+        id: &str,
+    ) -> Result<Option<Note>, StoreError> {
+        let Some(item) = self.live_item(&note_pk(kind, id), NOTE_PREFIX).await? else {
+            return Ok(None);
+        };
+        let k = key_of(&item);
+        Ok(Some(Note {
+            kind,
+            id: id.to_string(),
+            text: get_s(&self.table, &k, &item, ATTR_TEXT)?.to_string(),
+            updated_by: get_s(&self.table, &k, &item, ATTR_UPDATED_BY)?.to_string(),
+            updated_at: self.time_of(&k, &item, ATTR_UPDATED_AT)?,
+            expires_at: self.epoch_of(&k, &item)?,
+        }))
+    }
+
     fn time_of(&self, k: &str, item: &Item, attr: &str) -> Result<OffsetDateTime, StoreError> {
         schema::parse_timestamp(get_s(&self.table, k, item, attr)?)
             .ok_or_else(|| self.malformed(k, format!("{attr} is not RFC 3339")))

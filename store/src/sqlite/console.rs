@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use super::outbox::write_mails;
 use super::records::{epoch, timestamp};
 use super::{now_secs, sql_error, SqliteStore};
-use crate::console::{AuditEntry, SignIn, StaffSession};
+use crate::console::{AuditEntry, Note, NoteOutcome, SignIn, StaffSession};
 use crate::outbox::NewMail;
 use crate::schema::{parse_timestamp, timestamp_text};
 use crate::StoreError;
@@ -48,6 +48,69 @@ fn audit_from_row(row: &Row<'_>) -> rusqlite::Result<AuditEntry> {
 }
 
 impl SqliteStore {
+    pub(crate) async fn put_note(
+        &self,
+        note: &Note,
+        seen: Option<OffsetDateTime>,
+    ) -> Result<NoteOutcome, StoreError> {
+        let (note, seen) = (note.clone(), seen.map(timestamp_text));
+        self.write(move |conn, path| {
+            let run = || -> rusqlite::Result<NoteOutcome> {
+                let current: Option<String> = conn
+                    .prepare_cached(
+                        "SELECT updated_at FROM notes WHERE kind = ?1 AND id = ?2 AND expires_at > ?3",
+                    )?
+                    .query_row(params![note.kind.as_str(), note.id, now_secs()], |r| r.get(0))
+                    .optional()?;
+                if current != seen {
+                    return Ok(NoteOutcome::Stale);
+                }
+                conn.prepare_cached(
+                    "INSERT OR REPLACE INTO notes (kind, id, text, updated_by, updated_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(params![
+                    note.kind.as_str(),
+                    note.id,
+                    note.text,
+                    note.updated_by,
+                    timestamp_text(note.updated_at),
+                    note.expires_at.unix_timestamp()
+                ])?;
+                Ok(NoteOutcome::Saved)
+            };
+            run().map_err(|e| sql_error(path, "put note", e))
+        })
+        .await
+    }
+
+    pub(crate) async fn get_note(
+        &self,
+        kind: crate::RecordKind,
+        id: &str,
+    ) -> Result<Option<Note>, StoreError> {
+        let id = id.to_string();
+        self.read(move |conn, path| {
+            conn.prepare_cached(
+                "SELECT id, text, updated_by, updated_at, expires_at FROM notes WHERE kind = ?1 AND id = ?2 AND expires_at > ?3",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![kind.as_str(), id, now_secs()], |row| {
+                    Ok(Note {
+                        kind,
+                        id: row.get(0)?,
+                        text: row.get(1)?,
+                        updated_by: row.get(2)?,
+                        updated_at: timestamp(row, 3)?,
+                        expires_at: epoch(row, 4)?,
+                    })
+                })
+                .optional()
+            })
+            .map_err(|e| sql_error(path, "get note", e))
+        })
+        .await
+    }
+
     pub(crate) async fn put_signin(&self, s: &SignIn, mail: &[NewMail]) -> Result<(), StoreError> {
         let (s, mail) = (s.clone(), mail.to_vec());
         self.write(move |conn, path| {

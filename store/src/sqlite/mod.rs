@@ -270,6 +270,7 @@ fn sweep(conn: &Connection) -> rusqlite::Result<()> {
         "signins",
         "staff_sessions",
         "audit",
+        "notes",
     ] {
         tx.execute(
             &format!("DELETE FROM {table} WHERE expires_at <= ?1"),

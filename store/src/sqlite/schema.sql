@@ -141,3 +141,17 @@ CREATE TABLE audit (
     at TEXT NOT NULL,
     expires_at INTEGER NOT NULL
 ) STRICT, WITHOUT ROWID;
+
+-- version: 5
+-- Staff's notes on applications and inquiries (issue 14): one per record, replaced whole,
+-- only over the version the writer saw (`updated_at`).
+
+CREATE TABLE notes (
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    text TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (kind, id)
+) STRICT, WITHOUT ROWID;

@@ -224,3 +224,48 @@ pub async fn brief_lists_are_the_same_records_with_only_the_paths_asked_for(b: &
         .await
         .is_err());
 }
+
+pub async fn console_a_note_is_saved_only_over_the_version_its_writer_saw(b: &mut Backend) {
+    use mikke_store::{Note, NoteOutcome, RecordKind};
+    let s = b.store();
+    let note = |text: &str, by: &str, secs: i64| Note {
+        kind: RecordKind::Application,
+        id: "20261206-app00001".into(),
+        text: text.into(),
+        updated_by: by.into(),
+        updated_at: now() + time::Duration::seconds(secs),
+        expires_at: now() + time::Duration::days(30),
+    };
+    let kind = RecordKind::Application;
+    assert_eq!(s.get_note(kind, "20261206-app00001").await.unwrap(), None);
+    let first = note("電話済み。平日夜なら話せる。", "a@example.jp", 0);
+    assert_eq!(s.put_note(&first, None).await.unwrap(), NoteOutcome::Saved);
+    assert_eq!(
+        s.get_note(kind, "20261206-app00001").await.unwrap(),
+        Some(first.clone())
+    );
+    // A colleague who opened the page before the first save is refused, nothing changes.
+    let late = note("別の人のメモ", "b@example.jp", 1);
+    assert_eq!(s.put_note(&late, None).await.unwrap(), NoteOutcome::Stale);
+    let second = note("追記: 来週また電話。", "b@example.jp", 2);
+    assert_eq!(
+        s.put_note(&second, Some(first.updated_at)).await.unwrap(),
+        NoteOutcome::Saved
+    );
+    assert_eq!(
+        s.put_note(&late, Some(first.updated_at)).await.unwrap(),
+        NoteOutcome::Stale
+    );
+    assert_eq!(
+        s.get_note(kind, "20261206-app00001").await.unwrap(),
+        Some(second)
+    );
+    assert_eq!(
+        s.get_note(RecordKind::Inquiry, "20261206-app00001")
+            .await
+            .unwrap(),
+        None
+    );
+    let long = note(&"あ".repeat(3000), "a@example.jp", 3);
+    assert!(s.put_note(&long, None).await.is_err(), "8 KiB at most");
+}

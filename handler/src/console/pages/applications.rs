@@ -170,6 +170,10 @@ pub async fn show_page(
         Err(e) => return unavailable(signed, &e.to_string()),
     };
     let full = at_capacity(catalog, &counts);
+    let note = match state.store.get_note(RecordKind::Application, id).await {
+        Ok(n) => n,
+        Err(e) => return unavailable(signed, &e.to_string()),
+    };
     let matched = match_mentors(&state.matcher, &app, &full);
     let complete = completeness(&app, &catalog.matching);
     let open = crate::store::OPEN_APPLICATION_STATUSES.contains(&rec.status.as_str());
@@ -203,6 +207,15 @@ pub async fn show_page(
             @if let Some(message) = &app.message {
                 h2 { "メッセージ" }
                 p style="white-space: pre-wrap" { (message) }
+            }
+            h2 { "メモ" }
+            form method="post" action={"/staff/applications/" (rec.id) "/note"} {
+                (page_html::csrf_field(&chrome))
+                input type="hidden" name="seen" value=(note.as_ref().map(|n| crate::store::schema::timestamp_text(n.updated_at)).unwrap_or_default());
+                label for="note" { "事務局のメモ（電話でわかったことなど。本人には見えません）" }
+                textarea #note name="note" rows="4" cols="40" maxlength="2700" { (note.as_ref().map(|n| n.text.as_str()).unwrap_or_default()) }
+                @if let Some(n) = &note { p.muted { (n.updated_by) "（" (jst(n.updated_at)) "）" } }
+                p { button.secondary type="submit" { "メモを保存" } }
             }
             h2 { "連絡先" }
             @if let Some(c) = &contact {
@@ -314,6 +327,34 @@ pub async fn set_status(
         Err(e) => outcome(
             &signed,
             "状態の変更",
+            Err(e),
+            (&format!("/staff/applications/{id}"), "申し込みに戻る"),
+        ),
+    }
+}
+
+/// POST /staff/applications/{id}/note (`note`, `seen`).
+pub async fn save_note(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed: Signed,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if let Some(r) = refused(&state, &headers, &signed, &form) {
+        return r;
+    }
+    let staff = staff_of(&state, &signed.session.address, now(&state));
+    let text = form.get("note").map(String::as_str).unwrap_or_default();
+    let seen = form.get("seen").map(String::as_str).unwrap_or_default();
+    match staff
+        .save_note(RecordKind::Application, &id, text, seen)
+        .await
+    {
+        Ok(done) => show_page(&state, &signed, &id, None, Some(&done)).await,
+        Err(e) => outcome(
+            &signed,
+            "メモ",
             Err(e),
             (&format!("/staff/applications/{id}"), "申し込みに戻る"),
         ),

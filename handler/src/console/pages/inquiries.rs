@@ -69,7 +69,7 @@ pub async fn page(
                         tbody {
                             @for r in &rows {
                                 tr {
-                                    td { (r.id) }
+                                    td { a href={"/staff/inquiries/" (r.id)} { (r.id) } }
                                     td { (inquiry_label(inquiry_text(r, "kind"))) }
                                     td { (jst(r.created_at)) }
                                     td { @let d = inquiry_text(r, "briefing_date"); @if d.is_empty() { "-" } @else { (briefing_date_label(d)) } }
@@ -127,4 +127,131 @@ pub async fn set_status(
         result,
         ("/staff/inquiries", "問い合わせの一覧へ"),
     )
+}
+
+/// One inquiry: what she asked (no contact data until asked for), the note.
+async fn detail(
+    state: &AppState,
+    signed: &Signed,
+    id: &str,
+    contact: Option<Vec<(&'static str, String)>>,
+    notice: Option<&str>,
+) -> Response {
+    let rec = match state.store.get(crate::store::RecordKind::Inquiry, id).await {
+        Ok(Some(r)) => r,
+        Ok(None) => {
+            return page_html::not_found(Some(&signed.chrome()), &format!("お問い合わせ {id} "))
+        }
+        Err(e) => return unavailable(signed, &e.to_string()),
+    };
+    let note = match state
+        .store
+        .get_note(crate::store::RecordKind::Inquiry, id)
+        .await
+    {
+        Ok(n) => n,
+        Err(e) => return unavailable(signed, &e.to_string()),
+    };
+    let chrome = signed.chrome();
+    let field = |f: &str| inquiry_text(&rec, f).to_string();
+    render(
+        signed,
+        &format!("お問い合わせ {id}"),
+        "/staff/inquiries",
+        html! {
+            h1 { "お問い合わせ " (rec.id) }
+            (page_html::message(notice, None))
+            dl.facts {
+                dt { "種類" } dd { (inquiry_label(&field("kind"))) }
+                dt { "受付" } dd { (jst(rec.created_at)) }
+                dt { "状態" } dd { (crate::staff::inquiry_status_label(&rec.status)) }
+                @if !field("briefing_date").is_empty() { dt { "説明会の日程" } dd { (briefing_date_label(&field("briefing_date"))) } }
+                @if !field("preferred_times").is_empty() { dt { "話せる時間帯" } dd { (field("preferred_times")) } }
+            }
+            @if !field("message").is_empty() {
+                h2 { "メッセージ" }
+                p style="white-space: pre-wrap" { (field("message")) }
+            }
+            h2 { "連絡先" }
+            @if let Some(rows) = &contact {
+                dl.facts { @for (label, value) in rows { dt { (label) } dd { (value) } } }
+                p.muted { "表示したことは記録されています。" }
+            } @else {
+                form method="post" action={"/staff/inquiries/" (rec.id) "/contact"} {
+                    (page_html::csrf_field(&chrome))
+                    button.secondary type="submit" { "連絡先を表示（記録されます）" }
+                }
+            }
+            h2 { "メモ" }
+            form method="post" action={"/staff/inquiries/" (rec.id) "/note"} {
+                (page_html::csrf_field(&chrome))
+                input type="hidden" name="seen" value=(note.as_ref().map(|n| crate::store::schema::timestamp_text(n.updated_at)).unwrap_or_default());
+                label for="note" { "事務局のメモ（本人には見えません）" }
+                textarea #note name="note" rows="4" cols="40" maxlength="2700" { (note.as_ref().map(|n| n.text.as_str()).unwrap_or_default()) }
+                @if let Some(n) = &note { p.muted { (n.updated_by) "（" (jst(n.updated_at)) "）" } }
+                p { button.secondary type="submit" { "メモを保存" } }
+            }
+            p { a href="/staff/inquiries" { "問い合わせの一覧へ" } }
+        },
+    )
+}
+
+/// GET /staff/inquiries/{id}
+pub async fn show(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+) -> Response {
+    detail(&state, &signed, &id, None, None).await
+}
+
+/// POST /staff/inquiries/{id}/contact (audited).
+pub async fn reveal_contact(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed: Signed,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if let Some(r) = refused(&state, &headers, &signed, &form) {
+        return r;
+    }
+    let staff = staff_of(&state, &signed.session.address, (state.clock)());
+    match staff.inquiry_contact(&id).await {
+        Ok(rows) => detail(&state, &signed, &id, Some(rows), None).await,
+        Err(e) => outcome(
+            &signed,
+            "連絡先",
+            Err(e),
+            ("/staff/inquiries", "問い合わせの一覧へ"),
+        ),
+    }
+}
+
+/// POST /staff/inquiries/{id}/note (`note`, `seen`).
+pub async fn save_note(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed: Signed,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if let Some(r) = refused(&state, &headers, &signed, &form) {
+        return r;
+    }
+    let staff = staff_of(&state, &signed.session.address, (state.clock)());
+    let text = form.get("note").map(String::as_str).unwrap_or_default();
+    let seen = form.get("seen").map(String::as_str).unwrap_or_default();
+    match staff
+        .save_note(crate::store::RecordKind::Inquiry, &id, text, seen)
+        .await
+    {
+        Ok(done) => detail(&state, &signed, &id, None, Some(&done)).await,
+        Err(e) => outcome(
+            &signed,
+            "メモ",
+            Err(e),
+            (&format!("/staff/inquiries/{id}"), "お問い合わせに戻る"),
+        ),
+    }
 }
