@@ -73,6 +73,17 @@ pub enum NoteOutcome {
     Stale,
 }
 
+/// A flagged sheet staff have followed up (called her, written to her mentor).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handled {
+    pub match_id: String,
+    pub session: u32,
+    pub handled_by: String,
+    pub handled_at: OffsetDateTime,
+    /// The sheet's own retention.
+    pub expires_at: OffsetDateTime,
+}
+
 /// Longest note kept, in bytes.
 pub const MAX_NOTE_BYTES: usize = 8 * 1024;
 
@@ -114,6 +125,19 @@ impl Store {
             });
         }
         dispatch!(self, st => st.put_note(note, seen))
+    }
+
+    /// Records that sheet (`h.match_id`, `h.session`) was followed up; `false` when it
+    /// already was (the first mark stays).
+    pub async fn mark_handled(&self, h: &Handled) -> Result<bool, StoreError> {
+        check_text("match id", &h.match_id, MAX_ID_BYTES, false)?;
+        check_text("handled by", &h.handled_by, MAX_KEY_BYTES, true)?;
+        dispatch!(self, st => st.mark_handled(h))
+    }
+
+    /// Every live mark, oldest first.
+    pub async fn list_handled(&self) -> Result<Vec<Handled>, StoreError> {
+        dispatch!(self, st => st.list_handled())
     }
 
     pub async fn get_note(

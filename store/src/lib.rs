@@ -71,7 +71,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-pub use console::{AuditEntry, Note, NoteOutcome, SignIn, StaffSession, MAX_NOTE_BYTES};
+pub use console::{AuditEntry, Handled, Note, NoteOutcome, SignIn, StaffSession, MAX_NOTE_BYTES};
 #[cfg(feature = "dynamo")]
 pub use dynamo::DynamoStore;
 pub use error::StoreError;

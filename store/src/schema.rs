@@ -107,6 +107,9 @@ pub const ATTR_ACTOR: &str = "actor";
 pub const ATTR_ACTION: &str = "action";
 pub const ATTR_IDS: &str = "ids";
 pub const ATTR_AT: &str = "at";
+/// Followed-up sheets: `HANDLED#<match>#<nnn>` / `HANDLED`, in gsi2 under `HANDLED`.
+pub const HANDLED_PREFIX: &str = "HANDLED";
+pub const ATTR_HANDLED_BY: &str = "handled_by";
 /// Notes: `NOTE#<KIND>#<id>` / `NOTE`, `text`, `updated_by`, `updated_at`.
 pub const NOTE_PREFIX: &str = "NOTE";
 pub const ATTR_TEXT: &str = "text";

@@ -153,4 +153,5 @@ conformance!(
     console_audit_entries_are_listed_in_time_order_since_a_date,
     brief_lists_are_the_same_records_with_only_the_paths_asked_for,
     console_a_note_is_saved_only_over_the_version_its_writer_saw,
+    console_a_followed_up_sheet_is_marked_once,
 );

@@ -82,6 +82,8 @@ enum Command {
         #[arg(value_parser = ["phoned", "on_hold", "declined", "reopen"])]
         to: String,
     },
+    /// フォローしたシートを対応済みにする（staff sheets --flagged に出なくなる）
+    Handled { match_id: String, session: u32 },
     /// 事務局コンソールにログインしている人の一覧。--revoke-all で全員をログアウトさせる
     Sessions {
         /// すべてのログインをただちに終了する
@@ -292,6 +294,7 @@ async fn run(cli: Cli) -> Result<String, String> {
             staff.move_application(&application_id, &to, None).await
         }
         Command::Sessions { revoke_all } => staff.sessions(revoke_all).await,
+        Command::Handled { match_id, session } => staff.mark_handled(&match_id, session).await,
         Command::Audit { since, limit } => match since {
             None => staff.audit_log(None, limit).await,
             Some(day) => match handler::staff::Days::parse(Some(&day), Some(&day), staff.now) {

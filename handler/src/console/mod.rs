@@ -108,6 +108,7 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/matches/{id}/extend", post(pages::matches::extend))
         .route("/staff/matches/{id}/close", post(pages::matches::close))
         .route("/staff/sheets", get(pages::sheets::page))
+        .route("/staff/sheets/handled", post(pages::sheets::handled))
         .route("/staff/report", get(pages::report::page))
         .route("/staff/report.csv", get(pages::report::csv))
         .route("/staff/mail", get(pages::mail::page))

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
 use time::OffsetDateTime;
 
-use super::super::console::{AuditEntry, Note, NoteOutcome, SignIn, StaffSession};
+use super::super::console::{AuditEntry, Handled, Note, NoteOutcome, SignIn, StaffSession};
 use super::super::outbox::{mail_id_taken, NewMail};
 use super::super::schema::{self, *};
 use super::super::RecordKind;
@@ -24,6 +24,52 @@ fn note_pk(kind: RecordKind, id: &str) -> String {
 }
 
 impl DynamoStore {
+    pub(crate) async fn mark_handled(&self, h: &Handled) -> Result<bool, StoreError> {
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let at = schema::timestamp_text(h.handled_at);
+        let sent = self
+            .client
+            .put_item()
+            .table_name(&*self.table)
+            .item(
+                PK,
+                s(&format!("{HANDLED_PREFIX}#{}#{:03}", h.match_id, h.session)),
+            )
+            .item(SK, s(HANDLED_PREFIX))
+            .item(ATTR_ID, s(&h.match_id))
+            .item(ATTR_SESSION, n(i64::from(h.session)))
+            .item(ATTR_HANDLED_BY, s(&h.handled_by))
+            .item(ATTR_AT, s(&at))
+            .item(TTL_ATTR, n(h.expires_at.unix_timestamp()))
+            .item(GSI_KIND_PK, s(HANDLED_PREFIX))
+            .item(
+                GSI_KIND_SK,
+                s(&format!("{at}#{}#{:03}", h.match_id, h.session)),
+            )
+            .condition_expression("attribute_not_exists(#pk) OR #exp <= :now")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#exp", TTL_ATTR)
+            .expression_attribute_values(":now", n(now))
+            .send()
+            .await;
+        Ok(self.conditional("PutItem", sent)?.is_some())
+    }
+
+    pub(crate) async fn list_handled(&self) -> Result<Vec<Handled>, StoreError> {
+        self.query_live(GSI_KIND, HANDLED_PREFIX, None, usize::MAX, |item| {
+            let k = key_of(item);
+            Ok(Handled {
+                match_id: get_s(&self.table, &k, item, ATTR_ID)?.to_string(),
+                session: u32::try_from(get_n(&self.table, &k, item, ATTR_SESSION)?)
+                    .map_err(|_| self.malformed(&k, format!("{ATTR_SESSION} out of range")))?,
+                handled_by: get_s(&self.table, &k, item, ATTR_HANDLED_BY)?.to_string(),
+                handled_at: self.time_of(&k, item, ATTR_AT)?,
+                expires_at: self.epoch_of(&k, item)?,
+            })
+        })
+        .await
+    }
+
     pub(crate) async fn put_note(
         &self,
         note: &Note,

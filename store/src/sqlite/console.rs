@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use super::outbox::write_mails;
 use super::records::{epoch, timestamp};
 use super::{now_secs, sql_error, SqliteStore};
-use crate::console::{AuditEntry, Note, NoteOutcome, SignIn, StaffSession};
+use crate::console::{AuditEntry, Handled, Note, NoteOutcome, SignIn, StaffSession};
 use crate::outbox::NewMail;
 use crate::schema::{parse_timestamp, timestamp_text};
 use crate::StoreError;
@@ -48,6 +48,54 @@ fn audit_from_row(row: &Row<'_>) -> rusqlite::Result<AuditEntry> {
 }
 
 impl SqliteStore {
+    pub(crate) async fn mark_handled(&self, h: &Handled) -> Result<bool, StoreError> {
+        let h = h.clone();
+        self.write(move |conn, path| {
+            // A mark past its expiry is gone: replace it; a live one stays.
+            conn.execute(
+                "DELETE FROM sheets_handled WHERE match_id = ?1 AND session = ?2 AND expires_at <= ?3",
+                params![h.match_id, h.session, now_secs()],
+            )
+            .and_then(|_| {
+                conn.execute(
+                    "INSERT OR IGNORE INTO sheets_handled (match_id, session, handled_by, handled_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![
+                        h.match_id,
+                        h.session,
+                        h.handled_by,
+                        timestamp_text(h.handled_at),
+                        h.expires_at.unix_timestamp()
+                    ],
+                )
+            })
+            .map(|n| n == 1)
+            .map_err(|e| sql_error(path, "mark handled", e))
+        })
+        .await
+    }
+
+    pub(crate) async fn list_handled(&self) -> Result<Vec<Handled>, StoreError> {
+        self.read(move |conn, path| {
+            let run = || -> rusqlite::Result<Vec<Handled>> {
+                let mut s = conn.prepare_cached(
+                    "SELECT match_id, session, handled_by, handled_at, expires_at FROM sheets_handled WHERE expires_at > ?1 ORDER BY handled_at, match_id, session",
+                )?;
+                let rows = s.query_map([now_secs()], |row| {
+                    Ok(Handled {
+                        match_id: row.get(0)?,
+                        session: row.get(1)?,
+                        handled_by: row.get(2)?,
+                        handled_at: timestamp(row, 3)?,
+                        expires_at: epoch(row, 4)?,
+                    })
+                })?;
+                rows.collect()
+            };
+            run().map_err(|e| sql_error(path, "list handled", e))
+        })
+        .await
+    }
+
     pub(crate) async fn put_note(
         &self,
         note: &Note,

@@ -271,6 +271,7 @@ fn sweep(conn: &Connection) -> rusqlite::Result<()> {
         "staff_sessions",
         "audit",
         "notes",
+        "sheets_handled",
     ] {
         tx.execute(
             &format!("DELETE FROM {table} WHERE expires_at <= ?1"),

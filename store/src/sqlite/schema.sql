@@ -155,3 +155,15 @@ CREATE TABLE notes (
     expires_at INTEGER NOT NULL,
     PRIMARY KEY (kind, id)
 ) STRICT, WITHOUT ROWID;
+
+-- version: 6
+-- Flagged sheets staff have followed up (issue 14): the first mark stays.
+
+CREATE TABLE sheets_handled (
+    match_id TEXT NOT NULL,
+    session INTEGER NOT NULL,
+    handled_by TEXT NOT NULL,
+    handled_at TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (match_id, session)
+) STRICT, WITHOUT ROWID;

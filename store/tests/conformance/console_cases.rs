@@ -269,3 +269,37 @@ pub async fn console_a_note_is_saved_only_over_the_version_its_writer_saw(b: &mu
     let long = note(&"あ".repeat(3000), "a@example.jp", 3);
     assert!(s.put_note(&long, None).await.is_err(), "8 KiB at most");
 }
+
+pub async fn console_a_followed_up_sheet_is_marked_once(b: &mut Backend) {
+    use mikke_store::Handled;
+    let s = b.store();
+    let mark = |m: &str, session: u32, by: &str| Handled {
+        match_id: m.into(),
+        session,
+        handled_by: by.into(),
+        handled_at: now(),
+        expires_at: now() + time::Duration::days(30),
+    };
+    assert!(s
+        .mark_handled(&mark("m1", 1, "a@example.jp"))
+        .await
+        .unwrap());
+    assert!(
+        !s.mark_handled(&mark("m1", 1, "b@example.jp"))
+            .await
+            .unwrap(),
+        "the first mark stays"
+    );
+    assert!(s
+        .mark_handled(&mark("m1", 2, "b@example.jp"))
+        .await
+        .unwrap());
+    let listed = s.list_handled().await.unwrap();
+    let seen: Vec<(&str, u32, &str)> = listed
+        .iter()
+        .map(|h| (h.match_id.as_str(), h.session, h.handled_by.as_str()))
+        .collect();
+    assert_eq!(seen.len(), 2);
+    assert!(seen.contains(&("m1", 1, "a@example.jp")));
+    assert!(seen.contains(&("m1", 2, "b@example.jp")));
+}

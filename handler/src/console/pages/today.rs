@@ -43,6 +43,12 @@ async fn waiting(state: &AppState) -> Result<Vec<Waiting>, StoreError> {
         .list_brief_by_status(RecordKind::Inquiry, "received", usize::MAX, &["$.kind"])
         .await?;
     let flag_at = state.matcher.catalog().matching.followup.flag_at;
+    let handled: std::collections::HashSet<(String, u32)> = store
+        .list_handled()
+        .await?
+        .into_iter()
+        .map(|h| (h.match_id, h.session))
+        .collect();
     let sheets = store.list_followups(0, usize::MAX).await?;
     let overdue = store
         .active_matches()
@@ -62,7 +68,12 @@ async fn waiting(state: &AppState) -> Result<Vec<Waiting>, StoreError> {
             href: "/staff/applications?needs_call=1",
         },
         Waiting {
-            count: sheets.iter().filter(|s| s.priority >= flag_at).count(),
+            count: sheets
+                .iter()
+                .filter(|s| {
+                    s.priority >= flag_at && !handled.contains(&(s.match_id.clone(), s.session))
+                })
+                .count(),
             what: "フォローが必要なシート".into(),
             href: "/staff/sheets",
         },
