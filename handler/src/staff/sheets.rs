@@ -135,7 +135,10 @@ mod tests {
         assert!(done.contains("対応済みにしました"), "{done}");
         let after = staff.sheets(true, 10).await.unwrap();
         assert_eq!(after, "フォローが必要なシートはありません。\n");
-        assert!(staff.sheets(false, 10).await.unwrap().contains(id), "still a sheet");
+        assert!(
+            staff.sheets(false, 10).await.unwrap().contains(id),
+            "still a sheet"
+        );
         let again = staff.mark_handled(id, 1).await.unwrap();
         assert!(again.contains("すでに対応済み"), "{again}");
         let missing = staff.mark_handled(id, 2).await.unwrap_err();
