@@ -93,7 +93,7 @@ impl<'a> Checker<'a> {
         (!text.is_empty()).then(|| text.to_string())
     }
 
-    /// A one-line text such as a name.
+    /// A one-line text such as a name (no line breaks, controls or invisible format characters).
     pub fn text(
         &mut self,
         field: &'static str,
@@ -112,6 +112,13 @@ impl<'a> Checker<'a> {
             self.fail(field, format!("{label}は{max}文字以内で入力してください"));
         } else if value.chars().any(char::is_control) {
             self.fail(field, format!("{label}に改行や制御文字は使えません"));
+        } else if value.chars().any(invisible) {
+            // U+202E in a name can make one person's name read as another's in the staff's
+            // lists and mails (issue 15).
+            self.fail(
+                field,
+                format!("{label}に見えない文字（文字の向きを変える記号など）は使えません"),
+            );
         } else {
             return Some(value);
         }
@@ -330,4 +337,23 @@ mod tests {
         );
         assert!(c.finish().is_empty());
     }
+}
+
+/// Invisible format characters that can disguise one-line text: the bidirectional embeddings,
+/// overrides and isolates (U+202A–202E, U+2066–2069), the direction marks (U+200E, U+200F,
+/// U+061C), zero-width characters and joiners (U+200B–200D, U+2060–2064, U+FEFF), the soft
+/// hyphen, the Mongolian vowel separator and the interlinear annotation marks.
+pub(crate) fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+    )
 }

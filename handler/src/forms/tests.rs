@@ -135,3 +135,33 @@ fn the_honeypot_is_seen_before_any_check() {
         HONEYPOT
     ));
 }
+
+#[test]
+fn a_name_with_a_direction_override_or_an_invisible_character_is_refused() {
+    for name in [
+        "山田\u{202E}子花",
+        "山田\u{2066}花子\u{2069}",
+        "山\u{200B}田",
+        "\u{FEFF}山田",
+    ] {
+        let mut body = valid();
+        body["name"] = json!(name);
+        let errors = check(body).unwrap_err();
+        assert_eq!(
+            errors.get("name"),
+            Some("お名前に見えない文字（文字の向きを変える記号など）は使えません"),
+            "{name:?}"
+        );
+    }
+    // Ordinary Japanese and Latin names with spaces and long vowels stay fine.
+    for name in [
+        "山田 花子",
+        "ヤマダ　ハナコ",
+        "Hanako Yamada",
+        "長谷川 ゆう子",
+    ] {
+        let mut body = valid();
+        body["name"] = json!(name);
+        assert!(check(body).is_ok(), "{name}");
+    }
+}
