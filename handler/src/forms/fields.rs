@@ -298,6 +298,25 @@ pub fn honeypot_filled(raw: &RawFields, field: &'static str) -> bool {
     Checker::new(raw).honeypot(field)
 }
 
+/// Invisible format characters that can disguise one-line text: the bidirectional embeddings,
+/// overrides and isolates (U+202A–202E, U+2066–2069), the direction marks (U+200E, U+200F,
+/// U+061C), zero-width characters and joiners (U+200B–200D, U+2060–2064, U+FEFF), the soft
+/// hyphen, the Mongolian vowel separator and the interlinear annotation marks.
+pub(crate) fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -337,23 +356,4 @@ mod tests {
         );
         assert!(c.finish().is_empty());
     }
-}
-
-/// Invisible format characters that can disguise one-line text: the bidirectional embeddings,
-/// overrides and isolates (U+202A–202E, U+2066–2069), the direction marks (U+200E, U+200F,
-/// U+061C), zero-width characters and joiners (U+200B–200D, U+2060–2064, U+FEFF), the soft
-/// hyphen, the Mongolian vowel separator and the interlinear annotation marks.
-pub(crate) fn invisible(c: char) -> bool {
-    matches!(
-        c,
-        '\u{00AD}'
-            | '\u{061C}'
-            | '\u{180E}'
-            | '\u{200B}'..='\u{200F}'
-            | '\u{202A}'..='\u{202E}'
-            | '\u{2060}'..='\u{2064}'
-            | '\u{2066}'..='\u{206F}'
-            | '\u{FEFF}'
-            | '\u{FFF9}'..='\u{FFFB}'
-    )
 }
