@@ -106,6 +106,26 @@ pub fn csrf_field(c: &Chrome) -> Markup {
     html! { input type="hidden" name="csrf" value=(c.csrf); }
 }
 
+/// Staff's note on a record: the form that saves it over the version shown (`seen`).
+pub fn note_form(
+    action: &str,
+    label: &str,
+    note: Option<&crate::store::Note>,
+    chrome: &Chrome,
+) -> Markup {
+    let seen = note.map(|n| crate::store::schema::timestamp_text(n.updated_at));
+    html! {
+        form method="post" action=(action) {
+            (csrf_field(chrome))
+            input type="hidden" name="seen" value=(seen.unwrap_or_default());
+            label for="note" { (label) }
+            textarea #note name="note" rows="4" cols="40" maxlength="2700" { (note.map(|n| n.text.as_str()).unwrap_or_default()) }
+            @if let Some(n) = note { p.muted { (n.updated_by) "（" (crate::staff::jst(n.updated_at)) "）" } }
+            p { button.secondary type="submit" { "メモを保存" } }
+        }
+    }
+}
+
 /// A message box: what an action did (`notice`) or why it did not (`error`).
 pub fn message(notice: Option<&str>, error: Option<&str>) -> Markup {
     html! {

@@ -183,14 +183,7 @@ async fn detail(
                 }
             }
             h2 { "メモ" }
-            form method="post" action={"/staff/inquiries/" (rec.id) "/note"} {
-                (page_html::csrf_field(&chrome))
-                input type="hidden" name="seen" value=(note.as_ref().map(|n| crate::store::schema::timestamp_text(n.updated_at)).unwrap_or_default());
-                label for="note" { "事務局のメモ（本人には見えません）" }
-                textarea #note name="note" rows="4" cols="40" maxlength="2700" { (note.as_ref().map(|n| n.text.as_str()).unwrap_or_default()) }
-                @if let Some(n) = &note { p.muted { (n.updated_by) "（" (jst(n.updated_at)) "）" } }
-                p { button.secondary type="submit" { "メモを保存" } }
-            }
+            (page_html::note_form(&format!("/staff/inquiries/{}/note", rec.id), "事務局のメモ（本人には見えません）", note.as_ref(), &chrome))
             p { a href="/staff/inquiries" { "問い合わせの一覧へ" } }
         },
     )
