@@ -65,6 +65,29 @@ pub struct Catalog {
     pub taxonomy: Taxonomy,
     pub matching: Matching,
     pub mentors: Vec<CatalogMentor>,
+    /// The privacy policy a submission consents to (issue 15). Absent in catalogs built
+    /// before it (then submissions are stored without a consent stamp).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent: Option<CatalogConsent>,
+}
+
+/// The privacy policy's current version and every recorded one, with the hash of the text
+/// each stands for (content/pages/privacy.md `version`, content/privacy-versions.yaml).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogConsent {
+    /// The version the forms show now.
+    pub version: u32,
+    /// Version → SHA-256 (hex) of that version's notice and policy text. A page cached from
+    /// before a change posts its older version, which is stored with its own hash.
+    pub versions: std::collections::BTreeMap<u32, String>,
+}
+
+impl CatalogConsent {
+    /// The hash of `version`'s text, if that version was ever published.
+    pub fn hash_of(&self, version: u32) -> Option<&str> {
+        self.versions.get(&version).map(String::as_str)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

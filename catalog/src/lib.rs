@@ -14,7 +14,8 @@ mod rule;
 mod taxonomy;
 
 pub use catalog::{
-    Catalog, CatalogBriefing, CatalogError, CatalogMentor, CatalogSite, CATALOG_SCHEMA_VERSION,
+    Catalog, CatalogBriefing, CatalogConsent, CatalogError, CatalogMentor, CatalogSite,
+    CATALOG_SCHEMA_VERSION,
 };
 pub use matching::{Followup, Matching, Weights};
 pub use rule::{ApplicantFacts, MatchRule, RuleError};

@@ -188,6 +188,20 @@ pub const TEMPLATES: &[TemplateSpec] = &[
         required: LINK,
     },
     TemplateSpec {
+        name: "links_renewed_mentee",
+        to: Recipient::Mentee,
+        purpose: "a fresh link after staff took the old ones back (staff revoke --send)",
+        placeholders: &["mentor_name", "diary_link", "link_expires"],
+        required: LINK,
+    },
+    TemplateSpec {
+        name: "links_renewed_mentor",
+        to: Recipient::Mentor,
+        purpose: "a fresh link after staff took the old ones back (staff revoke --send)",
+        placeholders: &["mentor_name", "diary_link", "link_expires"],
+        required: LINK,
+    },
+    TemplateSpec {
         name: "match_closed_mentee",
         to: Recipient::Mentee,
         purpose: "closing thanks",

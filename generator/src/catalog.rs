@@ -33,6 +33,7 @@ pub fn catalog(content: &Content) -> Catalog {
         taxonomy: content.taxonomy.clone(),
         matching: content.matching.clone(),
         mentors,
+        consent: content.consent.clone(),
     }
 }
 

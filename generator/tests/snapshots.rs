@@ -115,8 +115,12 @@ fn content() -> Content {
             title: "よくある質問".into(),
             order: 3,
             body_html: "<p>質問と答え</p>".into(),
+            version: None,
+            notice: None,
+            text_hash: String::new(),
         }],
         mail: None,
+        consent: None,
     }
 }
 

@@ -94,6 +94,7 @@ async fn main() {
             application_id: app_id,
             mentor_slug: mentors[j % mentors.len()].clone(),
             mentor_name: "メンター".into(),
+            links_epoch: 0,
             plan: "single".into(),
             sessions: 1,
             status: MatchStatus::Active,

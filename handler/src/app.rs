@@ -21,6 +21,7 @@ use crate::forms::{check_application, BodyError, RawFields};
 use crate::scoring::{completeness, match_mentors, Matcher};
 use crate::store::{NewMail, RecordKind, Store};
 
+pub mod headers;
 pub(crate) mod intake;
 use intake::Checked;
 
@@ -130,7 +131,9 @@ pub fn app(state: AppState) -> Router {
         Some(dir) => router.fallback_service(ServeDir::new(dir)),
         None => router.fallback(not_found),
     };
-    router.with_state(state)
+    router
+        .layer(axum::middleware::from_fn(headers::security_headers))
+        .with_state(state)
 }
 
 async fn health() -> Json<serde_json::Value> {
@@ -304,6 +307,7 @@ impl intake::Form for ApplicationForm {
                 "application": app,
                 "match": matched,
                 "completeness": complete,
+                "consent": submission.consent,
             }),
             idempotency_key: submission.idempotency_key(),
         })

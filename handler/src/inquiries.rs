@@ -61,8 +61,16 @@ impl intake::Form for InquiryForm {
         if let Some(date) = &submission.inquiry.briefing_date {
             briefing_open(state, date, &submission.inquiry.email).await?;
         }
+        let mut body = serde_json::to_value(&submission.inquiry).map_err(|_| ApiError::Internal)?;
+        // Beside her answers: which privacy policy version she agreed to (issue 15).
+        if let (Some(stamp), Some(fields)) = (&submission.consent, body.as_object_mut()) {
+            fields.insert(
+                "consent".into(),
+                serde_json::to_value(stamp).map_err(|_| ApiError::Internal)?,
+            );
+        }
         Ok(Checked {
-            body: serde_json::to_value(&submission.inquiry).map_err(|_| ApiError::Internal)?,
+            body,
             idempotency_key: submission.idempotency_key(),
         })
     }

@@ -45,11 +45,13 @@ pub struct Links {
 }
 
 impl Links {
-    pub fn issue(key: &SigningKey, match_id: &str, expires_at: OffsetDateTime) -> Links {
+    /// Links to `m` under its current epoch (older links stop working when it moves on).
+    pub fn issue(key: &SigningKey, m: &Match, expires_at: OffsetDateTime) -> Links {
         let claims = |role| Claims {
-            match_id: match_id.to_string(),
+            match_id: m.id.clone(),
             role,
             expires_at: expires_at.unix_timestamp(),
+            epoch: m.links_epoch,
         };
         Links {
             mentee: key.issue(&claims(Role::Mentee)),
@@ -109,6 +111,43 @@ pub fn new_match_id(now: OffsetDateTime) -> String {
     )
 }
 
+/// Which of her fields reach the mentor, by the introduction mail's placeholders: the
+/// provision record lists what the template really sends.
+const PROVIDED: &[(&str, &str)] = &[
+    ("mentee_name", "name"),
+    ("mentee_email", "email"),
+    ("plan_label", "plan"),
+];
+
+/// The provision record of an assignment (issue 15): ids, the mentor, the fields the mentor's
+/// introduction carries, the consent version she agreed to, a keyed hash of her address.
+pub fn provision(
+    key: &SigningKey,
+    body: &serde_json::Value,
+    m: &Match,
+    now: OffsetDateTime,
+) -> crate::store::Provision {
+    let placeholders = mikke_catalog::mail::template_spec("match_mentor")
+        .map(|t| t.placeholders)
+        .unwrap_or_default();
+    crate::store::Provision {
+        match_id: m.id.clone(),
+        application_id: m.application_id.clone(),
+        mentor_slug: m.mentor_slug.clone(),
+        fields: PROVIDED
+            .iter()
+            .filter(|(placeholder, _)| placeholders.contains(placeholder))
+            .map(|(_, field)| field.to_string())
+            .collect(),
+        consent_version: body["consent"]["version"]
+            .as_u64()
+            .and_then(|v| u32::try_from(v).ok()),
+        subject: key.subject(body["application"]["email"].as_str().unwrap_or_default()),
+        provided_at: now,
+        expires_at: now + time::Duration::days(crate::store::PROVISION_RETENTION_DAYS),
+    }
+}
+
 /// Everything `staff assign` needs besides the two ids.
 pub struct AssignRequest<'a> {
     pub application_id: &'a str,
@@ -163,6 +202,7 @@ pub async fn assign(
             application_id: application.id.clone(),
             mentor_slug: mentor.slug.clone(),
             mentor_name: mentor.name.clone(),
+            links_epoch: 0,
             plan: plan.clone(),
             sessions,
             status: MatchStatus::Active,
@@ -171,9 +211,13 @@ pub async fn assign(
             expires_at: retention.max(links_until),
         };
         let mail = crate::notify::events::assigned(&the_match, req.now);
-        match store.create_match(&the_match, mentor.capacity, &mail).await {
+        let record = provision(key, &application.body, &the_match, req.now);
+        match store
+            .create_match_recorded(&the_match, mentor.capacity, &mail, &record)
+            .await
+        {
             Ok(AssignOutcome::Created) => {
-                let links = Links::issue(key, &the_match.id, links_until);
+                let links = Links::issue(key, &the_match, links_until);
                 return Ok(Assigned { the_match, links });
             }
             Ok(AssignOutcome::MentorFull) => {

@@ -68,6 +68,11 @@ pub fn catalog(mut mentors: Vec<CatalogMentor>) -> Catalog {
         taxonomy: taxonomy(),
         matching: matching(),
         mentors,
+        // Two published versions, so tests can post from a page cached before the change.
+        consent: Some(mikke_catalog::CatalogConsent {
+            version: 2,
+            versions: [(1, "1".repeat(64)), (2, "2".repeat(64))].into(),
+        }),
     }
 }
 

@@ -2,7 +2,8 @@
 //! HMAC-SHA256. Nobody has an account; holding the link is the permission.
 //!
 //! Wire format (URL-safe, no padding): `base64url(payload) "." base64url(tag)` where
-//! `payload` = `v1|<role>|<expires_at epoch secs>|<match id>` and `tag` = HMAC-SHA256 under
+//! `payload` = `v2|<role>|<expires_at epoch secs>|<links epoch>|<match id>` (links made
+//! before issue 15 read `v1|<role>|<expires_at>|<match id>`, epoch 0) and `tag` = HMAC-SHA256 under
 //! the signing key of `mikke-diary-token\0` + payload (the prefix keeps these tags from ever
 //! being valid for another use of the same key). The tag is checked with `verify_slice`
 //! (constant time) before the payload is even parsed, so a forged token learns nothing about
@@ -28,7 +29,9 @@ pub const MIN_KEY_BYTES: usize = 32;
 /// The file local mode keeps its development key in, inside the data directory.
 pub const DEV_KEY_FILE: &str = "signing.key";
 const DOMAIN: &[u8] = b"mikke-diary-token\0";
-const VERSION: &str = "v1";
+const VERSION: &str = "v2";
+/// Links minted before the link epoch existed: still accepted, as epoch 0.
+const VERSION_1: &str = "v1";
 /// Longest token accepted for parsing (a match id is ≤ 256 bytes).
 const MAX_TOKEN_CHARS: usize = 600;
 
@@ -64,6 +67,9 @@ pub struct Claims {
     pub role: Role,
     /// Epoch seconds; the token is refused at and after this instant.
     pub expires_at: i64,
+    /// The match's link epoch the token was made under; the diary refuses it once the match
+    /// has moved on (`staff revoke`, erasure).
+    pub epoch: u32,
 }
 
 /// The secret key tokens are signed with.
@@ -173,9 +179,10 @@ impl SigningKey {
     /// Signs a token for `claims`.
     pub fn issue(&self, claims: &Claims) -> Token {
         let payload = format!(
-            "{VERSION}|{}|{}|{}",
+            "{VERSION}|{}|{}|{}|{}",
             claims.role.as_str(),
             claims.expires_at,
+            claims.epoch,
             claims.match_id
         );
         let tag = self
@@ -189,6 +196,19 @@ impl SigningKey {
             URL_SAFE_NO_PAD.encode(payload.as_bytes()),
             URL_SAFE_NO_PAD.encode(tag)
         ))
+    }
+
+    /// A keyed hash (hex) of a person's address (trimmed, lower-cased): what provision records
+    /// keep instead of the address, so a later request by the same address finds them while
+    /// the record itself names nobody (issue 15).
+    pub fn subject(&self, address: &str) -> String {
+        let tag = self
+            .mac()
+            .chain_update(b"mikke-subject\0")
+            .chain_update(address.trim().to_lowercase().as_bytes())
+            .finalize()
+            .into_bytes();
+        tag.iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// The claims of a genuine, unexpired token; [`TokenRejected`] for anything else.
@@ -213,11 +233,28 @@ impl SigningKey {
             .map_err(|_| Why::BadSignature)?;
         // Signed by us, so well-formed unless the format changed: still checked.
         let text = std::str::from_utf8(&payload).map_err(|_| Why::Malformed)?;
-        let mut parts = text.splitn(4, '|');
-        let (Some(VERSION), Some(role), Some(expires), Some(match_id)) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(Why::Malformed);
+        let (version, rest) = text.split_once('|').ok_or(Why::Malformed)?;
+        let (role, expires, epoch, match_id) = match version {
+            VERSION => {
+                let mut parts = rest.splitn(4, '|');
+                let (Some(role), Some(expires), Some(epoch), Some(match_id)) =
+                    (parts.next(), parts.next(), parts.next(), parts.next())
+                else {
+                    return Err(Why::Malformed);
+                };
+                let epoch: u32 = epoch.parse().map_err(|_| Why::Malformed)?;
+                (role, expires, epoch, match_id)
+            }
+            VERSION_1 => {
+                let mut parts = rest.splitn(3, '|');
+                let (Some(role), Some(expires), Some(match_id)) =
+                    (parts.next(), parts.next(), parts.next())
+                else {
+                    return Err(Why::Malformed);
+                };
+                (role, expires, 0, match_id)
+            }
+            _ => return Err(Why::Malformed),
         };
         let role = Role::parse(role).ok_or(Why::Malformed)?;
         let expires_at: i64 = expires.parse().map_err(|_| Why::Malformed)?;
@@ -231,6 +268,7 @@ impl SigningKey {
             match_id: match_id.to_string(),
             role,
             expires_at,
+            epoch,
         })
     }
 }

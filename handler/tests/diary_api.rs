@@ -243,16 +243,26 @@ async fn every_bad_link_gets_the_same_403_without_saying_whether_the_match_exist
         match_id: "m-20260101-nothere0".into(),
         role: Role::Mentee,
         expires_at: far,
+        epoch: 0,
     });
     let other_key = SigningKey::generate().issue(&Claims {
         match_id: m.the_match.id.clone(),
         role: Role::Mentee,
         expires_at: far,
+        epoch: 0,
     });
     let expired = h.key.issue(&Claims {
         match_id: m.the_match.id.clone(),
         role: Role::Mentee,
         expires_at: OffsetDateTime::now_utc().unix_timestamp() - 1,
+        epoch: 0,
+    });
+    // Genuine and unexpired, but from an epoch the match never reached.
+    let future_epoch = h.key.issue(&Claims {
+        match_id: m.the_match.id.clone(),
+        role: Role::Mentee,
+        expires_at: far,
+        epoch: 1,
     });
     let mut tampered = mentee.clone().into_bytes();
     let last = tampered.len() - 1;
@@ -268,6 +278,12 @@ async fn every_bad_link_gets_the_same_403_without_saying_whether_the_match_exist
         ("other key", "GET", "/api/diary", Some(other_key.expose())),
         ("expired", "GET", "/api/diary", Some(expired.expose())),
         ("no such match", "GET", "/api/diary", Some(ghost.expose())),
+        (
+            "another epoch",
+            "GET",
+            "/api/diary",
+            Some(future_epoch.expose()),
+        ),
         (
             "mentor posts a sheet",
             "POST",
@@ -312,6 +328,80 @@ async fn a_link_stops_working_at_its_expiry() {
     let m = matched(&h, "a1", "aoki").await; // links last 3 × 45 + 60 days
     let (status, _) = call(&h, "GET", "/api/diary", Some(m.links.mentee.expose()), None).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+/// Assigning writes the provision record with the match: who got which fields (names, not
+/// values), when, under which consent; her address only as a keyed hash.
+#[tokio::test]
+async fn assign_records_what_went_to_which_mentor_and_nothing_more() {
+    let h = harness();
+    let m = matched(&h, "a1", "aoki").await;
+    let records = h.store.list_provisions().await.unwrap();
+    assert_eq!(records.len(), 1);
+    let p = &records[0];
+    assert_eq!(
+        (
+            p.match_id.as_str(),
+            p.application_id.as_str(),
+            p.mentor_slug.as_str()
+        ),
+        (m.the_match.id.as_str(), "a1", "aoki")
+    );
+    assert_eq!(p.fields, ["name", "email", "plan"]);
+    let email = sample::application().email;
+    assert_eq!(p.subject, h.key.subject(&email));
+    assert_eq!(
+        p.subject,
+        h.key.subject(&format!("  {}  ", email.to_uppercase()))
+    );
+    assert!(p.expires_at - p.provided_at >= time::Duration::days(3 * 365));
+    let text = serde_json::to_string(p).unwrap();
+    let name = sample::application().name;
+    assert!(!text.contains(&email) && !text.contains(&name), "{text}");
+}
+
+/// `staff revoke`: every link made before answers 403 at once, on reads and writes, for both
+/// sides; links made under the new epoch work and see the same diary.
+#[tokio::test]
+async fn revoked_links_are_refused_at_once_and_fresh_ones_work() {
+    let h = harness();
+    let m = matched(&h, "a1", "aoki").await;
+    let (old_mentee, old_mentor) = (m.links.mentee.expose(), m.links.mentor.expose());
+    let (status, _) = call(
+        &h,
+        "POST",
+        "/api/sheets",
+        Some(old_mentee),
+        Some(sheet(1, "一回目の気づき", 4)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let revoked = h
+        .store
+        .revoke_links(&m.the_match.id)
+        .await
+        .unwrap()
+        .unwrap();
+    for token in [old_mentee, old_mentor] {
+        let (status, body) = call(&h, "GET", "/api/diary", Some(token), None).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_eq!(body["error"], "forbidden");
+    }
+    let (status, _) = call(
+        &h,
+        "POST",
+        "/api/sheets",
+        Some(old_mentee),
+        Some(sheet(2, "二回目", 4)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let fresh = handler::matching::Links::issue(&h.key, &revoked, m.links.expires_at);
+    let (status, body) = call(&h, "GET", "/api/diary", Some(fresh.mentee.expose()), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["sheets"].as_array().unwrap().len(), 1, "{body}");
+    let (status, _) = call(&h, "GET", "/api/diary", Some(fresh.mentor.expose()), None).await;
+    assert_eq!(status, StatusCode::OK);
 }
 
 #[tokio::test]

@@ -526,8 +526,9 @@ async fn reminders_follow_their_periods_and_the_digest_comes_once_a_day() {
         .collect();
     assert_eq!(sheet_reminders.len(), 2, "{reminders:?}");
     // A sheet without a reply: the mentor after 7 days, again after 14, never a third time.
+    let the_match = s.state.store.get_match(&match_id).await.unwrap().unwrap();
     let token =
-        handler::matching::Links::issue(&s.state.signing_key, &match_id, start + day * 365).mentee;
+        handler::matching::Links::issue(&s.state.signing_key, &the_match, start + day * 365).mentee;
     let sheet = json!({"session": 1, "reflections": "気づき", "satisfaction": 5});
     assert_eq!(
         post(&s.app, "/api/sheets", &sheet, Some(token.expose()))
@@ -640,4 +641,100 @@ async fn a_signin_link_goes_to_the_asking_staff_address_alone_and_opens_the_cons
     let r = console.clone().oneshot(confirm).await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert!(r.headers().contains_key(header::SET_COOKIE));
+}
+
+/// Issue 15, logs: every log line this test binary writes at debug level — the form API, the
+/// diary, assign, the sender — gathered while a whole flow runs with canaries planted in every
+/// personal field (name, address, phone, message, company code, sheet, reply) and bad input
+/// that echoes them; then none of the canaries nor any link token is in it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_canary_reaches_any_log_line_of_a_whole_flow() {
+    use std::io::Write;
+    use std::sync::Mutex;
+    static LINES: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+    struct Collect;
+    impl Write for Collect {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            LINES.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(|| Collect)
+        .with_ansi(false)
+        .finish();
+    tracing::subscriber::set_global_default(subscriber).expect("the only subscriber here");
+
+    const NAME: &str = "カナリア花子";
+    const EMAIL: &str = "canary-7731@example.jp";
+    const PHONE: &str = "090-7731-7731";
+    const MESSAGE: &str = "カナリア本文七七三一：上司に言えない不妊治療の悩み";
+    const COMPANY: &str = "CANARY7731";
+    const SHEET: &str = "カナリアシート七七三一";
+    const REPLY: &str = "カナリア返信七七三一";
+    let s = stack(None, |_| {}).await;
+    let mut form = application(NAME, EMAIL);
+    form["phone"] = json!(PHONE);
+    form["message"] = json!(MESSAGE);
+    form["applicant_type"] = json!("corporate");
+    form["company_code"] = json!(COMPANY);
+    let (status, answer) = post(&s.app, "/api/applications", &form, None).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    let app_id = answer["id"].as_str().unwrap().to_string();
+    // Refused input that carries the canaries too (a bad address, an unknown field).
+    let mut bad = form.clone();
+    bad["email"] = json!(format!("{NAME}@@{EMAIL}"));
+    bad[MESSAGE] = json!(NAME);
+    let (status, _) = post(&s.app, "/api/applications", &bad, None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let inquiry = json!({"kind": "consultation", "name": NAME, "email": EMAIL, "phone": PHONE,
+        "message": MESSAGE, "preferred_times": MESSAGE, "consent": true});
+    let (status, answer) = post(&s.app, "/api/inquiries", &inquiry, None).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    s.deliver().await;
+    let match_id = s.assign(&app_id, "aoki-haruka").await;
+    s.deliver().await;
+    let mails = s.catcher.wait_for(5, WAIT);
+    let mentee_token = token_in(to(&mails, EMAIL).last().unwrap()).to_string();
+    let mentor_token = token_in(to(&mails, "aoki-haruka@mentors.example.jp")[0]).to_string();
+    let sheet =
+        json!({"session": 1, "reflections": SHEET, "satisfaction": 2, "want_staff_contact": true});
+    let (status, _) = post(&s.app, "/api/sheets", &sheet, Some(&mentee_token)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let reply = json!({"session": 1, "reply": REPLY});
+    let (status, _) = post(&s.app, "/api/sheets/reply", &reply, Some(&mentor_token)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    // Links taken back: the old token is refused (and logged as refused, without itself).
+    s.store.revoke_links(&match_id).await.unwrap().unwrap();
+    let (status, _) = post(&s.app, "/api/sheets", &sheet, Some(&mentee_token)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    s.deliver().await;
+
+    let log = String::from_utf8_lossy(&LINES.lock().unwrap()).to_string();
+    assert!(
+        log.contains("application accepted"),
+        "the log was gathered: {log:.400}"
+    );
+    for canary in [
+        NAME,
+        EMAIL,
+        PHONE,
+        MESSAGE,
+        COMPANY,
+        SHEET,
+        REPLY,
+        &mentee_token,
+        &mentor_token,
+    ] {
+        let line = log.lines().find(|l| l.contains(canary));
+        assert!(line.is_none(), "{canary:.12}… is in a log line: {line:?}");
+    }
+    // Parts of them too: the local part of the address, the digits of the phone.
+    for part in ["canary-7731", "7731-7731", "カナリア"] {
+        assert!(!log.contains(part), "{part} is in a log line");
+    }
 }

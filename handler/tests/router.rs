@@ -85,6 +85,63 @@ async fn a_json_application_is_stored_once_with_its_scores() {
     );
 }
 
+/// Each stored submission keeps the privacy policy version its form showed and that
+/// version's hash (issue 15): the current one by default, an older one from a page cached
+/// before a change; a version never published is a 422 on `consent` and nothing is stored.
+#[tokio::test]
+async fn a_submission_keeps_the_privacy_version_it_was_shown() {
+    let h = harness();
+    let mut cases = Vec::new();
+    for (posted, submission) in [(None, "sub-consent-now"), (Some("1"), "sub-consent-old")] {
+        let mut body = valid();
+        body["submission_id"] = json!(submission);
+        if let Some(v) = posted {
+            body["consent_version"] = json!(v);
+        }
+        let a = send(&h.app, post_json(&body)).await;
+        assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+        let id = a.json()["id"].as_str().unwrap().to_string();
+        let record = h
+            .store
+            .get(RecordKind::Application, &id)
+            .await
+            .unwrap()
+            .unwrap();
+        cases.push(record.body["consent"].clone());
+    }
+    assert_eq!(
+        cases,
+        [
+            json!({"version": 2, "notice_sha256": "2".repeat(64)}),
+            json!({"version": 1, "notice_sha256": "1".repeat(64)}),
+        ]
+    );
+    for bad in ["7", "x"] {
+        let mut body = valid();
+        body["submission_id"] = json!(format!("sub-consent-{bad}"));
+        body["consent_version"] = json!(bad);
+        let a = send(&h.app, post_json(&body)).await;
+        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.text);
+        assert!(
+            a.text.contains("プライバシーポリシーが改定されています"),
+            "{}",
+            a.text
+        );
+    }
+    assert_eq!(stored(&h).await.len(), 2);
+    // The plain form post (no JavaScript) carries it as a hidden field.
+    let a = send(
+        &h.app,
+        post(
+            "application/x-www-form-urlencoded",
+            format!("{VALID_FORM}&consent_version=2&submission_id=sub-consent-form"),
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.text);
+    assert_eq!(stored(&h).await.len(), 3);
+}
+
 #[tokio::test]
 async fn a_retry_with_the_same_submission_id_gets_the_same_answer_and_stores_nothing_new() {
     let h = harness();
@@ -590,6 +647,45 @@ async fn the_site_directory_is_served_beside_the_api() {
     .await;
     assert_eq!(a.status, StatusCode::NOT_FOUND);
     assert_eq!(a.json()["error"], "not_found");
+}
+
+/// Pages, the diary page, API answers and errors all carry the strict policy; only the API
+/// and the diary say `no-store` (issue 15).
+#[tokio::test]
+async fn every_answer_carries_the_security_headers_and_private_ones_are_not_stored() {
+    let site = TempDir::new().unwrap();
+    for dir in ["apply", "diary"] {
+        std::fs::create_dir_all(site.path().join(dir)).unwrap();
+        std::fs::write(site.path().join(dir).join("index.html"), "<h1>x</h1>").unwrap();
+    }
+    let h = harness_with(&[("MIKKE_SITE_DIR", site.path().to_str().unwrap())]);
+    let cases = [
+        ("/apply/", StatusCode::OK, false),
+        ("/diary/", StatusCode::OK, true),
+        ("/api/health", StatusCode::OK, true),
+        ("/api/nothing", StatusCode::NOT_FOUND, true),
+        ("/nothing/", StatusCode::NOT_FOUND, false),
+    ];
+    for (path, status, private) in cases {
+        let a = send(&h.app, Request::get(path).body(Body::empty()).unwrap()).await;
+        assert_eq!(a.status, status, "{path}");
+        let headers = &a.headers;
+        let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(
+            csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+            "{path}: {csp}"
+        );
+        assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{path}");
+        assert_eq!(headers[header::REFERRER_POLICY], "same-origin", "{path}");
+        assert!(headers.contains_key("permissions-policy"), "{path}");
+        assert_eq!(
+            headers
+                .get(header::CACHE_CONTROL)
+                .is_some_and(|v| v == "no-store"),
+            private,
+            "{path}"
+        );
+    }
 }
 
 /// A full disk: 503 in Japanese (page and JSON), nothing half-stored, and once space is

@@ -1024,3 +1024,122 @@ fn the_console_behaviour_caches_nothing_and_is_the_only_one_given_cookies() {
     assert!(format!("{:?}", rewrite[0]).contains(&id), "{rewrite:?}");
     let _ = function;
 }
+
+/// The CloudFront response headers policies send what deploy/security-headers.json says (the
+/// file the local server compiles in), the pages one and the private one (API, diary) alike;
+/// only the private one adds no-store; every site and API behaviour has one of them.
+#[test]
+fn cloudfront_sends_the_security_headers_the_local_server_sends() {
+    let t = template();
+    let file: serde_json::Value =
+        serde_json::from_str(&read("deploy/security-headers.json")).unwrap();
+    let want = |name: &str| file[name].as_str().unwrap().to_string();
+    let policies = resources_of(&t, "AWS::CloudFront::ResponseHeadersPolicy");
+    for (id, private) in [("SitePagesHeaders", false), ("PrivateHeaders", true)] {
+        let config = get(policies[id], &["Properties", "ResponseHeadersPolicyConfig"]);
+        let security = get(config, &["SecurityHeadersConfig"]);
+        assert_eq!(
+            text(get(
+                security,
+                &["ContentSecurityPolicy", "ContentSecurityPolicy"]
+            )),
+            want("Content-Security-Policy"),
+            "{id}"
+        );
+        assert_eq!(
+            text(get(security, &["ReferrerPolicy", "ReferrerPolicy"])),
+            want("Referrer-Policy"),
+            "{id}"
+        );
+        assert_eq!(
+            text(get(security, &["FrameOptions", "FrameOption"])),
+            want("X-Frame-Options"),
+            "{id}"
+        );
+        assert_eq!(want("X-Content-Type-Options"), "nosniff");
+        assert_eq!(
+            text(get(security, &["ContentTypeOptions", "Override"])),
+            "true",
+            "{id}"
+        );
+        let custom: BTreeMap<String, String> = list(get(config, &["CustomHeadersConfig", "Items"]))
+            .iter()
+            .map(|h| (text(get(h, &["Header"])), text(get(h, &["Value"]))))
+            .collect();
+        assert_eq!(
+            custom.get("Permissions-Policy"),
+            Some(&want("Permissions-Policy")),
+            "{id}"
+        );
+        assert_eq!(
+            custom.get("Cache-Control").cloned(),
+            private.then(|| want("private_cache_control")),
+            "{id}"
+        );
+    }
+    let config = get(
+        only_resource(&t, "AWS::CloudFront::Distribution").1,
+        &["Properties", "DistributionConfig"],
+    );
+    let policy_of = |b: &Value| text(get(b, &["ResponseHeadersPolicyId"]));
+    assert_eq!(
+        policy_of(get(config, &["DefaultCacheBehavior"])),
+        "SitePagesHeaders"
+    );
+    let behaviours: BTreeMap<String, String> = list(get(config, &["CacheBehaviors"]))
+        .iter()
+        .filter(|b| b.get("ResponseHeadersPolicyId").is_some())
+        .map(|b| (text(get(b, &["PathPattern"])), policy_of(b)))
+        .collect();
+    for path in file["private_paths"].as_array().unwrap() {
+        let pattern = format!("{}*", path.as_str().unwrap());
+        assert_eq!(
+            behaviours.get(&pattern).map(String::as_str),
+            Some("PrivateHeaders"),
+            "{pattern}"
+        );
+    }
+}
+
+/// Both functions' log groups mask e-mail addresses and phone numbers; the stack refuses a
+/// region other than the one the privacy policy names.
+#[test]
+fn log_groups_mask_addresses_and_phones_and_data_stays_in_tokyo() {
+    let t = template();
+    let groups = resources_of(&t, "AWS::Logs::LogGroup");
+    assert!(groups.len() >= 2);
+    for (id, group) in groups {
+        let policy = get(group, &["Properties", "DataProtectionPolicy"]);
+        let statements = list(get(policy, &["Statement"]));
+        for operation in ["Audit", "Deidentify"] {
+            let s = statements
+                .iter()
+                .find(|s| untag(get(s, &["Operation"])).get(operation).is_some())
+                .unwrap_or_else(|| panic!("{id}: no {operation} statement"));
+            let ids = scalars(get(s, &["DataIdentifier"]));
+            assert!(
+                ids.iter().any(|i| i.ends_with("/EmailAddress")),
+                "{id}: {ids:?}"
+            );
+            assert!(ids.iter().any(|i| i == "PhoneNumberJP"), "{id}: {ids:?}");
+        }
+        let regex = text(get(
+            &list(get(policy, &["Configuration", "CustomDataIdentifier"]))[0],
+            &["Regex"],
+        ));
+        let re = regex_lite::Regex::new(&regex).unwrap();
+        for phone in [
+            "090-1234-5678",
+            "03-1234-5678",
+            "+81 90 1234 5678",
+            "0312345678",
+        ] {
+            assert!(re.is_match(phone), "{id}: {phone}");
+        }
+    }
+    assert_eq!(
+        text(get(&t, &["Parameters", "DataRegion", "Default"])),
+        "ap-northeast-1"
+    );
+    get(&t, &["Rules", "DataStaysInJapan", "Assertions"]);
+}

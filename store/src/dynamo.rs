@@ -7,6 +7,7 @@ mod console;
 mod item;
 mod matches;
 mod outbox;
+mod provision;
 mod table;
 mod transact;
 

@@ -63,6 +63,7 @@ mod error;
 mod journal;
 mod matches;
 mod outbox;
+mod provision;
 pub mod schema;
 pub mod sqlite;
 
@@ -80,6 +81,7 @@ pub use matches::{
     MATCHED, MAX_SESSIONS, OPEN_APPLICATION_STATUSES,
 };
 pub use outbox::{Mail, MailResult, MailStatus, NewMail, MAX_MAILS_PER_WRITE};
+pub use provision::{Provision, PROVISION_RETENTION_DAYS};
 pub use sqlite::{BackupReport, SqliteOptions, SqliteStore};
 
 /// What a record is. Each kind has its own id space, status queue and idempotency keys.

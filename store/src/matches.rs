@@ -70,6 +70,11 @@ pub struct Match {
     pub mentor_slug: String,
     /// The mentor's public display name (from the catalog at assignment time).
     pub mentor_name: String,
+    /// The diary links' generation: a link carries the epoch it was made under and works only
+    /// while it is the match's (issue 15). [`Store::revoke_links`] moves it on, so every link
+    /// sent so far stops working at once; fresh links are made under the new one.
+    #[serde(default)]
+    pub links_epoch: u32,
     /// The plan id (`single`, `standard`).
     pub plan: String,
     pub sessions: u32,
@@ -217,7 +222,7 @@ impl Store {
                 reason: "a new match must be active".into(),
             });
         }
-        dispatch!(self, s => s.create_match(m, capacity, mail))
+        dispatch!(self, s => s.create_match(m, capacity, mail, None))
     }
 
     /// The match, or `None` if missing or past retention.
@@ -257,6 +262,12 @@ impl Store {
     ) -> Result<Option<Match>, StoreError> {
         validate_mails(mail)?;
         dispatch!(self, s => s.close_match(id, mail))
+    }
+
+    /// Moves the match's link epoch on (any status, while it is live): every diary link issued
+    /// before stops working at once. The match as changed; `None` when it is missing or expired.
+    pub async fn revoke_links(&self, id: &str) -> Result<Option<Match>, StoreError> {
+        dispatch!(self, s => s.revoke_links(id))
     }
 
     /// Active matches per mentor slug (mentors with none are absent). A match past its

@@ -55,6 +55,8 @@ pub const MATCH_PREFIX: &str = "MATCH";
 pub const ATTR_APPLICATION_ID: &str = "application_id";
 pub const ATTR_MENTOR: &str = "mentor";
 pub const ATTR_MENTOR_NAME: &str = "mentor_name";
+/// A match's diary-link epoch (absent = 0: matches from before issue 15).
+pub const ATTR_LINKS_EPOCH: &str = "links_epoch";
 pub const ATTR_PLAN: &str = "plan";
 pub const ATTR_SESSIONS: &str = "sessions";
 /// On a sheet: its session (N), idempotency key, follow-up priority (N), the checked sheet

@@ -154,4 +154,6 @@ conformance!(
     brief_lists_are_the_same_records_with_only_the_paths_asked_for,
     console_a_note_is_saved_only_over_the_version_its_writer_saw,
     console_a_followed_up_sheet_is_marked_once,
+    matches_links_are_revoked_by_moving_the_epoch_on,
+    matches_a_provision_record_is_written_with_its_match_only,
 );

@@ -1,5 +1,6 @@
 // /diary/: the exchange diary of one match, for the holder of a private link `/diary/#t=<token>`.
-// The token lives only in the fragment (no server or CDN log sees it) and in memory; it goes
+// The token arrives in the fragment (no server or CDN log sees it), is moved to memory and this
+// tab's sessionStorage and taken out of the address bar at once; it goes
 // to the API in an Authorization header and is never put in a URL query, the DOM or the console.
 // Everything the API returns that a person wrote is inserted with textContent, never as HTML.
 
@@ -17,11 +18,31 @@ const API = root ? root.dataset.api : "/api";
 
 const LOADING = "読み込んでいます…";
 
-/** The token from `#t=...`, or null. */
+const KEPT = "mikke-diary-token";
+
+/**
+ * The token from `#t=...`, or null. Read once, then taken out of the address bar (so it is
+ * not in the history list, a screenshot or a copied address) and kept for this tab only in
+ * sessionStorage, so a reload still opens the diary; closing the tab forgets it.
+ */
 function readToken() {
+  const valid = (t) => (t && /^[A-Za-z0-9_\-.=]+$/.test(t) ? t : null);
   const params = new URLSearchParams(window.location.hash.replace(/^#/, ""));
-  const token = params.get("t");
-  return token && /^[A-Za-z0-9_\-.=]+$/.test(token) ? token : null;
+  const fromLink = valid(params.get("t"));
+  if (fromLink) {
+    try {
+      sessionStorage.setItem(KEPT, fromLink);
+    } catch {
+      // Storage refused (private mode): the diary still works until the page is left.
+    }
+    history.replaceState(null, "", window.location.pathname + window.location.search);
+    return fromLink;
+  }
+  try {
+    return valid(sessionStorage.getItem(KEPT));
+  } catch {
+    return null;
+  }
 }
 
 const token = readToken();
@@ -49,6 +70,11 @@ function show(id) {
 
 /** A friendly message only: nothing of the thread stays on the page. */
 function showInvalid() {
+  try {
+    sessionStorage.removeItem(KEPT);
+  } catch {
+    // Nothing kept.
+  }
   document.getElementById("diary-sheets").replaceChildren();
   document.getElementById("diary-next").hidden = true;
   show("diary-invalid");
@@ -292,6 +318,10 @@ function enhanceSheetForm() {
 }
 
 if (root) {
+  // Another link opened in the same tab changes only the fragment: start over with it.
+  window.addEventListener("hashchange", () => {
+    if (/[#&]t=/.test(window.location.hash)) window.location.reload();
+  });
   if (!token) {
     showInvalid();
   } else {

@@ -10,6 +10,7 @@
 //! case-insensitively, because `Sato.md` and `sato.md` cannot coexist on macOS or Windows
 //! checkouts; every file sharing a slug is reported, naming the others.
 
+pub mod consent;
 mod fields;
 mod front_matter;
 pub mod mail;
@@ -139,6 +140,7 @@ pub fn load_with_templates(root: &Path, templates_dir: &Path) -> Result<Content,
     let mail = site
         .as_ref()
         .and_then(|s| load_mail(root, s, &mentor_files, &mentors, &mut problems));
+    let consent = consent::check(root, &pages, &mut problems);
 
     match (site, taxonomy, matching) {
         (Some(site), Some(taxonomy), Some(matching)) if problems.is_empty() => {
@@ -152,6 +154,7 @@ pub fn load_with_templates(root: &Path, templates_dir: &Path) -> Result<Content,
                 mentors,
                 pages,
                 mail,
+                consent,
             })
         }
         _ => Err(Problems::from_vec(problems)),

@@ -62,6 +62,10 @@ pub struct PageFrontMatter {
     pub title: String,
     #[serde(default)]
     pub order: i32,
+    #[serde(default)]
+    pub version: Option<u32>,
+    #[serde(default)]
+    pub notice: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -72,6 +76,11 @@ pub struct Page {
     pub title: String,
     pub order: i32,
     pub body_html: String,
+    /// The privacy page's version and form notice (other pages have neither).
+    pub version: Option<u32>,
+    pub notice: Option<String>,
+    /// SHA-256 (hex) of the notice and the Markdown as written: what a version stands for.
+    pub text_hash: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -117,4 +126,6 @@ pub struct Content {
     /// Templates, contacts and join details when site.yaml has `mail:` (private: never in
     /// `public/`, only in the bundle `mail.json`).
     pub mail: Option<MailContent>,
+    /// The privacy policy's version and notice the forms show (content::consent).
+    pub consent: Option<mikke_catalog::CatalogConsent>,
 }

@@ -93,6 +93,15 @@ pub const MENTOR_FIELDS: &[Spec] = &[
 pub const PAGE_FIELDS: &[Spec] = &[
     spec("title", Kind::Text, true, "title: よくある質問"),
     spec("order", Kind::Integer, false, "order: 10"),
+    // Only the privacy page (issue 15): the policy's version and the short notice the forms
+    // show above their consent box; see content::consent.
+    spec("version", Kind::Integer, false, "version: 2"),
+    spec(
+        "notice",
+        Kind::Text,
+        false,
+        "notice: いただいた情報は、メンターの選定とご紹介、ご連絡のためだけに使います。",
+    ),
 ];
 
 pub fn parse_mentor(
@@ -176,12 +185,17 @@ pub fn parse_page(text: &str, source: &Path, slug: &str) -> Parsed<Page> {
         fields::check::<PageFrontMatter>(parts.yaml, parts.yaml_line, PAGE_FIELDS, &ctx);
     let body = markdown::render(parts.body);
     let links = file_links(&body.links, parts.body_line);
+    let text_hash =
+        super::consent::notice_hash(front.as_ref().and_then(|f| f.notice.as_deref()), parts.body);
     let item = front.map(|front| Page {
         slug: slug.to_string(),
         source: source.to_path_buf(),
         title: front.title,
         order: front.order,
         body_html: body.html,
+        version: front.version,
+        notice: front.notice,
+        text_hash,
     });
     Parsed {
         item,

@@ -152,6 +152,19 @@ fn render_page(
             .map(BriefingView::new)
             .collect();
         ctx.insert("briefings", &briefings);
+        // The privacy notice every form shows above its consent box, and the version a
+        // submission records (content::consent).
+        let privacy = content
+            .pages
+            .iter()
+            .find(|p| p.slug == crate::content::consent::PRIVACY_PAGE);
+        ctx.insert(
+            "consent",
+            &serde_json::json!({
+                "version": content.consent.as_ref().map(|c| c.version),
+                "notice": privacy.and_then(|p| p.notice.as_deref()),
+            }),
+        );
     }
     renderer.page(template, &ctx, &format!("{slug}/index.html"))
 }

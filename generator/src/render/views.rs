@@ -187,6 +187,9 @@ mod tests {
             title: slug.to_uppercase(),
             order,
             body_html: String::new(),
+            version: None,
+            notice: None,
+            text_hash: String::new(),
         };
         let pages = [page("faq", 3), page("about", 1), page("plans", 1)];
         let slugs: Vec<_> = page_links(&pages).iter().map(|l| l.slug).collect();

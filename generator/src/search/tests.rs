@@ -29,6 +29,7 @@ fn content(mentors: Vec<Mentor>) -> Content {
         mentors,
         pages: Vec::new(),
         mail: None,
+        consent: None,
     }
 }
 

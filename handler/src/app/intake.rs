@@ -79,7 +79,7 @@ pub(crate) async fn handle<F: Form>(state: AppState, request: Request, mut form:
                 ApiError::Validation(fields) => tracing::info!(
                     status = 422,
                     kind = form.kind(),
-                    fields = ?fields.names(),
+                    fields = ?fields.names_for_log(),
                     "{} refused",
                     F::NAME
                 ),

@@ -122,6 +122,13 @@ enum Command {
     },
     /// マッチングを終了し、メンターの枠を空ける（二人にお礼のメールを送る）
     Close { match_id: String },
+    /// マッチングの専用ページのリンクをすべて無効にする（漏れた・端末をなくした等）。--send で新しいリンクを二人にメールで送る
+    Revoke {
+        match_id: String,
+        /// 新しいリンクを二人にメールで送る
+        #[arg(long)]
+        send: bool,
+    },
     /// メールの送信状況。--failed で送れなかったもの、--resend で再送、--send で今すぐ送信、--remind でリマインダー
     Mail {
         /// 送れなかったメール（失敗・拒否）を一覧する
@@ -342,6 +349,7 @@ async fn run(cli: Cli) -> Result<String, String> {
             None => staff.mail(failed, limit).await,
         },
         Command::Close { match_id } => staff.close(&match_id).await,
+        Command::Revoke { match_id, send } => staff.revoke(&match_id, send).await,
         Command::Backup { path } => staff.backup(&path).await,
         Command::Inquiries {
             kind,

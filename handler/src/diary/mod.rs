@@ -100,6 +100,10 @@ async fn authorise(
         .diary(&claims.match_id)
         .await?
         .ok_or(DiaryError::Forbidden)?;
+    // A link from before `staff revoke` (or erasure) is refused like a forged one.
+    if diary.the_match.links_epoch != claims.epoch {
+        return Err(DiaryError::Forbidden);
+    }
     Ok((claims, diary))
 }
 
@@ -131,7 +135,7 @@ fn done(result: Result<Response, DiaryError>) -> Response {
         Err(e) => {
             match &e {
                 DiaryError::Api(ApiError::Validation(fields)) => {
-                    tracing::info!(status = 422, fields = ?fields.names(), "diary request refused")
+                    tracing::info!(status = 422, fields = ?fields.names_for_log(), "diary request refused")
                 }
                 DiaryError::Api(other) => tracing::info!(
                     status = other.status().as_u16(),

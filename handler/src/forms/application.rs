@@ -45,6 +45,8 @@ pub struct Application {
 /// A checked submission: the application and the client's idempotency key, if any.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApplicationSubmission {
+    /// The privacy policy version she agreed to (issue 15).
+    pub consent: Option<super::consent::ConsentStamp>,
     pub application: Application,
     pub submission_id: Option<String>,
 }
@@ -135,6 +137,7 @@ pub fn check_application(
     if !c.flag("consent") {
         c.fail("consent", "個人情報の取り扱いに同意してください");
     }
+    let consent = super::consent::stamp(&mut c, catalog);
     let submission_id = c.code("submission_id", "送信ID", 8..=100);
     let errors = c.finish();
 
@@ -156,6 +159,7 @@ pub fn check_application(
             Some(plan),
             Some(applicant_type),
         ) if errors.is_empty() => Ok(ApplicationSubmission {
+            consent,
             application: Application {
                 name,
                 email,

@@ -66,6 +66,8 @@ pub struct Inquiry {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct InquirySubmission {
+    /// The privacy policy version she agreed to (issue 15).
+    pub consent: Option<super::consent::ConsentStamp>,
     pub inquiry: Inquiry,
     pub submission_id: Option<String>,
 }
@@ -152,11 +154,13 @@ pub fn check_inquiry(raw: &RawFields, catalog: &Catalog) -> Result<InquirySubmis
     if !c.flag("consent") {
         c.fail("consent", "個人情報の取り扱いに同意してください");
     }
+    let consent = super::consent::stamp(&mut c, catalog);
     let submission_id = c.code("submission_id", "送信ID", 8..=100);
     let errors = c.finish();
 
     match (kind, name, email) {
         (Some(kind), Some(name), Some(email)) if errors.is_empty() => Ok(InquirySubmission {
+            consent,
             inquiry: Inquiry {
                 kind,
                 name,

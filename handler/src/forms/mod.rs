@@ -2,6 +2,7 @@
 //! Japanese messages, and the pages a plain form post gets back.
 
 mod application;
+pub mod consent;
 mod fields;
 mod idempotency;
 mod inquiry;

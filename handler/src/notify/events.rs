@@ -241,6 +241,14 @@ pub fn extended(
     to_both(m, &what, templates, refs, now, expires_at)
 }
 
+/// Fresh links after `staff revoke --send`, to both; the epoch names the entries, so every
+/// revocation sends its own pair.
+pub fn links_renewed(m: &Match, now: OffsetDateTime) -> Vec<NewMail> {
+    let templates = ["links_renewed_mentee", "links_renewed_mentor"];
+    let what = format!("links-{}", m.links_epoch);
+    to_both(m, &what, templates, match_refs(m), now, m.expires_at)
+}
+
 /// The closing thanks, to both.
 pub fn closed(m: &Match, now: OffsetDateTime) -> Vec<NewMail> {
     let templates = ["match_closed_mentee", "match_closed_mentor"];
@@ -276,6 +284,7 @@ mod tests {
             application_id: "a".into(),
             mentor_slug: "aoki".into(),
             mentor_name: "青木".into(),
+            links_epoch: 0,
             plan: "standard".into(),
             sessions: 3,
             status: crate::store::MatchStatus::Active,

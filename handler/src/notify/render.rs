@@ -318,7 +318,7 @@ impl Notifier {
             _ => None,
         };
         if let Some(role) = role.filter(|_| until > now) {
-            let links = Links::issue(&self.key, &m.id, until);
+            let links = Links::issue(&self.key, &m, until);
             let token = match role {
                 Role::Mentee => links.mentee,
                 Role::Mentor => links.mentor,

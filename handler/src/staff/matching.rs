@@ -115,8 +115,39 @@ impl Staff {
         out.push_str(&self.send_mail().await);
         if show_links {
             out.push('\n');
-            out.push_str(&self.links_text(&Links::issue(key, &after.id, until)));
+            out.push_str(&self.links_text(&Links::issue(key, &after, until)));
         }
+        Ok(out)
+    }
+
+    /// Takes back every diary link of the match at once (active or closed): a link that
+    /// leaked, a phone lost, a request to stop. With `send`, fresh links go to both by mail.
+    pub async fn revoke(&self, id: &str, send: bool) -> Outcome {
+        let m = self
+            .store
+            .revoke_links(id)
+            .await
+            .map_err(store_err)?
+            .ok_or_else(|| format!("マッチング {id} は見つかりません（IDを確認してください）"))?;
+        self.audit_done("revoke", &[id]).await;
+        let mut out = format!(
+            "マッチング {} の専用ページのリンクをすべて無効にしました（これまでのリンクはすぐに使えなくなります）。\n",
+            m.id
+        );
+        if !send {
+            out.push_str("新しいリンクを送るときは --send を付けてもう一度実行してください。\n");
+            return Ok(out);
+        }
+        if m.status != MatchStatus::Active {
+            out.push_str("このマッチングは終了しているため、新しいリンクは送りません。\n");
+            return Ok(out);
+        }
+        self.store
+            .enqueue_mail(&events::links_renewed(&m, self.now))
+            .await
+            .map_err(store_err)?;
+        out.push_str("新しいリンクを二人にメールで送ります。\n");
+        out.push_str(&self.send_mail().await);
         Ok(out)
     }
 

@@ -167,6 +167,7 @@ mod fixtures {
             application_id: "20261124-app00001".into(),
             mentor_slug: "aoki".into(),
             mentor_name: "青木".into(),
+            links_epoch: 0,
             plan: "single".into(),
             sessions: 1,
             status: MatchStatus::Active,

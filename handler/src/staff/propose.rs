@@ -210,6 +210,7 @@ mod tests {
             application_id: id,
             mentor_slug: slug.into(),
             mentor_name: slug.into(),
+            links_epoch: 0,
             plan: "single".into(),
             sessions: 1,
             status: MatchStatus::Active,

@@ -68,6 +68,7 @@ mod tests {
             match_id: "m1".into(),
             role: crate::tokens::Role::Mentee,
             expires_at: i64::MAX,
+            epoch: 0,
         });
         assert_eq!(key.verify_signin(diary.expose()), None);
     }

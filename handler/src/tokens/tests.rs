@@ -15,6 +15,7 @@ fn claims(match_id: &str, role: Role) -> Claims {
         match_id: match_id.into(),
         role,
         expires_at: NOW + 86_400,
+        epoch: 0,
     }
 }
 
@@ -142,6 +143,40 @@ fn a_swapped_role_or_another_match_under_the_same_tag_is_rejected() {
     assert_ne!(
         mentee.expose(),
         k.issue(&claims("m-a", Role::Mentor)).expose()
+    );
+}
+
+/// The epoch is signed (a holder cannot move her old link on to the new epoch), comes back
+/// from verify, and links from before it existed read as epoch 0.
+#[test]
+fn the_link_epoch_is_signed_and_old_links_read_as_epoch_zero() {
+    let k = key();
+    let c = Claims {
+        epoch: 3,
+        ..claims("m-e", Role::Mentee)
+    };
+    let token = k.issue(&c);
+    assert_eq!(k.verify(token.expose(), at(NOW)).unwrap(), c);
+    let (payload, tag) = halves(&token);
+    let text = String::from_utf8(payload).unwrap();
+    let moved_on = text.replace("|3|m-e", "|4|m-e");
+    assert_ne!(moved_on, text);
+    assert_eq!(
+        k.check(&join(moved_on.as_bytes(), &tag), at(NOW)),
+        Err(Why::BadSignature)
+    );
+    // A v1 link as the assignment mails before issue 15 made them.
+    let old = format!("v1|mentor|{}|m-old", NOW + 86_400);
+    let old_tag = k
+        .mac()
+        .chain_update(DOMAIN)
+        .chain_update(old.as_bytes())
+        .finalize()
+        .into_bytes();
+    let got = k.verify(&join(old.as_bytes(), &old_tag), at(NOW)).unwrap();
+    assert_eq!(
+        (got.match_id.as_str(), got.role, got.epoch),
+        ("m-old", Role::Mentor, 0)
     );
 }
 

@@ -55,6 +55,7 @@ impl DynamoStore {
             (ATTR_MENTOR_NAME.into(), s(&m.mentor_name)),
             (ATTR_PLAN.into(), s(&m.plan)),
             (ATTR_SESSIONS.into(), n(i64::from(m.sessions))),
+            (ATTR_LINKS_EPOCH.into(), n(i64::from(m.links_epoch))),
             // Every match by date, active or closed (reports); updates keep these.
             (GSI_KIND_PK.into(), s(MATCH_PREFIX)),
             (
@@ -98,7 +99,42 @@ impl DynamoStore {
             status,
             created_at,
             expires_at,
+            links_epoch: match item.get(ATTR_LINKS_EPOCH) {
+                None => 0,
+                Some(_) => {
+                    u32::try_from(get_n(t, &key, item, ATTR_LINKS_EPOCH)?).map_err(|_| {
+                        self.malformed(&key, format!("{ATTR_LINKS_EPOCH} out of range"))
+                    })?
+                }
+            },
         })
+    }
+
+    /// One conditional update: `ADD` moves the epoch on (from 0 when absent) while the match
+    /// is live; the new item comes back with it.
+    pub(crate) async fn revoke_links(&self, id: &str) -> Result<Option<Match>, StoreError> {
+        let sent = self
+            .client
+            .update_item()
+            .table_name(&*self.table)
+            .key(PK, s(&schema::match_pk(id)))
+            .key(SK, s(SK_RECORD))
+            .update_expression("ADD #epoch :one")
+            .condition_expression("attribute_exists(#exp) AND #exp > :now")
+            .expression_attribute_names("#epoch", ATTR_LINKS_EPOCH)
+            .expression_attribute_names("#exp", TTL_ATTR)
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":now", n(now()))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+            .send()
+            .await;
+        match self.conditional("UpdateItem", sent)? {
+            Some(out) => match out.attributes {
+                Some(item) => Ok(Some(self.match_from_item(&item)?)),
+                None => Ok(None),
+            },
+            None => Ok(None),
+        }
     }
 
     fn sheet_item(&self, sheet: &NewSheet) -> Item {
@@ -198,6 +234,7 @@ impl DynamoStore {
         m: &Match,
         capacity: u32,
         mail: &[NewMail],
+        provision: Option<&crate::Provision>,
     ) -> Result<AssignOutcome, StoreError> {
         let put = Put::builder()
             .table_name(&*self.table)
@@ -242,13 +279,21 @@ impl DynamoStore {
             TransactWriteItem::builder().update(application).build(),
             TransactWriteItem::builder().update(counter).build(),
         ];
+        // The provision record (issue 15) sits before the mail, so a refusal's index still
+        // tells a taken mail id from the rest.
+        if let Some(p) = provision {
+            items.push(self.provision_put(p));
+        }
+        let mail_from = items.len();
         items.extend(self.mail_puts(mail));
         for attempt in 0..=CONFLICT_RETRIES {
             let Some(refused) = self.transact(&items).await? else {
                 return Ok(AssignOutcome::Created);
             };
-            if refused.failed_from(3) {
+            if refused.failed_from(mail_from) {
                 return Err(mail_id_taken());
+            } else if mail_from > 3 && refused.failed(3) {
+                return Err(match_id_taken());
             } else if refused.failed(1) {
                 return Ok(AssignOutcome::ApplicationNotOpen);
             } else if refused.failed(2) {

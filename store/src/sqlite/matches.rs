@@ -18,7 +18,7 @@ use crate::schema::timestamp_text;
 use crate::{RecordKind, StoreError};
 
 const MATCH_COLUMNS: &str =
-    "id, application_id, mentor, mentor_name, plan, sessions, status, created_at, expires_at";
+    "id, application_id, mentor, mentor_name, plan, sessions, status, created_at, expires_at, links_epoch";
 const SHEET_COLUMNS: &str =
     "match_id, session, submission_id, created_at, expires_at, priority, content, reply, replied_at";
 
@@ -35,6 +35,7 @@ fn match_from_row(row: &Row<'_>) -> rusqlite::Result<Match> {
             .ok_or_else(|| super::records::bad_column(6, "status"))?,
         created_at: timestamp(row, 7)?,
         expires_at: epoch(row, 8)?,
+        links_epoch: row.get(9)?,
     })
 }
 
@@ -83,8 +84,8 @@ fn live_sheet(
 /// Writes a match whole; the importer uses it too.
 pub(super) fn save_match(conn: &Connection, m: &Match) -> rusqlite::Result<()> {
     conn.prepare_cached(
-        "INSERT OR REPLACE INTO matches (id, application_id, mentor, mentor_name, plan, sessions, status, created_at, expires_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT OR REPLACE INTO matches (id, application_id, mentor, mentor_name, plan, sessions, status, created_at, expires_at, links_epoch) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         m.id,
@@ -95,7 +96,8 @@ pub(super) fn save_match(conn: &Connection, m: &Match) -> rusqlite::Result<()> {
         m.sessions,
         m.status.as_str(),
         timestamp_text(m.created_at),
-        m.expires_at.unix_timestamp()
+        m.expires_at.unix_timestamp(),
+        m.links_epoch
     ])?;
     Ok(())
 }
@@ -145,8 +147,9 @@ impl SqliteStore {
         m: &Match,
         capacity: u32,
         mail: &[NewMail],
+        provision: Option<&crate::Provision>,
     ) -> Result<AssignOutcome, StoreError> {
-        let (m, mail) = (m.clone(), mail.to_vec());
+        let (m, mail, provision) = (m.clone(), mail.to_vec(), provision.cloned());
         self.write(move |conn, path| {
             let now = now_secs();
             let run = || -> rusqlite::Result<Result<AssignOutcome, StoreError>> {
@@ -175,6 +178,9 @@ impl SqliteStore {
                 }
                 save_match(conn, &m)?;
                 move_status(conn, RecordKind::Application, &m.application_id, MATCHED)?;
+                if let Some(p) = &provision {
+                    super::provision::save_provision(conn, p)?;
+                }
                 Ok(Ok(AssignOutcome::Created))
             };
             let outcome = run().map_err(|e| sql_error(path, "assign", e))??;
@@ -242,6 +248,22 @@ impl SqliteStore {
         self.change_match(id, "close match", mail, |m| {
             m.status = MatchStatus::Closed;
             Ok(())
+        })
+        .await
+    }
+
+    pub(crate) async fn revoke_links(&self, id: &str) -> Result<Option<Match>, StoreError> {
+        let id = id.to_string();
+        self.write(move |conn, path| {
+            let operation = "revoke links";
+            let found =
+                live_match(conn, &id, now_secs()).map_err(|e| sql_error(path, operation, e))?;
+            let Some(mut m) = found else {
+                return Ok(None);
+            };
+            m.links_epoch += 1;
+            save_match(conn, &m).map_err(|e| sql_error(path, operation, e))?;
+            Ok(Some(m))
         })
         .await
     }

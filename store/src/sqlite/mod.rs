@@ -19,6 +19,7 @@ mod import;
 mod matches;
 pub mod migrate;
 mod outbox;
+mod provision;
 mod records;
 mod writer;
 

@@ -167,3 +167,19 @@ CREATE TABLE sheets_handled (
     expires_at INTEGER NOT NULL,
     PRIMARY KEY (match_id, session)
 ) STRICT, WITHOUT ROWID;
+
+-- version: 7
+-- Diary links can be taken back (issue 15): a link works only under its match's epoch.
+
+ALTER TABLE matches ADD COLUMN links_epoch INTEGER NOT NULL DEFAULT 0;
+
+-- version: 8
+-- Provision records (issue 15): what went to which mentor, when, under which consent; one per
+-- match, written with it, kept 3 years even when her other data is erased.
+
+CREATE TABLE provisions (
+    match_id TEXT PRIMARY KEY,
+    provided_at TEXT NOT NULL,
+    body TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;

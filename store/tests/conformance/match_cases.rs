@@ -42,6 +42,7 @@ fn a_match(id: &str, app: &str, mentor: &str) -> Match {
         application_id: app.into(),
         mentor_slug: mentor.into(),
         mentor_name: format!("メンター{mentor}"),
+        links_epoch: 0,
         plan: "standard".into(),
         sessions: 3,
         status: MatchStatus::Active,
@@ -241,6 +242,81 @@ pub async fn matches_close_frees_capacity_once(b: &mut Backend) {
         AssignOutcome::Created
     );
     assert_eq!(s.active_counts().await.unwrap()["sato"], 1);
+}
+
+/// Revoking moves the epoch on for active and closed matches alike, keeps it through extend
+/// and close, survives a restart, and finds nothing for missing or expired matches.
+pub async fn matches_links_are_revoked_by_moving_the_epoch_on(b: &mut Backend) {
+    let s = b.store();
+    assert_eq!(assigned(s, "m1", "sato", 3).await, AssignOutcome::Created);
+    assert_eq!(s.get_match("m1").await.unwrap().unwrap().links_epoch, 0);
+    let revoked = s.revoke_links("m1").await.unwrap().expect("live");
+    assert_eq!(
+        (revoked.links_epoch, revoked.status),
+        (1, MatchStatus::Active)
+    );
+    let extended = s.extend_match("m1", 1, DAY, &[]).await.unwrap().unwrap();
+    assert_eq!(extended.links_epoch, 1, "extend keeps the epoch");
+    s.close_match("m1", &[]).await.unwrap().unwrap();
+    assert_eq!(s.revoke_links("m1").await.unwrap().unwrap().links_epoch, 2);
+    b.restart().await;
+    let s = b.store();
+    assert_eq!(s.get_match("m1").await.unwrap().unwrap().links_epoch, 2);
+    assert_eq!(
+        s.diary("m1").await.unwrap().unwrap().the_match.links_epoch,
+        2
+    );
+    assert_eq!(s.revoke_links("missing").await.unwrap(), None);
+    let short = short_lived_match(s).await;
+    tokio::time::sleep(std::time::Duration::from_secs(SHORT_LIFE_SECS as u64 + 1)).await;
+    assert_eq!(s.revoke_links(&short.id).await.unwrap(), None, "expired");
+}
+
+fn provision_for(m: &Match) -> mikke_store::Provision {
+    mikke_store::Provision {
+        match_id: m.id.clone(),
+        application_id: m.application_id.clone(),
+        mentor_slug: m.mentor_slug.clone(),
+        fields: vec!["name".into(), "email".into(), "topics".into()],
+        consent_version: Some(2),
+        subject: "ab".repeat(32),
+        provided_at: now(),
+        expires_at: now() + DAY * 1095,
+    }
+}
+
+/// The provision record exists exactly when the match does: written with it, none for a
+/// refused assignment (full mentor), one per match however often assign is retried, and it
+/// survives a restart unchanged.
+pub async fn matches_a_provision_record_is_written_with_its_match_only(b: &mut Backend) {
+    let s = b.store();
+    application(s, "a-p1", "received").await;
+    application(s, "a-p2", "received").await;
+    let m1 = a_match("p1", "a-p1", "sato");
+    let p1 = provision_for(&m1);
+    assert_eq!(
+        s.create_match_recorded(&m1, 1, &[], &p1).await.unwrap(),
+        AssignOutcome::Created
+    );
+    let m2 = a_match("p2", "a-p2", "sato");
+    assert_eq!(
+        s.create_match_recorded(&m2, 1, &[], &provision_for(&m2))
+            .await
+            .unwrap(),
+        AssignOutcome::MentorFull
+    );
+    assert!(
+        s.create_match_recorded(&m1, 5, &[], &p1).await.is_err(),
+        "match id taken"
+    );
+    let mut wrong = provision_for(&m2);
+    wrong.mentor_slug = "someone-else".into();
+    assert!(
+        s.create_match_recorded(&m2, 5, &[], &wrong).await.is_err(),
+        "must name the match"
+    );
+    b.restart().await;
+    assert_eq!(b.store().list_provisions().await.unwrap(), vec![p1]);
 }
 
 pub async fn matches_extend_adds_sessions_to_active_matches_only(b: &mut Backend) {

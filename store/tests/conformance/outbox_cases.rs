@@ -54,6 +54,7 @@ fn a_match(id: &str, application_id: &str) -> Match {
         application_id: application_id.into(),
         mentor_slug: "sato".into(),
         mentor_name: "佐藤".into(),
+        links_epoch: 0,
         plan: "standard".into(),
         sessions: 3,
         status: MatchStatus::Active,

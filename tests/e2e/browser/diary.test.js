@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { axe, launch, newPage } from '../lib/harness.js';
+import { axe, launch, newPage, waitFor } from '../lib/harness.js';
 import { diaryLink } from '../lib/mail.js';
 import { startStack } from '../lib/stack.js';
 
@@ -64,7 +64,7 @@ async function open(url, options = {}) {
 
 /** Waits for the diary to settle (thread, invalid or unavailable shown, nothing loading). */
 async function settled(page) {
-  await page.waitForFunction(
+  await waitFor(page, 
     () =>
       ['diary-thread', 'diary-invalid', 'diary-unavailable'].some((id) => !document.getElementById(id).hidden) &&
       !/読み込んでいます/.test(document.getElementById('diary-status').textContent),
@@ -192,6 +192,12 @@ test('the mentee link: she writes sheet 1 with the keyboard and sends it', async
   const page = await open(s.menteeLink);
   await settled(page);
   assert.equal(await page.isVisible('#diary-thread'), true);
+  // The token left the address bar at once (history, screenshots, a copied address); a reload
+  // in the same tab still opens the diary.
+  assert.ok(!page.url().includes('#t=') && !page.url().includes(tokenOf(s.menteeLink)), page.url());
+  await page.reload();
+  await settled(page);
+  assert.equal(await page.isVisible('#diary-thread'), true, 'after a reload');
   assert.equal(await page.textContent('[data-mentor-name]'), s.mentor.name);
   assert.equal(await page.textContent('[data-next-session]'), '1');
   assert.match(await page.textContent('[data-empty]'), /まだシートはありません/);
@@ -259,7 +265,7 @@ test('the mentor link shows sheet 1 (without the staff-only answers); she replie
   await page.fill('#f-reply-1', REPLY1);
   await page.focus('#session-1 button[type="submit"]');
   await page.keyboard.press('Enter');
-  await page.waitForFunction(() => /お返事を送りました/.test(document.getElementById('diary-status').textContent));
+  await waitFor(page, () => /お返事を送りました/.test(document.getElementById('diary-status').textContent));
   const answered = await page.textContent('#session-1 .diary-reply');
   assert.ok(answered.includes(REPLY1), answered);
   assert.equal(await page.$$eval('#session-1 form', (l) => l.length), 0, 'no second reply box');
@@ -320,7 +326,7 @@ test('a second, different sheet for the same session gets the Japanese 409 messa
   await first.waitForSelector('#session-2');
   const before = stack.sheets().length;
   await writeSheet(second, { reflections: SHEET2_OTHER, satisfaction: 4 });
-  await second.waitForFunction(() => /すでに提出/.test(document.querySelector('#sheet-form [data-status]').textContent));
+  await waitFor(second, () => /すでに提出/.test(document.querySelector('#sheet-form [data-status]').textContent));
   assert.equal(await second.textContent('#sheet-form [data-status]'), TAKEN);
   assert.equal(await second.inputValue('#f-reflections'), SHEET2_OTHER, 'what she wrote is kept');
   assert.equal(stack.sheets().length, before, 'nothing stored');

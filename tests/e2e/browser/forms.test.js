@@ -7,7 +7,7 @@ import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { axe, launch, newPage } from '../lib/harness.js';
+import { axe, launch, newPage, waitFor } from '../lib/harness.js';
 import { startStack } from '../lib/stack.js';
 
 const OUTPUT = new URL('../output/', import.meta.url).pathname;
@@ -154,7 +154,7 @@ test('a lost answer: the retry message, then the same submission_id stores nothi
     else await route.fulfill({ response });
   });
   await page.click('button[type="submit"]');
-  await page.waitForFunction(() => /もう一度/.test(document.querySelector('[data-status]').textContent));
+  await waitFor(page, () => /もう一度/.test(document.querySelector('[data-status]').textContent));
   assert.equal(await page.isEnabled('button[type="submit"]'), true);
   assert.equal(applications().length, before + 1);
   await page.click('button[type="submit"]');

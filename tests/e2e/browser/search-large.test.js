@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO, siteStack, serve, newPage, directorySettled, cleanup } from '../lib/harness.js';
+import { REPO, cleanup, directorySettled, newPage, serve, siteStack, waitFor } from '../lib/harness.js';
 import { Oracle } from '../lib/oracle.js';
 
 const COUNT = 2500;
@@ -41,7 +41,7 @@ async function open(path = '/') {
     if (u.pathname.startsWith('/search/')) requests.push({ path: u.pathname, range: r.headers().range });
   });
   await page.goto(server.url + path, { timeout: 120000 });
-  await page.waitForFunction(() => document.documentElement.dataset.searchReady === 'true', null, { timeout: 120000 });
+  await waitFor(page, () => document.documentElement.dataset.searchReady === 'true', null, { timeout: 120000 });
   await settled(page);
   page.requests = requests;
   return page;
@@ -66,7 +66,7 @@ async function statusCount(page) {
 async function countsOf(page, key) {
   const details = page.locator(`input[name="${key}"]`).first().locator('xpath=ancestor::details');
   if ((await details.count()) && !(await details.evaluate((d) => d.open))) await details.locator('summary').click();
-  await page.waitForFunction((k) => [...document.querySelectorAll(`input[name="${k}"]`)]
+  await waitFor(page, (k) => [...document.querySelectorAll(`input[name="${k}"]`)]
     .every((b) => b.closest('label').querySelector('.search-facet__count').textContent !== ''), key);
   return page.$$eval(`input[name="${key}"]`, (boxes) =>
     boxes.map((b) => Number(b.closest('label').querySelector('.search-facet__count').textContent.replace(/\D/g, ''))));
@@ -131,7 +131,7 @@ test('a first query reads its keys\' lists by Range and a few small files, not t
 test('a card found only through its labels says which (「該当：…」), read from the value sets', async () => {
   const page = await open('/');
   await type(page, '理系');
-  await page.waitForFunction(() => document.querySelector('#mentor-list .search-snippet--labels'));
+  await waitFor(page, () => document.querySelector('#mentor-list .search-snippet--labels'));
   await page.waitForTimeout(300);
   const cards = await page.$$eval('#mentor-list > li.mentor-card', (els) => els.map((e) => ({
     slug: e.dataset.slug,
@@ -215,7 +215,7 @@ test('a host that ignores Range still gets the right results (the file read up t
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(`${plain.url}/?q=${encodeURIComponent('育休')}`, { timeout: 120000 });
-  await page.waitForFunction(() => document.documentElement.dataset.searchReady === 'true', null, { timeout: 120000 });
+  await waitFor(page, () => document.documentElement.dataset.searchReady === 'true', null, { timeout: 120000 });
   await settled(page);
   assert.equal(await statusCount(page), oracle.results('育休').length);
   await context.close();

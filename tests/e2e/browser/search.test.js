@@ -1,7 +1,7 @@
 // The directory search in headless chromium against the built sample site on loopback.
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { siteStack, newPage, directorySettled } from '../lib/harness.js';
+import { directorySettled, newPage, siteStack, waitFor } from '../lib/harness.js';
 import { Oracle } from '../lib/oracle.js';
 import { normalize } from '../../../templates/static/search-normalize.js';
 
@@ -23,7 +23,7 @@ async function open(path = '/', options = {}) {
   const page = await newPage(browser, options);
   await page.goto(server.url + path);
   if (options.javaScriptEnabled !== false) {
-    await page.waitForFunction(() => document.documentElement.dataset.searchReady === 'true');
+    await waitFor(page, () => document.documentElement.dataset.searchReady === 'true');
   }
   return page;
 }
@@ -136,7 +136,7 @@ async function countsOf(page, key) {
   if ((await details.count()) && !(await details.evaluate((d) => d.open))) {
     await details.locator('summary').click();
   }
-  await page.waitForFunction((k) => [...document.querySelectorAll(`input[name="${k}"]`)]
+  await waitFor(page, (k) => [...document.querySelectorAll(`input[name="${k}"]`)]
     .every((b) => b.closest('label').querySelector('.search-facet__count').textContent !== ''), key);
   return page.$$eval(`input[name="${key}"]`, (boxes) =>
     boxes.map((b) => Number(b.closest('label').querySelector('.search-facet__count').textContent.replace(/\D/g, ''))));
@@ -199,7 +199,7 @@ test('state lives in the URL: a shared link restores it and Back/Forward walk it
   assert.equal(await page.isChecked(`input[name="industry"][value="${industry}"]`), false);
 
   await page.reload();
-  await page.waitForFunction(() => document.documentElement.dataset.searchReady === 'true');
+  await waitFor(page, () => document.documentElement.dataset.searchReady === 'true');
   await settled(page);
   assert.equal(await page.inputValue('#search-q'), '育休');
   assert.deepEqual(sorted(await shown(page)), sorted(oracle.results('育休')));

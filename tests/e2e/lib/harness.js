@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+const AXE_SOURCE = readFileSync(AXE, 'utf8');
 
 export const REPO = resolve(new URL('../../..', import.meta.url).pathname);
 
@@ -41,6 +42,21 @@ const TYPES = {
   '.png': 'image/png',
 };
 
+/** The headers every answer carries (deploy/security-headers.json, as the handler and
+ *  CloudFront send them): the browser tests run under the site's real policy. */
+export const SECURITY = JSON.parse(readFileSync(join(REPO, 'deploy/security-headers.json'), 'utf8'));
+
+function pageHeaders(path) {
+  const headers = {};
+  for (const [name, value] of Object.entries(SECURITY)) {
+    if (/^[A-Z]/.test(name)) headers[name.toLowerCase()] = value;
+  }
+  if (SECURITY.private_paths.some((p) => path.startsWith(p))) {
+    headers['cache-control'] = SECURITY.private_cache_control;
+  }
+  return headers;
+}
+
 /** A static server for `dir` on 127.0.0.1 and a free port, like a plain static host
  *  (`ranges: false`: one that ignores Range headers and always sends the whole file). */
 export async function serve(dir, { ranges = true } = {}) {
@@ -53,7 +69,7 @@ export async function serve(dir, { ranges = true } = {}) {
     }
     if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
     if (!existsSync(file)) {
-      res.writeHead(404, { 'content-type': TYPES['.html'] });
+      res.writeHead(404, { ...pageHeaders(path), 'content-type': TYPES['.html'] });
       res.end(existsSync(join(dir, '404.html')) ? readFileSync(join(dir, '404.html')) : 'not found');
       return;
     }
@@ -70,6 +86,7 @@ export async function serve(dir, { ranges = true } = {}) {
         return;
       }
       res.writeHead(206, {
+        ...pageHeaders(path),
         'content-type': type,
         'content-range': `bytes ${start}-${end}/${body.length}`,
         'content-length': end - start + 1,
@@ -78,7 +95,7 @@ export async function serve(dir, { ranges = true } = {}) {
       res.end(body.subarray(start, end + 1));
       return;
     }
-    res.writeHead(200, { 'content-type': type, 'accept-ranges': 'bytes' });
+    res.writeHead(200, { ...pageHeaders(path), 'content-type': type, 'accept-ranges': 'bytes' });
     res.end(body);
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
@@ -104,20 +121,47 @@ export async function newPage(browser, options = {}) {
   const page = await context.newPage();
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(e));
+  watchPolicy(page);
   return page;
 }
 
 /** Waits until the directory list shows the results for the page's current URL. */
 export async function directorySettled(page, timeout = 30000) {
-  await page.waitForFunction(() => {
+  await waitFor(page, () => {
     const list = document.getElementById('mentor-list');
     return list.dataset.searchState === (location.search || 'all') && !list.hasAttribute('aria-busy');
   }, null, { timeout });
 }
 
-/** The page's serious and critical accessibility violations (axe-core), one line each. */
+/**
+ * `page.waitForFunction` without its eval: Playwright compiles the predicate inside the page,
+ * which the site's policy (no 'unsafe-eval') rightly forbids. `page.evaluate` goes through the
+ * debugging protocol instead, so this polls with it. Same arguments; resolves to the truthy value.
+ */
+export async function waitFor(page, predicate, arg = null, { timeout = 30000, polling = 50 } = {}) {
+  const until = Date.now() + timeout;
+  for (;;) {
+    const value = await page.evaluate(predicate, arg);
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`waitFor: timed out after ${timeout} ms: ${predicate}`);
+    await new Promise((ok) => setTimeout(ok, polling));
+  }
+}
+
+/** Anything the Content-Security-Policy refused goes to `page.errors`: the site must work
+ *  under its own policy, not merely load. */
+export function watchPolicy(page) {
+  page.errors ??= [];
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) page.errors.push(new Error(`CSP: ${m.text()}`));
+  });
+}
+
+/** The page's serious and critical accessibility violations (axe-core), one line each.
+ *  axe is evaluated through the debugging protocol, which the page's policy (no inline
+ *  script) does not govern, so the tests need no bypassCSP. */
 export async function axe(page) {
-  await page.addScriptTag({ path: AXE });
+  if (!(await page.evaluate(() => Boolean(window.axe)))) await page.evaluate(AXE_SOURCE);
   const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')

@@ -32,6 +32,7 @@ async fn matched_with_sheet(store: &Store, n: u32, rating: u32, now: OffsetDateT
         application_id: app,
         mentor_slug: "sato".into(),
         mentor_name: "佐藤".into(),
+        links_epoch: 0,
         plan: "single".into(),
         sessions: 1,
         status: MatchStatus::Active,
