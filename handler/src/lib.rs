@@ -10,6 +10,7 @@ pub mod forms;
 pub mod inquiries;
 pub mod matching;
 pub mod notify;
+pub mod privacy;
 pub mod proposal;
 pub mod ratelimit;
 pub mod report;

@@ -4,6 +4,7 @@
 mod cancel;
 mod capacity;
 mod console;
+mod erase;
 mod item;
 mod matches;
 mod outbox;

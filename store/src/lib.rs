@@ -59,6 +59,7 @@ mod brief;
 mod console;
 #[cfg(feature = "dynamo")]
 mod dynamo;
+mod erase;
 mod error;
 mod journal;
 mod matches;
@@ -75,6 +76,7 @@ use time::OffsetDateTime;
 pub use console::{AuditEntry, Handled, Note, NoteOutcome, SignIn, StaffSession, MAX_NOTE_BYTES};
 #[cfg(feature = "dynamo")]
 pub use dynamo::DynamoStore;
+pub use erase::{Erased, Erasure};
 pub use error::StoreError;
 pub use matches::{
     AssignOutcome, Diary, Match, MatchStatus, NewSheet, Reply, ReplyOutcome, Sheet, SheetOutcome,

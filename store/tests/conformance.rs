@@ -10,6 +10,8 @@ mod console_cases;
 #[cfg(feature = "dynamo")]
 #[path = "conformance/dynamo_only.rs"]
 mod dynamo_only;
+#[path = "conformance/erase_cases.rs"]
+mod erase_cases;
 #[path = "conformance/match_cases.rs"]
 mod match_cases;
 #[path = "conformance/outbox_cases.rs"]
@@ -30,6 +32,43 @@ pub struct Backend {
 }
 
 impl Backend {
+    /// Every byte the back end keeps, as one lossy string: on SQLite each file of the data
+    /// directory (database, WAL, shared memory — free pages included); on DynamoDB a full
+    /// table scan through moto_server. What an erasure must leave nothing of hers in.
+    pub async fn raw_bytes(&self) -> String {
+        if let Some(dir) = &self.dir {
+            let mut all = Vec::new();
+            for entry in std::fs::read_dir(dir.path()).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_file() {
+                    all.extend(std::fs::read(&path).unwrap());
+                }
+            }
+            return String::from_utf8_lossy(&all).into_owned();
+        }
+        #[cfg(feature = "dynamo")]
+        if let Some((moto, table)) = &self.moto {
+            let mut text = String::new();
+            let mut start = None;
+            loop {
+                let out = moto
+                    .dynamodb_client()
+                    .scan()
+                    .table_name(table)
+                    .set_exclusive_start_key(start)
+                    .send()
+                    .await
+                    .unwrap();
+                text.push_str(&format!("{:?}", out.items()));
+                match out.last_evaluated_key() {
+                    Some(k) if !k.is_empty() => start = Some(k.clone()),
+                    _ => return text,
+                }
+            }
+        }
+        unreachable!("a backend has a directory or a table")
+    }
+
     fn sqlite() -> Backend {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = SqliteStore::open(dir.path()).expect("SQLite store opens");
@@ -111,6 +150,7 @@ macro_rules! conformance {
 
 use cases::*;
 use console_cases::*;
+use erase_cases::*;
 use match_cases::*;
 use outbox_cases::*;
 
@@ -156,4 +196,5 @@ conformance!(
     console_a_followed_up_sheet_is_marked_once,
     matches_links_are_revoked_by_moving_the_epoch_on,
     matches_a_provision_record_is_written_with_its_match_only,
+    erase_leaves_no_byte_of_hers_but_the_provision_record_and_is_idempotent,
 );

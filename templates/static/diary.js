@@ -51,6 +51,8 @@ function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
   if (text !== undefined && text !== null) node.textContent = String(text);
+  // What people wrote keeps its own direction and cannot reorder what is around it.
+  if (className === "diary-text") node.dir = "auto";
   return node;
 }
 

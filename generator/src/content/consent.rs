@@ -133,3 +133,94 @@ pub fn check(root: &Path, pages: &[Page], problems: &mut Vec<Problem>) -> Option
     versions.insert(version, page.text_hash.clone());
     Some(CatalogConsent { version, versions })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn privacy(version: u32, text: &str) -> Page {
+        Page {
+            slug: PRIVACY_PAGE.into(),
+            source: "content/pages/privacy.md".into(),
+            title: "プライバシーポリシー".into(),
+            order: 9,
+            body_html: String::new(),
+            version: Some(version),
+            notice: Some("お知らせ".into()),
+            text_hash: notice_hash(Some("お知らせ"), text),
+        }
+    }
+
+    fn run(page: &Page, versions: Option<&str>) -> (Option<CatalogConsent>, Vec<String>) {
+        let root = tempfile::TempDir::new().unwrap();
+        if let Some(v) = versions {
+            std::fs::create_dir_all(root.path().join("content")).unwrap();
+            std::fs::write(root.path().join(VERSIONS_FILE), v).unwrap();
+        }
+        let mut problems = Vec::new();
+        let consent = check(root.path(), std::slice::from_ref(page), &mut problems);
+        (
+            consent,
+            problems.iter().map(|p| p.message.clone()).collect(),
+        )
+    }
+
+    #[test]
+    fn line_ends_and_trailing_blanks_are_not_a_new_text() {
+        assert_eq!(
+            notice_hash(Some("a"), "本文\n"),
+            notice_hash(Some("a\r\n"), "本文\r\n\r\n")
+        );
+        assert_ne!(
+            notice_hash(Some("a"), "本文"),
+            notice_hash(Some("b"), "本文")
+        );
+        assert_ne!(notice_hash(None, "本文"), notice_hash(None, "本文。"));
+    }
+
+    #[test]
+    fn a_recorded_version_gives_the_catalog_every_version() {
+        let page = privacy(2, "第2版");
+        let file = format!(
+            "- version: 1\n  sha256: {}\n- {{ version: 2, sha256: {} }}\n",
+            "a".repeat(64),
+            page.text_hash
+        );
+        let (consent, problems) = run(&page, Some(&file));
+        assert_eq!(problems, Vec::<String>::new());
+        let consent = consent.unwrap();
+        assert_eq!(consent.version, 2);
+        assert_eq!(consent.hash_of(1), Some("a".repeat(64).as_str()));
+        assert_eq!(consent.hash_of(2), Some(page.text_hash.as_str()));
+    }
+
+    #[test]
+    fn a_version_twice_or_going_down_is_refused() {
+        let page = privacy(1, "第1版");
+        let file = format!("- {{ version: 1, sha256: {h} }}\n- {{ version: 1, sha256: {h} }}\n- {{ version: 2, sha256: {h} }}\n", h = page.text_hash);
+        let (_, problems) = run(&page, Some(&file));
+        assert!(
+            problems.iter().any(|p| p.contains("recorded twice")),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(|p| p.contains("older than 2")),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn a_versions_file_that_is_not_a_list_says_so() {
+        let (_, problems) = run(&privacy(1, "x"), Some("version: 1\n"));
+        assert!(problems[0].contains("is not a list"), "{problems:?}");
+    }
+
+    #[test]
+    fn a_site_without_a_privacy_page_or_versions_asks_nothing() {
+        let mut page = privacy(1, "x");
+        page.version = None;
+        assert_eq!(run(&page, None), (None, vec![]));
+        let (_, problems) = run(&page, Some("[]"));
+        assert!(problems[0].contains("needs a `version:`"), "{problems:?}");
+    }
+}

@@ -122,6 +122,24 @@ enum Command {
     },
     /// マッチングを終了し、メンターの枠を空ける（二人にお礼のメールを送る）
     Close { match_id: String },
+    /// ご本人の依頼で、そのメールアドレスについてお預かりしている情報をすべて書き出す（JSON と読みやすい文面の2ファイル）
+    Export {
+        /// ご本人のメールアドレス
+        #[arg(long)]
+        email: String,
+        /// 書き出す先のフォルダ（省略時は今いるフォルダ）
+        #[arg(long, default_value = ".")]
+        out: std::path::PathBuf,
+    },
+    /// ご本人の依頼で、そのメールアドレスの情報をすべて削除する（メンターへの提供の記録だけは残す）。--dry-run で対象の確認だけ
+    Erase {
+        /// ご本人のメールアドレス
+        #[arg(long)]
+        email: String,
+        /// 削除せず、対象を表示するだけ
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// マッチングの専用ページのリンクをすべて無効にする（漏れた・端末をなくした等）。--send で新しいリンクを二人にメールで送る
     Revoke {
         match_id: String,
@@ -350,6 +368,8 @@ async fn run(cli: Cli) -> Result<String, String> {
         },
         Command::Close { match_id } => staff.close(&match_id).await,
         Command::Revoke { match_id, send } => staff.revoke(&match_id, send).await,
+        Command::Export { email, out } => staff.export(&email, &out).await,
+        Command::Erase { email, dry_run } => staff.erase(&email, dry_run).await,
         Command::Backup { path } => staff.backup(&path).await,
         Command::Inquiries {
             kind,

@@ -10,6 +10,7 @@ mod backup;
 mod inquiries;
 mod mail;
 mod matching;
+mod privacy;
 mod propose;
 mod queue;
 mod report;

@@ -19,7 +19,7 @@ fn key(prefix: &str, id: &str) -> String {
     format!("{prefix}#{id}")
 }
 
-fn note_pk(kind: RecordKind, id: &str) -> String {
+pub(super) fn note_pk(kind: RecordKind, id: &str) -> String {
     format!("{NOTE_PREFIX}#{}#{id}", kind.key_prefix())
 }
 

@@ -15,6 +15,7 @@
 
 mod backup;
 mod console;
+mod erase;
 mod import;
 mod matches;
 pub mod migrate;

@@ -27,6 +27,8 @@ const COPIED: &[&str] = &[
     "content/matching.yaml",
     "content/site.yaml",
     "content/pages",
+    // The privacy page's recorded versions (issue 15): the page is copied, so its record is.
+    generator::content::consent::VERSIONS_FILE,
     "content/mail",
     "content/private/briefings.yaml",
     "templates",

@@ -197,7 +197,7 @@ pub async fn show_page(
             dl.facts {
                 dt { "状態" } dd { (application_status_label(&rec.status)) }
                 dt { "受付" } dd { (jst(rec.created_at)) }
-                dt { "氏名" } dd { (app.name) }
+                dt { "氏名" } dd { bdi { (app.name) } }
                 @for (label, value) in answer_rows(catalog, &app) { dt { (label) } dd { (value) } }
                 dt { "完成度" } dd { (complete.score) @if complete.needs_call { "（要電話）" } }
                 @if !complete.missing.is_empty() {
@@ -206,15 +206,15 @@ pub async fn show_page(
             }
             @if let Some(message) = &app.message {
                 h2 { "メッセージ" }
-                p style="white-space: pre-wrap" { (message) }
+                p style="white-space: pre-wrap" dir="auto" { (message) }
             }
             h2 { "メモ" }
             (page_html::note_form(&format!("/staff/applications/{}/note", rec.id), "事務局のメモ（電話でわかったことなど。本人には見えません）", note.as_ref(), &chrome))
             h2 { "連絡先" }
             @if let Some(c) = &contact {
                 dl.facts {
-                    dt { "氏名" } dd { (c.name) }
-                    dt { "メール" } dd { (c.email) }
+                    dt { "氏名" } dd { bdi { (c.name) } }
+                    dt { "メール" } dd { bdi { (c.email) } }
                     dt { "電話" } dd { (c.phone.as_deref().unwrap_or("-")) }
                 }
                 p.muted { "表示したことは記録されています。" }

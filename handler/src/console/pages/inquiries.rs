@@ -166,15 +166,15 @@ async fn detail(
                 dt { "受付" } dd { (jst(rec.created_at)) }
                 dt { "状態" } dd { (crate::staff::inquiry_status_label(&rec.status)) }
                 @if !field("briefing_date").is_empty() { dt { "説明会の日程" } dd { (briefing_date_label(&field("briefing_date"))) } }
-                @if !field("preferred_times").is_empty() { dt { "話せる時間帯" } dd { (field("preferred_times")) } }
+                @if !field("preferred_times").is_empty() { dt { "話せる時間帯" } dd dir="auto" { (field("preferred_times")) } }
             }
             @if !field("message").is_empty() {
                 h2 { "メッセージ" }
-                p style="white-space: pre-wrap" { (field("message")) }
+                p style="white-space: pre-wrap" dir="auto" { (field("message")) }
             }
             h2 { "連絡先" }
             @if let Some(rows) = &contact {
-                dl.facts { @for (label, value) in rows { dt { (label) } dd { (value) } } }
+                dl.facts { @for (label, value) in rows { dt { (label) } dd { bdi { (value) } } } }
                 p.muted { "表示したことは記録されています。" }
             } @else {
                 form method="post" action={"/staff/inquiries/" (rec.id) "/contact"} {
