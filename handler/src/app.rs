@@ -83,9 +83,7 @@ impl AppState {
         self.staff = Arc::new(
             addresses
                 .iter()
-                .filter_map(|a| mikke_catalog::mail::normalise_address(a))
-                // Nobody types their address in one case only.
-                .map(|a| a.to_lowercase())
+                .filter_map(|a| crate::privacy::canonical_address(a))
                 .collect(),
         );
         self

@@ -198,14 +198,19 @@ impl SigningKey {
         ))
     }
 
-    /// A keyed hash (hex) of a person's address (trimmed, lower-cased): what provision records
+    /// A keyed hash (hex) of a person's address (in `privacy::canonical_address` form, so it
+    /// agrees with how export and erase find her records): what provision records
     /// keep instead of the address, so a later request by the same address finds them while
     /// the record itself names nobody (issue 15).
     pub fn subject(&self, address: &str) -> String {
         let tag = self
             .mac()
             .chain_update(b"mikke-subject\0")
-            .chain_update(address.trim().to_lowercase().as_bytes())
+            .chain_update(
+                crate::privacy::canonical_address(address)
+                    .unwrap_or_else(|| address.trim().to_lowercase())
+                    .as_bytes(),
+            )
             .finalize()
             .into_bytes();
         tag.iter().map(|b| format!("{b:02x}")).collect()

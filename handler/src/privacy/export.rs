@@ -11,7 +11,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::store::{
-    AuditEntry, MailStatus, Provision, RecordKind, Store, StoreError, StoredRecord,
+    AuditEntry, Erasure, MailStatus, Provision, RecordKind, Store, StoreError, StoredRecord,
 };
 use crate::tokens::SigningKey;
 
@@ -201,15 +201,23 @@ pub async fn gather(
         });
     }
     let ids: BTreeSet<String> = out.ids().into_iter().map(str::to_string).collect();
-    let names_hers = |v: &Value| {
-        v.as_object().is_some_and(|o| {
-            o.values()
-                .any(|x| x.as_str().is_some_and(|s| ids.contains(s)))
-        })
+    // The mails about her are those an erasure of her ids would remove: one rule for both.
+    let hers = Erasure {
+        records: out
+            .applications
+            .iter()
+            .map(|r| (RecordKind::Application, r.id.clone()))
+            .chain(
+                out.inquiries
+                    .iter()
+                    .map(|r| (RecordKind::Inquiry, r.id.clone())),
+            )
+            .collect(),
+        matches: out.matches.iter().map(|m| m.id.clone()).collect(),
     };
     for status in MailStatus::ALL {
         for mail in store.list_mail(status, usize::MAX).await? {
-            if names_hers(&mail.refs) {
+            if hers.names(&mail.refs) {
                 out.mails.push(MailOut {
                     template: mail.template,
                     to: mail.recipient,

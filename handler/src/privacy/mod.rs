@@ -9,10 +9,15 @@ pub mod text;
 
 pub use export::{gather, Export};
 
-/// The one way two addresses are compared here: the forms' normalisation, lower-cased.
+/// The one form an address is compared and hashed in: the forms' normalisation, trimmed and
+/// lower-cased (nobody types an address in one case only). `None` when it is no address.
+pub fn canonical_address(address: &str) -> Option<String> {
+    mikke_catalog::mail::normalise_address(address.trim()).map(|n| n.to_lowercase())
+}
+
+/// Whether two addresses are the same person's ([`canonical_address`]).
 pub fn same_address(a: &str, b: &str) -> bool {
-    let norm = |x: &str| mikke_catalog::mail::normalise_address(x.trim()).map(|n| n.to_lowercase());
-    matches!((norm(a), norm(b)), (Some(x), Some(y)) if x == y)
+    matches!((canonical_address(a), canonical_address(b)), (Some(x), Some(y)) if x == y)
 }
 
 #[cfg(test)]

@@ -15,12 +15,14 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::io::Write::write_all(&mut options.open(path)?, bytes)
 }
 
+const BAD_ADDRESS: &str = "メールアドレスの形式が正しくありません";
+
 impl Staff {
     pub async fn export(&self, address: &str, dir: &Path) -> Outcome {
-        let address = address.trim();
-        if mikke_catalog::mail::normalise_address(address).is_none() {
-            return Err("メールアドレスの形式が正しくありません".into());
-        }
+        let Some(address) = crate::privacy::canonical_address(address) else {
+            return Err(BAD_ADDRESS.into());
+        };
+        let address = address.as_str();
         let key = self.key()?;
         let export = gather(&self.store, key, address, self.now)
             .await
@@ -60,10 +62,10 @@ impl Staff {
     /// law; they name nobody). `dry_run` shows what would go and changes nothing. Audited
     /// with the ids, never the address; running it again finds nothing.
     pub async fn erase(&self, address: &str, dry_run: bool) -> Outcome {
-        let address = address.trim();
-        if mikke_catalog::mail::normalise_address(address).is_none() {
-            return Err("メールアドレスの形式が正しくありません".into());
-        }
+        let Some(address) = crate::privacy::canonical_address(address) else {
+            return Err(BAD_ADDRESS.into());
+        };
+        let address = address.as_str();
         let (what, matches) = crate::privacy::erase::plan(&self.store, address)
             .await
             .map_err(store_err)?;
