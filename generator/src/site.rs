@@ -1,21 +1,20 @@
 //! Orchestration: load → (render, search index, catalog) → write into a fresh sibling
 //! directory → swap it in.
 //!
-//! The swap is why a failed build never leaves a broken site: everything is produced in
-//! memory and written to `<out>.tmp-<pid>` next to `out` (same filesystem, so renames are
-//! atomic); only when every file is written is the old `out` renamed away, the new one
-//! renamed in, and the old one removed. Any error before that removes the temp dir and
-//! leaves `out` exactly as it was.
+//! The swap is why a failed build never leaves a broken site: every file is written, as soon
+//! as it is rendered ([`Staging`]), to `<out>.tmp-<pid>` next to `out` (same filesystem, so
+//! renames are atomic); only when every file is written is the old `out` renamed away, the
+//! new one renamed in, and the old one removed. Any error before that removes the temp dir
+//! and leaves `out` exactly as it was.
 
-use std::collections::BTreeSet;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
 use crate::content::{self, Content};
 use crate::diagnostics::{Problem, Problems};
-use crate::output::{OutputBody, OutputFile};
+use crate::output::{Collect, Ledger, OutputFile, Sink, Staging, WriteError};
 use crate::{catalog, render, search};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -43,15 +42,33 @@ pub enum BuildError {
     #[error("{0}")]
     Problems(Problems),
     #[error("templates: {0}")]
-    Render(#[from] render::RenderError),
+    Render(render::RenderError),
     #[error("{}: {source}", path.display())]
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
-    /// A programming error between stages, caught before anything is written.
+    /// A programming error between stages, caught before the output is swapped in.
     #[error("output file \"{path}\" {reason}")]
     Output { path: String, reason: &'static str },
+}
+
+impl From<WriteError> for BuildError {
+    fn from(e: WriteError) -> BuildError {
+        match e {
+            WriteError::Io { path, source } => BuildError::Io { path, source },
+            WriteError::Output { path, reason } => BuildError::Output { path, reason },
+        }
+    }
+}
+
+impl From<render::RenderError> for BuildError {
+    fn from(e: render::RenderError) -> BuildError {
+        match e {
+            render::RenderError::Write(w) => w.into(),
+            other => BuildError::Render(other),
+        }
+    }
 }
 
 impl BuildError {
@@ -104,8 +121,10 @@ pub fn build_with_overrides(
     overrides: &Overrides,
 ) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
-    let (content, files) = generate_with(root, templates_dir, overrides)?;
-    write_atomically(out, &files)?;
+    let (content, files) = stage_and_swap(out, |staging| {
+        let content = generate_into(root, templates_dir, overrides, staging)?;
+        Ok((content, staging.count()))
+    })?;
     let private_dir = overrides
         .private_dir
         .clone()
@@ -114,7 +133,7 @@ pub fn build_with_overrides(
     Ok(BuildReport {
         mentors: content.mentors.len(),
         pages: content.pages.len(),
-        files: files.len(),
+        files,
         private,
         elapsed: started.elapsed(),
     })
@@ -126,28 +145,33 @@ pub fn check(root: &Path) -> Result<CheckReport, Problems> {
 }
 
 pub fn check_with_templates(root: &Path, templates_dir: &Path) -> Result<CheckReport, Problems> {
-    let (content, files) = generate(root, templates_dir).map_err(BuildError::into_problems)?;
+    let ledger = Ledger::default();
+    let content = generate_into(root, templates_dir, &Overrides::default(), &ledger)
+        .map_err(BuildError::into_problems)?;
     Ok(CheckReport {
         mentors: content.mentors.len(),
         pages: content.pages.len(),
-        files: files.len(),
+        files: ledger.count(),
     })
 }
 
-/// The whole site in memory: the content and every file to write.
+/// The whole site in memory: the content and every file to write, in path order (tests).
 pub fn generate(
     root: &Path,
     templates_dir: &Path,
 ) -> Result<(Content, Vec<OutputFile>), BuildError> {
-    generate_with(root, templates_dir, &Overrides::default())
+    let sink = Collect::verifying();
+    let content = generate_into(root, templates_dir, &Overrides::default(), &sink)?;
+    Ok((content, sink.into_files()))
 }
 
-/// [`generate`] with `overrides` applied to the loaded settings.
-pub fn generate_with(
+/// Loads the content (with `overrides` applied) and puts every file of the site into `sink`.
+pub fn generate_into(
     root: &Path,
     templates_dir: &Path,
     overrides: &Overrides,
-) -> Result<(Content, Vec<OutputFile>), BuildError> {
+    sink: &dyn Sink,
+) -> Result<Content, BuildError> {
     let mut content =
         content::load_with_templates(root, templates_dir).map_err(BuildError::Problems)?;
     if let Some(base_url) = &overrides.base_url {
@@ -155,7 +179,7 @@ pub fn generate_with(
     }
     // Rendering dominates; the index and the catalog run beside it.
     let (pages, (index, catalog)) = rayon::join(
-        || render::render_site(&content, templates_dir),
+        || render::render_into(&content, templates_dir, sink),
         || {
             rayon::join(
                 || search::build_index(&content),
@@ -163,47 +187,19 @@ pub fn generate_with(
             )
         },
     );
-    let mut files = pages?;
-    files.extend(index);
-    files.push(catalog);
-    check_outputs(&files)?;
-    Ok((content, files))
-}
-
-/// Paths must stay inside the output directory and be unique; sources to copy must exist.
-fn check_outputs(files: &[OutputFile]) -> Result<(), BuildError> {
-    let mut seen = BTreeSet::new();
-    for f in files {
-        let bad = |reason| {
-            Err(BuildError::Output {
-                path: f.path.clone(),
-                reason,
-            })
-        };
-        let path = Path::new(&f.path);
-        if f.path.is_empty() || !path.components().all(|c| matches!(c, Component::Normal(_))) {
-            return bad("is not a plain relative path");
-        }
-        if !seen.insert(f.path.as_str()) {
-            return bad("is produced twice");
-        }
-        if let OutputBody::Copy(source) = &f.body {
-            if !source.is_file() {
-                return Err(BuildError::Io {
-                    path: source.clone(),
-                    source: std::io::Error::new(
-                        std::io::ErrorKind::NotFound,
-                        "file to copy is missing",
-                    ),
-                });
-            }
-        }
+    pages?;
+    for file in index.into_iter().chain([catalog]) {
+        sink.put(file)?;
     }
-    Ok(())
+    Ok(content)
 }
 
-/// Writes `files` into a fresh `<out>.tmp-<pid>` and swaps it in for `out`.
-pub fn write_atomically(out: &Path, files: &[OutputFile]) -> Result<(), BuildError> {
+/// Runs `produce` with a [`Staging`] sink over a fresh `<out>.tmp-<pid>` and swaps that in for
+/// `out` when it succeeds; on any error removes it and leaves `out` as it was.
+pub fn stage_and_swap<T>(
+    out: &Path,
+    produce: impl FnOnce(&Staging) -> Result<T, BuildError>,
+) -> Result<T, BuildError> {
     let name = out.file_name().ok_or_else(|| BuildError::Io {
         path: out.to_path_buf(),
         source: std::io::Error::new(
@@ -232,34 +228,21 @@ pub fn write_atomically(out: &Path, files: &[OutputFile]) -> Result<(), BuildErr
         std::fs::remove_dir_all(&temp).map_err(io(&temp))?;
     }
     std::fs::create_dir(&temp).map_err(io(&temp))?;
-    let result = write_files(&temp, files).and_then(|()| swap(&temp, out, &old));
+    let result = produce(&Staging::new(temp.clone()))
+        .and_then(|value| swap(&temp, out, &old).map(|()| value));
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&temp);
     }
     result
 }
 
-fn write_files(dir: &Path, files: &[OutputFile]) -> Result<(), BuildError> {
-    let dirs: BTreeSet<PathBuf> = files
-        .iter()
-        .filter_map(|f| Path::new(&f.path).parent().map(|p| dir.join(p)))
-        .collect();
-    for d in &dirs {
-        std::fs::create_dir_all(d).map_err(|source| BuildError::Io {
-            path: d.clone(),
-            source,
-        })?;
-    }
-    files.par_iter().try_for_each(|f| {
-        let target = dir.join(&f.path);
-        let written = match &f.body {
-            OutputBody::Bytes(bytes) => std::fs::write(&target, bytes),
-            OutputBody::Copy(source) => std::fs::copy(source, &target).map(|_| ()),
-        };
-        written.map_err(|source| BuildError::Io {
-            path: target,
-            source,
-        })
+/// Writes `files` into a fresh `<out>.tmp-<pid>` and swaps it in for `out`.
+pub fn write_atomically(out: &Path, files: &[OutputFile]) -> Result<(), BuildError> {
+    stage_and_swap(out, |staging| {
+        files
+            .par_iter()
+            .try_for_each(|f| staging.put(f.clone()))
+            .map_err(BuildError::from)
     })
 }
 
@@ -350,26 +333,5 @@ mod tests {
             1,
             "temp dir removed"
         );
-    }
-
-    #[test]
-    fn outputs_must_be_unique_relative_paths() {
-        let dup = [
-            OutputFile::bytes("a.html", ""),
-            OutputFile::bytes("a.html", ""),
-        ];
-        assert!(matches!(
-            check_outputs(&dup),
-            Err(BuildError::Output {
-                reason: "is produced twice",
-                ..
-            })
-        ));
-        for bad in ["../x", "/etc/x", ""] {
-            assert!(
-                check_outputs(&[OutputFile::bytes(bad, "")]).is_err(),
-                "{bad}"
-            );
-        }
     }
 }

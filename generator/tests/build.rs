@@ -70,10 +70,14 @@ fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// The mentor slugs a listing page links to inside its `mentor-list`, read loosely: every
-/// `/mentors/<slug>/` link between the list's start and the end of `<main>`.
+/// The mentor slugs a listing page links to inside its `mentor-list` (cards) or
+/// `mentor-lines` (facet pages), read loosely: every `/mentors/<slug>/` link between the
+/// list's start and the end of `<main>`.
 fn listed_slugs(html: &str) -> BTreeSet<String> {
-    let Some(start) = html.find("class=\"mentor-list\"") else {
+    let Some(start) = html
+        .find("class=\"mentor-list\"")
+        .or_else(|| html.find("class=\"mentor-lines\""))
+    else {
         return BTreeSet::new();
     };
     let end = html[start..]

@@ -80,6 +80,7 @@ fn content() -> Content {
             contact_email: "hello@mikke.example.jp".into(),
             briefings: vec![],
             mail: None,
+            page_size: generator::content::DEFAULT_PAGE_SIZE,
         },
         taxonomy: Taxonomy::parse(TAXONOMY).unwrap(),
         matching: Matching::parse(MATCHING).unwrap(),

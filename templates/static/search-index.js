@@ -160,51 +160,75 @@ export class SearchIndex {
 
   /** Bytes offset .. offset+length of `path` (one gzip member), inflated. */
   async fetchRange(path, offset, length) {
+    return inflate(await this.rangeBytes(path, offset, length));
+  }
+
+  /** Bytes offset .. offset+length of `path` as stored, by an HTTP Range request. */
+  async rangeBytes(path, offset, length) {
     const url = new URL(`${path}?v=${this.meta.stamp}`, this.base);
     const end = offset + length;
     const res = await fetch(url, { headers: { Range: `bytes=${offset}-${end - 1}` } });
     if (!res.ok) throw new Error(`search index: ${res.status} ${path}`);
-    let bytes;
     if (res.status === 206) {
-      bytes = new Uint8Array(await res.arrayBuffer());
+      const bytes = new Uint8Array(await res.arrayBuffer());
       this.bytesFetched += bytes.byteLength;
-    } else {
-      // A host that ignores Range sends the whole file: read up to the list's end and stop.
-      const reader = res.body.getReader();
-      const chunks = [];
-      let got = 0;
-      while (got < end) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        chunks.push(value);
-        got += value.byteLength;
-      }
-      reader.cancel();
-      this.bytesFetched += got;
-      const all = new Uint8Array(got);
-      let at = 0;
-      for (const c of chunks) {
-        all.set(c, at);
-        at += c.byteLength;
-      }
-      bytes = all.subarray(offset, end);
+      return bytes;
     }
-    return inflate(bytes);
+    // A host that ignores Range sends the whole file: read up to the range's end and stop.
+    const reader = res.body.getReader();
+    const chunks = [];
+    let got = 0;
+    while (got < end) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      got += value.byteLength;
+    }
+    reader.cancel();
+    this.bytesFetched += got;
+    const all = new Uint8Array(got);
+    let at = 0;
+    for (const c of chunks) {
+      all.set(c, at);
+      at += c.byteLength;
+    }
+    return all.subarray(offset, end);
   }
 
-  /** [slug, name, title, summary, bio] of mentor `doc`. */
-  async doc(doc) {
+  /**
+   * Mentor `doc`'s record [slug, name, title, summary, bio, industry, companySize, [tags],
+   * accepting] (generator/src/search/docs.rs). In a sharded index the bio is empty: bio().
+   */
+  async card(doc) {
     if (this.layout.single) return (await this.single()).docs[doc];
-    const size = this.layout.docShardSize;
-    const path = this.layout.docs.replace('{}', Math.floor(doc / size));
-    const parsed = `parsed:${path}`;
-    if (!this.cache.has(parsed)) {
-      this.cache.set(
-        parsed,
-        this.fetchFile(path).then((b) => JSON.parse(new TextDecoder().decode(b))),
-      );
+    const { cardBlock } = this.layout;
+    return (await this.block(this.layout.cards, Math.floor(doc / cardBlock), 0))[doc % cardBlock];
+  }
+
+  /** Mentor `doc`'s bio as plain text (for snippets). */
+  async bio(doc) {
+    if (this.layout.single) return (await this.single()).docs[doc][4];
+    const { bioBlock, cardBlocks } = this.layout;
+    return (await this.block(this.layout.bios, Math.floor(doc / bioBlock), cardBlocks + 1))[doc % bioBlock];
+  }
+
+  /**
+   * Block `b` of `path` (cards.bin or bios.bin), parsed: its bounds are entries `first + b`
+   * and `first + b + 1` of blocks.idx (8 bytes by Range), then the block itself by Range.
+   */
+  block(path, b, first) {
+    const cacheKey = `block:${path}:${b}`;
+    if (!this.cache.has(cacheKey)) {
+      const p = this.rangeBytes(this.layout.blockIndex, 4 * (first + b), 8).then(async (idx) => {
+        const view = new DataView(idx.buffer, idx.byteOffset, idx.byteLength);
+        const start = view.getUint32(0, true);
+        const bytes = await this.fetchRange(path, start, view.getUint32(4, true) - start);
+        return JSON.parse(new TextDecoder().decode(bytes));
+      });
+      p.catch(() => this.cache.delete(cacheKey));
+      this.cache.set(cacheKey, p);
     }
-    return (await this.cache.get(parsed))[doc % size];
+    return this.cache.get(cacheKey);
   }
 
   /**

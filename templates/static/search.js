@@ -1,5 +1,6 @@
-// Directory search: enhances the server-rendered list (#mentor-list) with instant search,
-// facet filters with counts and URL state. Without this script the page lists every mentor.
+// Directory search: enhances the server-rendered list (#mentor-list) with instant search over
+// every mentor, facet filters with counts and URL state. Without this script the page shows
+// its first page of cards and links to the others (/mentors/page/N/) and to the facet pages.
 // Index format: generator/src/search/mod.rs. Reading it: search-index.js (formats in
 // search-format.js); matching and counting: search-match.js; marks and snippets: search-text.js.
 
@@ -58,9 +59,11 @@ class DirectorySearch {
     this.list = this.fullList;
     this.status = $('search-status');
     this.nohit = $('search-nohit');
+    this.pager = this.fullList.parentElement.querySelector('.pager');
     this.original = [...this.fullList.children];
     const slugs = this.original.map((li) => li.dataset.slug || '');
-    // Cards are used directly when the page lists exactly the indexed mentors in index order.
+    // Cards are used directly when the page lists exactly the indexed mentors in index order
+    // (a catalogue that fits on one page); otherwise they are drawn from the index's records.
     this.cards =
       slugs.length === this.meta.docs && fnv1a(slugs.join('\n')) === this.meta.slugHash
         ? this.original
@@ -203,7 +206,7 @@ class DirectorySearch {
       throw err;
     }
     if (seq !== this.seq) return;
-    const done = this.show(state, terms, lists, seq, startedAt, performance.now(),
+    const done = await this.show(state, terms, lists, seq, startedAt, performance.now(),
       !this.index.needsConfirm(lists));
     // A term of three or more characters is confirmed against exact positions (a second
     // small read) while its first results are shown.
@@ -215,7 +218,7 @@ class DirectorySearch {
       throw err;
     }
     if (seq !== this.seq) return;
-    this.show(state, terms, lists, seq, startedAt, performance.now(), true);
+    await this.show(state, terms, lists, seq, startedAt, performance.now(), true);
   }
 
   /**
@@ -223,7 +226,7 @@ class DirectorySearch {
    * and, when final, marks the list settled for this URL. A first answer with no mentor is
    * final too (confirming only removes). Returns whether the answer was final.
    */
-  show(state, terms, lists, seq, startedAt, dataAt, final) {
+  async show(state, terms, lists, seq, startedAt, dataAt, final) {
     const matched = terms.length ? this.index.match(terms, lists) : null;
     const selected = state.sel.map((ids, f) => {
       const values = this.meta.facets[f].values;
@@ -251,9 +254,11 @@ class DirectorySearch {
     // A confirmation that changes nothing leaves the cards (and any focus in them) alone.
     const same = before?.seq === seq && before.order.length === order.length
       && before.order.every((d, i) => d === order[i]);
-    if (!same) this.render();
+    // The cards' data (a few small reads) is part of the data the results wait for.
+    const cardsAt = same ? dataAt : await this.render();
+    if (cardsAt === null || seq !== this.seq) return true;
     const done = final || order.length === 0;
-    this.report(startedAt, dataAt, order.length, done);
+    this.report(startedAt, Math.max(dataAt, cardsAt), order.length, done);
     return done;
   }
 
@@ -280,6 +285,8 @@ class DirectorySearch {
     this.list.removeAttribute('aria-busy');
     full.id = hide ? '' : 'mentor-list';
     full.classList.toggle('is-search-hidden', hide);
+    // The pages of the full list make no sense beside results.
+    if (this.pager) this.pager.hidden = hide;
     if (hide) full.before(list);
     else this.resultList.remove();
     this.list = list;
@@ -295,42 +302,45 @@ class DirectorySearch {
     this.updateCounts(this.meta.facets.map((f) => f.values.map((v) => v.count)));
   }
 
-  showMore() {
+  async showMore() {
     const first = this.limit;
     this.limit += PAGE;
-    this.render();
+    if ((await this.render()) === null) return;
+    this.report(performance.now(), performance.now(), this.results.order.length);
     const card = this.resultList.children[first];
     const link = card && card.querySelector('a');
     if (link) link.focus();
   }
 
-  render() {
+  /**
+   * Draws the first `limit` results. Cards come from the page when it holds every mentor,
+   * else from the index's records (fetched first: the list changes once, complete). Returns
+   * when the card data arrived, or null when a newer search took over meanwhile.
+   */
+  async render() {
     const { order, terms, termInfo, seq } = this.results;
     const shown = order.slice(0, this.limit);
+    const records = this.cards ? null : await Promise.all(shown.map((d) => this.index.card(d)));
+    const cardsAt = performance.now();
+    if (this.results?.seq !== seq) return null;
     const frag = document.createDocumentFragment();
-    const pending = [];
+    const bios = [];
     const needLabels = new Map();
-    for (const doc of shown) {
-      let card;
-      if (this.cards) card = this.cards[doc].cloneNode(true);
-      else {
-        card = el('li', { class: 'mentor-card', 'data-doc': doc });
-        pending.push([doc, card, 'card']);
-      }
+    shown.forEach((doc, i) => {
+      const card = this.cards ? this.cards[doc].cloneNode(true) : this.buildCard(records[i]);
       frag.append(card);
-      if (!this.cards) continue;
       const found = highlight(card, terms);
       const masks = termInfo.get(doc) || [];
-      const missing = terms.filter((t, i) => !found.has(t) && masks[i]);
-      if (!missing.length) continue;
+      const missing = terms.filter((t, j) => !found.has(t) && masks[j]);
+      if (!missing.length) return;
       const labels = this.labelsMatching(doc, missing, needLabels);
       if (labels.length) {
         card.append(el('p', { class: 'search-snippet search-snippet--labels' },
           '該当：', markedText(labels.join('、'), findRanges(labels.join('、'), missing))));
       }
-      const inBio = terms.some((t, i) => missing.includes(t) && masks[i] & BIO_BIT && !labels.some((l) => normalize(l).includes(t)));
-      if (inBio) pending.push([doc, card, 'bio']);
-    }
+      const inBio = terms.some((t, j) => missing.includes(t) && masks[j] & BIO_BIT && !labels.some((l) => normalize(l).includes(t)));
+      if (inBio) bios.push([doc, card]);
+    });
     this.resultList.replaceChildren(frag);
     // Label-only matches (「該当：…」) need to know which values holding a term the mentor has.
     if (needLabels.size) {
@@ -344,17 +354,15 @@ class DirectorySearch {
     this.more.hidden = rest <= 0;
     this.more.textContent = `さらに表示（残り${rest}人）`;
     this.nohit.hidden = order.length > 0;
-    // Bios (snippets) and, for pages without the cards, card data arrive after the results.
-    for (const [doc, card, kind] of pending) {
-      this.index.doc(doc).then((d) => {
-        if (this.results?.seq !== seq || !d) return;
-        if (kind === 'card') this.fillCard(card, d, terms);
-        else {
-          const p = snippet(d[4], terms);
-          if (p) card.append(p);
-        }
+    // Bio snippets arrive after the results.
+    for (const [doc, card] of bios) {
+      this.index.bio(doc).then((bio) => {
+        if (this.results?.seq !== seq || !bio) return;
+        const p = snippet(bio, terms);
+        if (p) card.append(p);
       });
     }
+    return cardsAt;
   }
 
   /**
@@ -375,16 +383,20 @@ class DirectorySearch {
     return out;
   }
 
-  fillCard(card, [slug, name, title, summary, bio], terms) {
-    const link = el('a', { href: `/mentors/${slug}/` }, markedText(name, findRanges(name, terms)));
-    card.dataset.slug = slug;
-    card.append(
-      el('h3', { class: 'mentor-card__name' }, link),
-      el('p', { class: 'mentor-card__title' }, markedText(title, findRanges(title, terms))),
-      el('p', { class: 'mentor-card__summary' }, markedText(summary, findRanges(summary, terms))),
-    );
-    const p = snippet(bio, terms);
-    if (p) card.append(p);
+  /** A card from the index's record, the same markup as templates/partials/mentor_card.html. */
+  buildCard([slug, name, title, summary, , industry, size, tags, accepting]) {
+    const label = (f, v) => this.meta.facets[f].values[v]?.label ?? '';
+    const card = el('li', { class: 'mentor-card', 'data-slug': slug },
+      el('h3', { class: 'mentor-card__name' }, el('a', { href: `/mentors/${slug}/`, text: name })),
+      el('p', { class: 'mentor-card__title', text: title }),
+      el('p', { class: 'mentor-card__meta' },
+        el('span', { text: label(0, industry) }), el('span', { text: label(1, size) })),
+      accepting
+        ? el('p', { class: 'badge badge--open', text: '受付中' })
+        : el('p', { class: 'badge badge--closed', text: '受付停止中' }),
+      el('p', { class: 'mentor-card__summary', text: summary }));
+    if (tags.length) card.append(el('ul', { class: 'chips' }, ...tags.map((t) => el('li', { text: label(4, t) }))));
+    return card;
   }
 
   countsPending() {

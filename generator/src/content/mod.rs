@@ -29,7 +29,10 @@ use crate::diagnostics::{Problem, Problems};
 use crate::markdown::Link;
 
 pub use front_matter::{split, Split, SplitError, YamlLines};
-pub use model::{Briefing, Content, Mentor, MentorFrontMatter, Page, PageFrontMatter, SiteConfig};
+pub use model::{
+    Briefing, Content, Mentor, MentorFrontMatter, Page, PageFrontMatter, SiteConfig,
+    DEFAULT_PAGE_SIZE,
+};
 pub use profile::{parse_mentor, parse_page, Parsed, MENTOR_FIELDS, PAGE_FIELDS};
 pub use routes::{reserved_segments, Routes, FACET_ROUTES, FORM_ROUTES};
 pub use settings::{is_base_url, parse_matching, parse_site, parse_taxonomy, BASE_URL_RULE};

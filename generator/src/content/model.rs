@@ -110,6 +110,17 @@ pub struct SiteConfig {
     /// How the service sends mail (issue 13); without it the site sends none.
     #[serde(default)]
     pub mail: Option<MailSettings>,
+    /// Mentors per page of the directory (`/`, `/mentors/page/N/`) and of each facet page:
+    /// what keeps every page light at any number of mentors. Default [`DEFAULT_PAGE_SIZE`].
+    #[serde(default = "default_page_size")]
+    pub page_size: usize,
+}
+
+/// 50 cards: a phone scrolls them in a minute; the home page stays ~40 KB gzip.
+pub const DEFAULT_PAGE_SIZE: usize = 50;
+
+fn default_page_size() -> usize {
+    DEFAULT_PAGE_SIZE
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -1,13 +1,17 @@
 //! Filling the Tera templates: every HTML page of the site, the sitemap, robots.txt, and the
 //! static assets and photos to copy. (The search index and catalog.json are other stages'.)
 //!
-//! Speed at 10,000 mentors comes from doing each piece of work once: one Tera instance shared
-//! by all threads, each mentor's card rendered once (rayon) and spliced into the directory and
-//! every facet page that lists her, profile and facet pages rendered in parallel, and contexts
-//! that borrow from `Content` instead of cloning it.
+//! Speed and memory at 100,000 mentors come from streaming and paging: one Tera instance
+//! shared by all threads; every page rendered and handed to the [`Sink`] by the same parallel
+//! task, so the site is never held in memory; the directory and each facet value paged
+//! ([`pager`], `site.page_size` per page) so no page grows with the catalogue, facet pages
+//! with a one-line entry per mentor instead of her full card; contexts that borrow from
+//! `Content` instead of cloning it.
 
 mod facets;
 mod form_choices;
+mod listing;
+pub mod pager;
 mod site_files;
 mod slim_js;
 mod templates;
@@ -16,14 +20,15 @@ mod views;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use serde::Serialize;
 use tera::{Context, Tera};
 
 use crate::content::Content;
-use crate::output::OutputFile;
+use crate::output::{Collect, OutputFile, Sink, WriteError};
 
 pub use facets::{group, Facet, FACETS};
-pub use views::{mentor_url, photo_output_path, FacetView, MentorView, PageLink, ValueLink};
+pub use views::{
+    mentor_url, photo_output_path, FacetView, MentorLine, MentorView, PageLink, ValueLink,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
@@ -44,29 +49,32 @@ pub enum RenderError {
     },
     #[error("{}: {message}", path.display())]
     Io { path: PathBuf, message: String },
+    /// Writing a rendered file (the build streams pages into its staging directory).
+    #[error(transparent)]
+    Write(#[from] WriteError),
 }
 
-/// Renders every output file of the site except the search index and catalog.json.
+/// Renders every output file of the site except the search index and catalog.json, in memory
+/// (tests; a build streams them with [`render_into`]).
 pub fn render_site(
     content: &Content,
     templates_dir: &Path,
 ) -> Result<Vec<OutputFile>, RenderError> {
+    let sink = Collect::default();
+    render_into(content, templates_dir, &sink)?;
+    Ok(sink.into_files())
+}
+
+/// Renders every output file of the site except the search index and catalog.json into
+/// `sink`, each page as soon as it is made (in parallel). The sitemap comes last: it lists
+/// the pages the sink has seen.
+pub fn render_into(
+    content: &Content,
+    templates_dir: &Path,
+    sink: &dyn Sink,
+) -> Result<(), RenderError> {
     let renderer = Renderer::new(content, templates_dir)?;
     let taxonomy = &content.taxonomy;
-
-    let mentors: Vec<MentorView> = content
-        .mentors
-        .par_iter()
-        .map(|m| MentorView::new(m, taxonomy))
-        .collect::<Result<_, _>>()?;
-    let cards: Vec<String> = mentors
-        .par_iter()
-        .map(|m| {
-            let mut ctx = Context::new();
-            ctx.insert("mentor", m);
-            renderer.render_with("partials/mentor_card.html", &ctx, &m.url)
-        })
-        .collect::<Result<_, _>>()?;
     let groups: Vec<(Facet, indexmap::IndexMap<&str, Vec<usize>>)> = FACETS
         .iter()
         .map(|&f| (f, group(f, taxonomy, &content.mentors)))
@@ -79,107 +87,33 @@ pub fn render_site(
         })
         .collect();
 
-    let mut out = Vec::new();
-
-    // Home + directory.
-    let mut ctx = renderer.base("/");
-    ctx.insert("cards", &join_cards(&cards, 0..cards.len()));
-    ctx.insert("mentor_count", &cards.len());
-    ctx.insert(
-        "accepting_count",
-        &mentors.iter().filter(|m| m.accepting).count(),
-    );
-    ctx.insert("facets", &facet_views);
-    ctx.insert(
-        "has_search_js",
-        &templates_dir.join("static/search.js").is_file(),
-    );
-    out.push(renderer.page("index.html", &ctx, "index.html")?);
-
-    // Profiles.
-    let profiles: Vec<OutputFile> = mentors
-        .par_iter()
-        .zip(content.mentors.par_iter())
-        .map(|(view, mentor)| {
-            let mut ctx = renderer.base(&view.url);
-            ctx.insert("mentor", view);
-            ctx.insert("bio_html", &mentor.bio_html);
-            renderer.page(
-                "mentor.html",
-                &ctx,
-                &format!("mentors/{}/index.html", view.slug),
-            )
-        })
-        .collect::<Result<_, _>>()?;
-    out.extend(profiles);
-
-    // Facet indexes and one page per value.
-    for view in &facet_views {
+    listing::directory(&renderer, content, &facet_views, templates_dir, sink)?;
+    // Each profile is rendered, written and dropped by one task: nothing accumulates.
+    content.mentors.par_iter().try_for_each(|mentor| {
+        let view = MentorView::new(mentor, taxonomy)?;
         let mut ctx = renderer.base(&view.url);
-        ctx.insert("facet", view);
-        out.push(renderer.page(
-            "facet_index.html",
-            &ctx,
-            &format!("{}index.html", &view.url[1..]),
-        )?);
+        ctx.insert("mentor", &view);
+        ctx.insert("bio_html", &mentor.bio_html);
+        let path = format!("mentors/{}/index.html", view.slug);
+        sink.put(renderer.page("mentor.html", &ctx, &path)?)?;
+        Ok::<_, RenderError>(())
+    })?;
+    listing::facets(&renderer, content, &groups, &facet_views, sink)?;
+
+    for file in site_files::content_pages(&renderer, content)? {
+        sink.put(file)?;
     }
-    let value_pages: Vec<(usize, &str, &[usize])> = groups
-        .iter()
-        .enumerate()
-        .flat_map(|(fi, (_, g))| g.iter().map(move |(id, list)| (fi, *id, list.as_slice())))
-        .collect();
-    let value_files: Vec<OutputFile> = value_pages
-        .par_iter()
-        .map(|&(fi, id, members)| {
-            let facet = &facet_views[fi];
-            let value = facet
-                .values
-                .iter()
-                .find(|v| v.id == id)
-                .expect("grouped from the same vocab");
-            let mut ctx = renderer.base(&value.url);
-            ctx.insert(
-                "facet",
-                &FacetHeading {
-                    heading: facet.heading,
-                    url: &facet.url,
-                },
-            );
-            ctx.insert("value", value);
-            ctx.insert("cards", &join_cards(&cards, members.iter().copied()));
-            renderer.page(
-                "facet.html",
-                &ctx,
-                &format!("{}index.html", &value.url[1..]),
-            )
-        })
-        .collect::<Result<_, _>>()?;
-    out.extend(value_files);
-
-    out.extend(site_files::content_pages(&renderer, content)?);
-    out.push(renderer.page("404.html", &renderer.base("/404.html"), "404.html")?);
-    out.extend(site_files::sitemap_and_robots(&renderer, content, &out)?);
-    out.extend(site_files::static_assets(templates_dir)?);
-    out.extend(site_files::photos(content));
-    Ok(out)
-}
-
-#[derive(Serialize)]
-struct FacetHeading<'a> {
-    heading: &'a str,
-    url: &'a str,
-}
-
-/// Concatenates pre-rendered `<li>` cards; templates insert the result with `| safe`
-/// (each card was escaped when it was rendered).
-fn join_cards(cards: &[String], which: impl Iterator<Item = usize> + Clone) -> String {
-    let len = which.clone().map(|i| cards[i].len() + 1).sum();
-    let mut html = String::with_capacity(len);
-    for i in which {
-        html.push_str(cards[i].trim_end());
-        html.push('\n');
+    sink.put(renderer.page("404.html", &renderer.base("/404.html"), "404.html")?)?;
+    for file in site_files::static_assets(templates_dir)? {
+        sink.put(file)?;
     }
-    html
+    for file in site_files::photos(content) {
+        sink.put(file)?;
+    }
+    for file in site_files::sitemap_and_robots(&renderer, content, &sink.pages())? {
+        sink.put(file)?;
+    }
+    Ok(())
 }
 
 /// One Tera instance and the context every page shares.

@@ -7,7 +7,7 @@ use serde::Serialize;
 use walkdir::WalkDir;
 
 use crate::content::{Briefing, Content, Page};
-use crate::output::{OutputBody, OutputFile};
+use crate::output::OutputFile;
 
 use super::form_choices::form_choices;
 use super::templates::{template_name, STATIC_DIR};
@@ -174,50 +174,54 @@ struct SitemapEntry {
     loc: String,
 }
 
-/// What a page's template writes to keep it out of search engines (`/diary/`: a private
-/// link's page). The template is the one place that says so; the sitemap and robots.txt follow.
-const NOINDEX_META: &str = r#"<meta name="robots" content="noindex"#;
+/// The sitemap protocol's limit of URLs per file; above it `sitemap.xml` becomes an index of
+/// `sitemaps/N.xml` files.
+const SITEMAP_URLS: usize = 50_000;
 
-fn is_noindex(file: &OutputFile) -> bool {
-    match &file.body {
-        OutputBody::Bytes(bytes) => {
-            std::str::from_utf8(bytes).is_ok_and(|h| h.contains(NOINDEX_META))
-        }
-        OutputBody::Copy(_) => false,
-    }
-}
-
-/// Every HTML page except 404.html and the noindex pages, as absolute URLs under
-/// `site.base_url`; robots.txt disallows the noindex pages.
+/// Every HTML page except 404.html and the noindex pages (`pages`: from the sink, sorted), as
+/// absolute URLs under `site.base_url`; robots.txt disallows the noindex pages.
 pub(super) fn sitemap_and_robots(
     renderer: &Renderer,
     content: &Content,
-    files: &[OutputFile],
+    pages: &[(String, bool)],
 ) -> Result<Vec<OutputFile>, RenderError> {
     let base = content.site.base_url.trim_end_matches('/');
-    let mut pages: Vec<&OutputFile> = files
+    let url_path = |p: &str| format!("/{}", p.trim_end_matches("index.html"));
+    let entries: Vec<SitemapEntry> = pages
         .iter()
-        .filter(|f| f.path.ends_with("index.html"))
-        .collect();
-    pages.sort_unstable_by(|a, b| a.path.cmp(&b.path));
-    let (hidden, listed): (Vec<&OutputFile>, Vec<&OutputFile>) =
-        pages.into_iter().partition(|f| is_noindex(f));
-    let url_path = |f: &OutputFile| format!("/{}", f.path.trim_end_matches("index.html"));
-    let entries: Vec<SitemapEntry> = listed
-        .into_iter()
-        .map(|f| SitemapEntry {
-            loc: xml_escape(&format!("{base}{}", url_path(f))),
+        .filter(|(_, noindex)| !noindex)
+        .map(|(p, _)| SitemapEntry {
+            loc: xml_escape(&format!("{base}{}", url_path(p))),
         })
         .collect();
-    let disallow: Vec<String> = hidden.into_iter().map(url_path).collect();
+    let disallow: Vec<String> = pages
+        .iter()
+        .filter(|(_, noindex)| *noindex)
+        .map(|(p, _)| url_path(p))
+        .collect();
     let mut ctx = renderer.base("/sitemap.xml");
-    ctx.insert("entries", &entries);
     ctx.insert("disallow", &disallow);
     ctx.insert("sitemap_url", &format!("{base}/sitemap.xml"));
-    Ok(vec![
-        renderer.page("sitemap.xml", &ctx, "sitemap.xml")?,
-        renderer.page("robots.txt", &ctx, "robots.txt")?,
-    ])
+    let mut out = Vec::new();
+    if entries.len() <= SITEMAP_URLS {
+        ctx.insert("entries", &entries);
+        out.push(renderer.page("sitemap.xml", &ctx, "sitemap.xml")?);
+    } else {
+        let mut index = String::from(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+        );
+        for (i, chunk) in entries.chunks(SITEMAP_URLS).enumerate() {
+            let path = format!("sitemaps/{}.xml", i + 1);
+            let mut part = renderer.base("/sitemap.xml");
+            part.insert("entries", chunk);
+            out.push(renderer.page("sitemap.xml", &part, &path)?);
+            index.push_str(&format!("  <sitemap><loc>{base}/{path}</loc></sitemap>\n"));
+        }
+        index.push_str("</sitemapindex>\n");
+        out.push(OutputFile::bytes("sitemap.xml", index));
+    }
+    out.push(renderer.page("robots.txt", &ctx, "robots.txt")?);
+    Ok(out)
 }
 
 /// Tera's HTML escaping also escapes `/`, which is legal but unreadable in a sitemap; URLs are

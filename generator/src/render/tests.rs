@@ -29,6 +29,7 @@ fn content() -> Content {
             contact_email: "hello@mikke.example.jp".into(),
             briefings: vec![],
             mail: None,
+            page_size: crate::content::DEFAULT_PAGE_SIZE,
         },
         taxonomy: taxonomy(),
         matching: Matching::parse(include_str!("../../../content/matching.yaml")).unwrap(),

@@ -38,13 +38,15 @@
 //!   - *postings shard* (single layout): every key with its list ([`postings::encode_shard`]
 //!     documents the bytes; mentors as delta varints or, for keys in ≥ 1/8 of the mentors, a
 //!     bitset; field masks, position bits and exact positions as separate streams).
-//!   - *docs shard*: JSON `[[slug, name, title, summary, bio], …]` for mentors
-//!     `n*docShardSize ..`, for snippets and for cards the page does not already hold.
+//!   - *docs*: JSON records `[slug, name, title, summary, bio, industry, companySize, [tags],
+//!     accepting]` ([`docs`]): the cards of results (the pages hold only their own page of
+//!     cards) and the bios snippets are cut from.
 //! - `layout` is either `{"single": "index.bin"}` — one file: `u32le len` + facets,
-//!   `u32le len` + the only postings shard, then the only docs shard — chosen while that file
+//!   `u32le len` + the only postings shard, then every doc record — chosen while that file
 //!   stays under [`SINGLE_FILE_LIMIT`] compressed; or, sharded, `{"facets": "f/{}.bin",
-//!   "values": "values.bin", "postings": "postings.bin", "directories": K, "directory": "k/{}.bin", "docShardSize":
-//!   S, "docShards": D, "docs": "d/{}.bin"}` where `{}` is a number:
+//!   "values": "values.bin", "postings": "postings.bin", "directories": K, "directory":
+//!   "k/{}.bin", "cards": "cards.bin", "cardBlock": 4, "cardBlocks": C, "bios": "bios.bin",
+//!   "bioBlock": 16, "blockIndex": "blocks.idx"}` where `{}` is a number:
 //!   - `f/{n}.bin`: facet n's column alone ([`facets::encode_one`]), fetched when the visitor
 //!     filters by it or opens its group;
 //!   - `values.bin`: each taxonomy value's mentor set as its own gzip member, at the
@@ -58,8 +60,12 @@
 //!     static host: S3/CloudFront, nginx, GitHub Pages, `generator serve`; a host that
 //!     ignores it makes the browser read the file up to the list's end).
 //!
-//!   K and D keep the index within ~300 files at any size.
+//!   - `cards.bin`, `bios.bin`, `blocks.idx`: the doc records in small blocks read by Range
+//!     ([`docs`] documents the bytes).
+//!
+//!   K ≤ 200 keeps the index within ~215 files at any size.
 
+pub mod docs;
 pub mod document;
 pub mod facets;
 pub mod normalize;
@@ -88,8 +94,6 @@ const KEYS_PER_DIRECTORY: usize = 64;
 /// At most this many directory files: with the docs shards, the facet columns and the two
 /// fixed files the index stays under 300 files at any size.
 const MAX_DIRECTORIES: u32 = 200;
-const MAX_DOC_SHARDS: usize = 32;
-const MIN_DOC_SHARD_SIZE: usize = 32;
 
 /// Builds every file of the search index for `content` (paths relative to the output root).
 pub fn build_index(content: &Content) -> Vec<OutputFile> {
@@ -106,11 +110,6 @@ pub fn build_index(content: &Content) -> Vec<OutputFile> {
         .collect();
     let mut facet_defs = facets::definitions(taxonomy, &facet_values);
     let facet_bytes = facets::encode(&facet_defs, &facet_values);
-    let docs: Vec<serde_json::Value> = content
-        .mentors
-        .iter()
-        .map(|m| json!([m.slug, m.front.name, m.front.title, m.summary, m.bio_text]))
-        .collect();
     let inverted = postings::invert(&texts);
     let n_docs = content.mentors.len() as u32;
     let raw_postings: usize = inverted
@@ -127,7 +126,13 @@ pub fn build_index(content: &Content) -> Vec<OutputFile> {
         raw.extend_from_slice(&facet_bytes);
         raw.extend_from_slice(&(shard.len() as u32).to_le_bytes());
         raw.extend_from_slice(&shard);
-        raw.extend_from_slice(&serde_json::to_vec(&docs).expect("JSON of strings"));
+        let docs: Vec<serde_json::Value> = content
+            .mentors
+            .iter()
+            .zip(&facet_values)
+            .map(|(m, values)| docs::record(m, values, true))
+            .collect();
+        raw.extend_from_slice(&serde_json::to_vec(&docs).expect("JSON of plain data"));
         let single = gzip(&raw);
         if single.len() <= SINGLE_FILE_LIMIT {
             files.push(OutputFile::bytes("search/index.bin", single));
@@ -136,7 +141,13 @@ pub fn build_index(content: &Content) -> Vec<OutputFile> {
     }
     let layout = match layout {
         Some(l) => l,
-        None => sharded(&mut files, inverted, &mut facet_defs, &facet_values, &docs),
+        None => sharded(
+            &mut files,
+            inverted,
+            &mut facet_defs,
+            &facet_values,
+            &content.mentors,
+        ),
     };
 
     let stamp = files.iter().fold(0x811c_9dc5u32, |h, f| match &f.body {
@@ -165,9 +176,9 @@ fn sharded(
     inverted: postings::Inverted,
     facet_defs: &mut [facets::FacetMeta],
     facet_values: &[Vec<Vec<usize>>],
-    docs: &[serde_json::Value],
+    mentors: &[crate::content::Mentor],
 ) -> serde_json::Value {
-    let n_docs = docs.len() as u32;
+    let n_docs = mentors.len() as u32;
     // Each key's list compressed on its own, so a query reads exactly its keys' bytes; its
     // exact positions in a second member, read only for longer terms.
     let mut lists: Vec<(Key, u32, Vec<u8>, Vec<u8>)> = inverted
@@ -214,16 +225,6 @@ fn sharded(
             gzip_level(&postings::encode_directory(entries), POSTINGS_GZIP_LEVEL),
         ));
     }
-    let doc_shard_size = docs.len().div_ceil(MAX_DOC_SHARDS).max(MIN_DOC_SHARD_SIZE);
-    let doc_files: Vec<OutputFile> = docs
-        .par_chunks(doc_shard_size)
-        .enumerate()
-        .map(|(i, chunk)| {
-            let json = serde_json::to_vec(chunk).expect("JSON of strings");
-            OutputFile::bytes(format!("search/d/{i}.bin"), gzip(&json))
-        })
-        .collect();
-    let doc_shards = doc_files.len();
     for (f, def) in facet_defs.iter().enumerate() {
         let column = facets::encode_one(def, f, facet_values);
         files.push(OutputFile::bytes(
@@ -235,16 +236,22 @@ fn sharded(
         "search/values.bin",
         value_sets(facet_defs, facet_values),
     ));
-    files.extend(doc_files);
+    let docs = docs::sharded(mentors, facet_values, gzip);
+    files.push(OutputFile::bytes("search/cards.bin", docs.cards));
+    files.push(OutputFile::bytes("search/bios.bin", docs.bios));
+    files.push(OutputFile::bytes("search/blocks.idx", docs.index));
     json!({
         "facets": "f/{}.bin",
         "values": "values.bin",
         "postings": "postings.bin",
         "directories": dirs,
         "directory": "k/{}.bin",
-        "docShardSize": doc_shard_size,
-        "docShards": doc_shards,
-        "docs": "d/{}.bin",
+        "cards": "cards.bin",
+        "cardBlock": docs::CARD_BLOCK,
+        "cardBlocks": docs.card_blocks,
+        "bios": "bios.bin",
+        "bioBlock": docs::BIO_BLOCK,
+        "blockIndex": "blocks.idx",
     })
 }
 

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use mikke_catalog::{Matching, Taxonomy};
 
+use super::docs;
 use super::normalize::{key_hash, normalize, runs, term_keys, Key, UNIGRAM};
 use super::postings::{Posting, FIELD_COUNT};
 use super::*;
@@ -23,6 +24,7 @@ fn content(mentors: Vec<Mentor>) -> Content {
             contact_email: "info@example.invalid".into(),
             briefings: Vec::new(),
             mail: None,
+            page_size: crate::content::DEFAULT_PAGE_SIZE,
         },
         taxonomy: Taxonomy::parse(include_str!("../../../content/taxonomy.yaml")).unwrap(),
         matching: Matching::parse(include_str!("../../../content/matching.yaml")).unwrap(),
@@ -561,9 +563,20 @@ fn a_large_catalogue_is_sharded_within_the_file_budget_and_finds_the_same() {
     let label_hits = search(&d, "理系");
     assert!(stem.iter().all(|i| label_hits.contains(i)));
     assert_eq!(search(&d, "名前2999"), vec![2999]);
-    let docs = gunzip(file(&files, "search/d/0.bin"));
-    let docs: serde_json::Value = serde_json::from_slice(&docs).unwrap();
-    assert_eq!(docs[0][0], "m00000");
+    // Card block 1 = mentors 4..8, found through blocks.idx; bios apart.
+    let idx = file(&files, "search/blocks.idx");
+    let at = |i: usize| u32::from_le_bytes(idx[4 * i..4 * i + 4].try_into().unwrap()) as usize;
+    let cards = gunzip(&file(&files, "search/cards.bin")[at(1)..at(2)]);
+    let cards: serde_json::Value = serde_json::from_slice(&cards).unwrap();
+    assert_eq!(cards[0][0], "m00004");
+    assert_eq!(cards[0][4], "", "no bio in a card block");
+    let card_blocks = d.meta["layout"]["cardBlocks"].as_u64().unwrap() as usize;
+    assert_eq!(card_blocks, 750);
+    let b = card_blocks + 1;
+    let bios = gunzip(&file(&files, "search/bios.bin")[at(b)..at(b + 1)]);
+    let bios: serde_json::Value = serde_json::from_slice(&bios).unwrap();
+    assert_eq!(bios.as_array().unwrap().len(), docs::BIO_BLOCK);
+    assert!(bios[4].as_str().unwrap().contains("の経験"), "{}", bios[4]);
 }
 
 /// A value's mentors as stored in `values.bin` (postings' mentor part, `count` from meta).

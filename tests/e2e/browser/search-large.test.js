@@ -92,6 +92,7 @@ for (const query of ['育休', 'マネージャー', 'まねーじゃー', '女�
     assert.equal(got.length, 30);
     assert.ok(got.every((s) => want.has(s)), 'the first page holds only matches');
     await page.click('.search-more');
+    await waitFor(page, () => document.querySelectorAll('#mentor-list > li.mentor-card').length === 60);
     got = await shown(page);
     assert.equal(got.length, 60, 'さらに表示 adds the next 30');
     assert.equal(new Set(got).size, 60);
@@ -116,15 +117,21 @@ test('a first query reads its keys\' lists by Range and a few small files, not t
   assert.ok(exact.length >= 4 && exact.length <= 6, `${exact.length} exact-position reads`);
   assert.ok(exact.every(([start]) => lists.some(([, end]) => end + 1 === start)),
     'each exact-positions read starts where a list ended');
-  const files = reqs.filter((r) => r.path !== '/search/postings.bin' && r.path !== '/search/values.bin');
-  assert.ok(files.every((r) => /^\/search\/(k|f|d)\/\d+\.bin$/.test(r.path)), files.map((r) => r.path).join(' '));
+  const byRange = ['/search/postings.bin', '/search/values.bin', '/search/cards.bin', '/search/blocks.idx'];
+  const files = reqs.filter((r) => !byRange.includes(r.path));
+  assert.ok(files.every((r) => /^\/search\/(k|f)\/\d+\.bin$/.test(r.path)), files.map((r) => r.path).join(' '));
   // Label-only matches (「該当：女性初の管理職」) read value sets by Range, not facet columns;
   // the only column is the always-visible accepting toggle's.
   const accepting = `/search/f/${oracle.meta.facets.length - 1}.bin`;
   assert.deepEqual(files.filter((r) => r.path.startsWith('/search/f/')).map((r) => r.path), [accepting]);
   assert.ok(reqs.filter((r) => r.path === '/search/values.bin').every((r) => /^bytes=\d+-\d+$/.test(r.range)));
   assert.ok(files.filter((r) => r.path.startsWith('/search/k/')).length <= 6, 'one directory per key at most');
-  assert.ok(!files.some((r) => r.path.startsWith('/search/d/')), 'cards come from the page, no docs shard');
+  // The shown cards come from their blocks of cards.bin (≤ 30), each found in blocks.idx.
+  const cards = reqs.filter((r) => r.path === '/search/cards.bin');
+  assert.ok(cards.length > 0 && cards.length <= 30, `${cards.length} card blocks`);
+  assert.ok(cards.every((r) => /^bytes=\d+-\d+$/.test(r.range)), 'card blocks by Range');
+  assert.ok(reqs.filter((r) => r.path === '/search/blocks.idx').every((r) => /^bytes=\d+-\d+$/.test(r.range)));
+  assert.ok(!reqs.some((r) => r.path === '/search/bios.bin'), 'no bio for a query the cards show');
   await page.context().close();
 });
 
@@ -220,6 +227,40 @@ test('a host that ignores Range still gets the right results (the file read up t
   assert.equal(await statusCount(page), oracle.results('育休').length);
   await context.close();
   await plain.close();
+});
+
+test('without JavaScript every mentor is reached exactly once through the directory pages', async () => {
+  const page = await newPage(browser, { javaScriptEnabled: false });
+  const slugs = [];
+  let url = `${server.url}/`;
+  let pages = 0;
+  for (;;) {
+    await page.goto(url);
+    pages++;
+    slugs.push(...await page.$$eval('.mentor-list > li.mentor-card', (els) => els.map((e) => e.dataset.slug)));
+    const next = await page.$('.pager a[rel="next"]');
+    if (!next) break;
+    await next.click();
+    url = page.url();
+  }
+  assert.deepEqual(slugs, oracle.mentors.map((m) => m.slug), 'every mentor once, in catalogue order');
+  assert.equal(pages, Math.ceil(COUNT / 50));
+  assert.equal(await page.getAttribute('link[rel="prev"]', 'href'), `/mentors/page/${pages - 1}/`);
+  assert.equal(await page.$('link[rel="next"]'), null, 'the last page has no next');
+  // A facet value's pages: one-line entries, every mentor carrying it once.
+  const facet = oracle.meta.facets.find((f) => f.key === 'industry');
+  const value = facet.values[0];
+  const onFacet = [];
+  await page.goto(`${server.url}/${facet.dir}/${value.id}/`);
+  for (;;) {
+    onFacet.push(...await page.$$eval('.mentor-lines > li', (els) => els.map((e) => e.dataset.slug)));
+    const next = await page.$('.pager a[rel="next"]');
+    if (!next) break;
+    await next.click();
+  }
+  assert.equal(onFacet.length, value.count);
+  assert.equal(new Set(onFacet).size, value.count);
+  await page.context().close();
 });
 
 test('a term found in no mentor says so on the sharded index', async () => {

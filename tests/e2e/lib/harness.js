@@ -179,11 +179,21 @@ export function readIndex(site) {
     const plen = raw.readUInt32LE(4 + flen);
     docs = JSON.parse(raw.subarray(8 + flen + plen).toString('utf8'));
   } else {
-    docs = [];
-    for (let i = 0; i < meta.layout.docShards; i++) {
-      const file = join(site, 'search', meta.layout.docs.replace('{}', i));
-      docs.push(...JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')));
-    }
+    // cards.bin and bios.bin: gzip members at the offsets blocks.idx lists (search/docs.rs).
+    const { cards, bios, blockIndex, cardBlocks } = meta.layout;
+    const idx = readFileSync(join(site, 'search', blockIndex));
+    const members = (file, from, to) => {
+      const bytes = readFileSync(join(site, 'search', file));
+      const out = [];
+      for (let b = from; b < to; b++) {
+        const member = bytes.subarray(idx.readUInt32LE(4 * b), idx.readUInt32LE(4 * b + 4));
+        out.push(...JSON.parse(gunzipSync(member).toString('utf8')));
+      }
+      return out;
+    };
+    docs = members(cards, 0, cardBlocks);
+    const allBios = members(bios, cardBlocks + 1, idx.length / 4 - 1);
+    docs.forEach((d, i) => { d[4] = allBios[i]; });
   }
   return { meta, catalog, docs };
 }

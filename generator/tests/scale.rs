@@ -1,0 +1,181 @@
+//! The directory at size (issue 16), on a few hundred synthetic profiles (the synth binary) with
+//! a small page size: every mentor reachable without JavaScript exactly once, through the
+//! directory's pages and through each facet value's pages; identical input, identical bytes.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use generator::content;
+use generator::render::FACETS;
+use generator::site;
+
+const COUNT: usize = 300;
+const PAGE_SIZE: usize = 7;
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// A synthetic root of [`COUNT`] profiles whose site.yaml asks for [`PAGE_SIZE`] per page.
+fn synthetic_root(tmp: &Path) -> PathBuf {
+    let root = tmp.join("root");
+    let status = Command::new(env!("CARGO_BIN_EXE_synth"))
+        .args(["--count", &COUNT.to_string(), "--seed", "7", "--out"])
+        .arg(&root)
+        .arg("--from")
+        .arg(repo_root())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let site_yaml = root.join("content/site.yaml");
+    let mut text = std::fs::read_to_string(&site_yaml).unwrap();
+    text.push_str(&format!("\npage_size: {PAGE_SIZE}\n"));
+    std::fs::write(&site_yaml, text).unwrap();
+    root
+}
+
+fn build(root: &Path, out: &Path) {
+    let overrides = site::Overrides {
+        private_dir: Some(out.with_extension("private")),
+        ..site::Overrides::default()
+    };
+    site::build_with_overrides(root, &root.join("templates"), out, &overrides)
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+fn read(out: &Path, url: &str) -> String {
+    let path = out.join(format!("{}index.html", &url[1..]));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The value of `<link rel="next" href="…">` in the head, if any.
+fn rel(html: &str, which: &str) -> Option<String> {
+    let tag = format!("<link rel=\"{which}\" href=\"");
+    let start = html.find(&tag)? + tag.len();
+    Some(html[start..start + html[start..].find('"')?].to_string())
+}
+
+/// Slugs of the mentors a page lists, in order (cards and facet lines both carry data-slug).
+fn listed(html: &str) -> Vec<String> {
+    html.split("data-slug=\"")
+        .skip(1)
+        .map(|s| s[..s.find('"').unwrap()].to_string())
+        .collect()
+}
+
+/// Follows rel=next from `first`, checking rel=prev points back; returns the slugs in order
+/// and the number of pages.
+fn walk(out: &Path, first: &str) -> (Vec<String>, usize) {
+    let (mut url, mut prev) = (first.to_string(), None::<String>);
+    let (mut slugs, mut pages) = (Vec::new(), 0);
+    loop {
+        let html = read(out, &url);
+        assert_eq!(rel(&html, "prev"), prev, "{url}: rel=prev");
+        let on_page = listed(&html);
+        assert!(
+            on_page.len() <= PAGE_SIZE,
+            "{url}: {} mentors",
+            on_page.len()
+        );
+        slugs.extend(on_page);
+        pages += 1;
+        match rel(&html, "next") {
+            Some(next) => {
+                assert!(
+                    html.contains(&format!("href=\"{next}\" rel=\"next\"")),
+                    "{url}: a visible next link"
+                );
+                prev = Some(url);
+                url = next;
+            }
+            None => return (slugs, pages),
+        }
+    }
+}
+
+#[test]
+fn the_paginated_directory_and_facet_pages_list_every_mentor_exactly_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = synthetic_root(tmp.path());
+    let out = tmp.path().join("public");
+    build(&root, &out);
+    let content = content::load(&root).unwrap_or_else(|p| panic!("{p}"));
+    let all: Vec<String> = content.mentors.iter().map(|m| m.slug.clone()).collect();
+    assert_eq!(all.len(), COUNT);
+
+    let (slugs, pages) = walk(&out, "/");
+    assert_eq!(
+        slugs, all,
+        "the directory's pages: every mentor once, in catalogue order"
+    );
+    assert_eq!(pages, COUNT.div_ceil(PAGE_SIZE));
+    let home = read(&out, "/");
+    assert_eq!(
+        listed(&home).len(),
+        PAGE_SIZE,
+        "the home page holds the first page only"
+    );
+    assert!(
+        home.contains(&format!("href=\"/mentors/page/{pages}/\"")),
+        "a link to the last page"
+    );
+
+    for facet in FACETS {
+        for id in content.taxonomy.vocab(facet.kind).keys() {
+            let expected: BTreeSet<&str> = content
+                .mentors
+                .iter()
+                .filter(|m| facet.values(m).contains(id))
+                .map(|m| m.slug.as_str())
+                .collect();
+            let (slugs, _) = walk(&out, &facet.value_url(id));
+            let unique: BTreeSet<&str> = slugs.iter().map(String::as_str).collect();
+            assert_eq!(unique.len(), slugs.len(), "{}{id}: nobody twice", facet.dir);
+            assert_eq!(
+                unique, expected,
+                "/{}/{id}/ pages list exactly her mentors",
+                facet.dir
+            );
+        }
+    }
+}
+
+/// Every file under `dir` with its bytes.
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn identical_input_builds_byte_identical_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = synthetic_root(tmp.path());
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    build(&root, &a);
+    build(&root, &b);
+    let (a, b) = (tree(&a), tree(&b));
+    assert!(a.len() > COUNT, "{} files", a.len());
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    let differing: Vec<&String> = a.keys().filter(|k| a[*k] != b[*k]).collect();
+    assert!(
+        differing.is_empty(),
+        "differ between two builds: {differing:?}"
+    );
+}
