@@ -84,7 +84,7 @@ async function mikkeQuery(query) {
   const detail = await typeAndWait(page, query);
   const resultsFiles = [...new Set(seen.filter(searchFile))];
   await page.waitForTimeout(800); // visible facet counts and snippets load after the results
-  const isDocs = (p) => p.startsWith('/search/d/');
+  const isDocs = (p) => /^\/search\/(cards\.bin|bios\.bin|blocks\.idx)$/.test(p);
   const uniq = () => [...new Set(seen.filter(searchFile))];
   const firstQuery = uniq().filter((p) => !isDocs(p));
   const sum = (ps) => ps.reduce((s, p) => s + bytesOf(p), 0);
