@@ -1,8 +1,11 @@
 //! End to end: the real sample content and the fixture roots, built with the real templates.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+mod common;
+
+use common::tree;
 use generator::content;
 use generator::render::FACETS;
 use generator::site::{self, BuildError};
@@ -34,24 +37,6 @@ fn invalid_fixtures() -> Vec<PathBuf> {
     dirs.sort();
     assert!(dirs.len() >= 17, "one fixture per error message");
     dirs
-}
-
-/// Every file under `dir` with its bytes, for byte-for-byte comparisons.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .map(Result::unwrap)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e
-                .path()
-                .strip_prefix(dir)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            (rel, std::fs::read(e.path()).unwrap())
-        })
-        .collect()
 }
 
 /// Builds the sample content into `tmp/public`, its private bundle into `tmp/private` (never

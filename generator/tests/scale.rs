@@ -2,10 +2,13 @@
 //! a small page size: every mentor reachable without JavaScript exactly once, through the
 //! directory's pages and through each facet value's pages; identical input, identical bytes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+
+use common::tree;
 use generator::content;
 use generator::render::FACETS;
 use generator::site;
@@ -143,24 +146,6 @@ fn the_paginated_directory_and_facet_pages_list_every_mentor_exactly_once() {
             );
         }
     }
-}
-
-/// Every file under `dir` with its bytes.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .map(Result::unwrap)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e
-                .path()
-                .strip_prefix(dir)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            (rel, std::fs::read(e.path()).unwrap())
-        })
-        .collect()
 }
 
 #[test]

@@ -62,6 +62,12 @@ pub fn parse_site(text: &str) -> Result<SiteConfig, Vec<Problem>> {
         site.contact_email.contains('@'),
         "is not an email address",
     );
+    require(
+        "page_size",
+        &site.page_size.to_string(),
+        site.page_size >= 1,
+        "must be at least 1: the mentors shown per page of the directory and of each facet page (e.g. 50)",
+    );
     for b in site.briefings.iter().filter(|b| b.capacity == Some(0)) {
         problems.push(Problem::field(
             file,
