@@ -186,14 +186,16 @@ fn load_mail(
         return None;
     };
     let templates = mail::load_templates(root, problems);
+    // A map, not a search per file: at 100,000 mentors that search was quadratic.
+    let accepting: HashMap<&str, bool> = mentors
+        .iter()
+        .map(|m| (m.slug.as_str(), m.front.accepting))
+        .collect();
     let refs: Vec<mail::MentorRef<'_>> = mentor_files
         .iter()
         .map(|f| mail::MentorRef {
             slug: &f.slug,
-            accepting: mentors
-                .iter()
-                .find(|m| m.slug == f.slug)
-                .map(|m| m.front.accepting),
+            accepting: accepting.get(f.slug.as_str()).copied(),
         })
         .collect();
     let contacts = keep(

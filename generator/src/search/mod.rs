@@ -68,6 +68,7 @@
 pub mod docs;
 pub mod document;
 pub mod facets;
+pub mod invert;
 pub mod normalize;
 pub mod positions;
 pub mod postings;
@@ -98,11 +99,6 @@ const MAX_DIRECTORIES: u32 = 200;
 /// Builds every file of the search index for `content` (paths relative to the output root).
 pub fn build_index(content: &Content) -> Vec<OutputFile> {
     let taxonomy = &content.taxonomy;
-    let texts: Vec<[String; postings::FIELD_COUNT]> = content
-        .mentors
-        .par_iter()
-        .map(|m| field_texts(m, taxonomy))
-        .collect();
     let facet_values: Vec<Vec<Vec<usize>>> = content
         .mentors
         .iter()
@@ -110,17 +106,19 @@ pub fn build_index(content: &Content) -> Vec<OutputFile> {
         .collect();
     let mut facet_defs = facets::definitions(taxonomy, &facet_values);
     let facet_bytes = facets::encode(&facet_defs, &facet_values);
-    let inverted = postings::invert(&texts);
+    let inverted = invert::invert_with(content.mentors.len(), |i| {
+        field_texts(&content.mentors[i], taxonomy)
+    });
     let n_docs = content.mentors.len() as u32;
     let raw_postings: usize = inverted
         .iter()
-        .map(|(k, list)| 8 + postings::list_len(*k, list, n_docs))
+        .map(|(_, list)| 8 + postings::list_len(list, n_docs))
         .sum::<usize>();
 
     let mut files = Vec::new();
     let mut layout = None;
     if raw_postings / 3 < SINGLE_FILE_LIMIT * 2 {
-        let shard = postings::encode_shard(&postings::bucket(inverted.clone(), 1)[0], n_docs);
+        let shard = postings::encode_shard(&inverted.clone().into_sorted(), n_docs);
         let mut raw = Vec::new();
         raw.extend_from_slice(&(facet_bytes.len() as u32).to_le_bytes());
         raw.extend_from_slice(&facet_bytes);
@@ -173,7 +171,7 @@ pub fn build_index(content: &Content) -> Vec<OutputFile> {
 
 fn sharded(
     files: &mut Vec<OutputFile>,
-    inverted: postings::Inverted,
+    inverted: invert::Inverted,
     facet_defs: &mut [facets::FacetMeta],
     facet_values: &[Vec<Vec<usize>>],
     mentors: &[crate::content::Mentor],
@@ -181,19 +179,21 @@ fn sharded(
     let n_docs = mentors.len() as u32;
     // Each key's list compressed on its own, so a query reads exactly its keys' bytes; its
     // exact positions in a second member, read only for longer terms.
+    // Each list is dropped once encoded, so the packed lists give way to their compressed bytes.
     let mut lists: Vec<(Key, u32, Vec<u8>, Vec<u8>)> = inverted
-        .par_iter()
+        .into_lists()
+        .into_par_iter()
         .map(|(key, list)| {
             let mut raw = Vec::new();
-            postings::encode_list(&mut raw, *key, &list.postings, n_docs);
+            postings::encode_list(&mut raw, key, &list.postings(), n_docs);
             let exact = if list.exact.is_empty() {
                 Vec::new()
             } else {
                 gzip_level(&list.exact, POSTINGS_GZIP_LEVEL)
             };
             (
-                *key,
-                list.postings.len() as u32,
+                key,
+                list.len() as u32,
                 gzip_level(&raw, POSTINGS_GZIP_LEVEL),
                 exact,
             )

@@ -1,12 +1,8 @@
-//! The inverted index: key (bigram or single character) → mentors and the fields it occurs in.
+//! The bytes of the index's lists: key (bigram or single character) → mentors and the fields
+//! it occurs in ([`super::invert`] builds the lists).
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
-use rayon::prelude::*;
-
-use super::normalize::{key_hash, normalize, positioned_keys, Key, UNIGRAM};
-use super::positions;
+use super::invert::KeyList;
+use super::normalize::{Key, UNIGRAM};
 
 /// One posting: a mentor (index in `Content::mentors`), a mask of the fields holding the key
 /// (bit i = field i), and per field the key's positions modulo 8 as bits (bigrams only).
@@ -19,107 +15,6 @@ pub type Posting = (u32, u8, [u8; FIELD_COUNT]);
 
 /// Fields per mentor (name, title, labels, summary, bio).
 pub const FIELD_COUNT: usize = 5;
-
-/// A key's field mask and per-field position bits within one mentor.
-type Occurrence = (u8, [u8; FIELD_COUNT]);
-
-/// Key → its list: postings in ascending mentor order and, for bigrams, their exact
-/// positions ([`positions`]), one posting after another.
-pub type Inverted = HashMap<Key, KeyList, KeyHash>;
-
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct KeyList {
-    pub postings: Vec<Posting>,
-    /// The exact-position stream (empty for single characters).
-    pub exact: Vec<u8>,
-}
-
-/// One mentor's keys: (key, occurrence, range of its exact stream in the mentor's arena).
-type MentorKeys = (Vec<(Key, Occurrence, std::ops::Range<usize>)>, Vec<u8>);
-
-/// Keys are two chars hashed millions of times per build; SipHash's DoS resistance buys nothing
-/// here (the content is the staff's own), so a multiply-rotate hash (as in rustc's FxHash)
-/// roughly halves the inversion time at 10,000 mentors.
-pub type KeyHash = BuildHasherDefault<KeyHasher>;
-
-#[derive(Default, Clone, Copy)]
-pub struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u32(b as u32);
-        }
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// Inverts every mentor's field texts (fields in `FIELDS` order, `bits[i]` their mask bits).
-pub fn invert(docs: &[[String; FIELD_COUNT]]) -> Inverted {
-    let per_doc: Vec<MentorKeys> = docs.par_iter().map(mentor_keys).collect();
-    let mut inverted: Inverted = HashMap::default();
-    for (doc, (entries, arena)) in per_doc.into_iter().enumerate() {
-        for (key, (mask, positions), exact) in entries {
-            let list = inverted.entry(key).or_default();
-            list.postings.push((doc as u32, mask, positions));
-            list.exact.extend_from_slice(&arena[exact]);
-        }
-    }
-    inverted
-}
-
-/// One mentor's keys, each with its field mask, position bits and exact positions. Sorting
-/// every (key, field, position) once groups a key's occurrences in the order the exact stream
-/// is written, without a map or an allocation per key.
-fn mentor_keys(fields: &[String; FIELD_COUNT]) -> MentorKeys {
-    let mut all: Vec<(Key, positions::Occurrence)> = Vec::new();
-    for (f, text) in fields.iter().enumerate() {
-        for (key, pos) in positioned_keys(&normalize(text)) {
-            all.push((key, (f as u8, pos as u32)));
-        }
-    }
-    all.sort_unstable_by_key(|(key, occ)| (*key, positions::sort_key(occ)));
-    let mut entries = Vec::new();
-    let mut arena = Vec::new();
-    let mut occurrences = Vec::new();
-    for group in all.chunk_by(|a, b| a.0 == b.0) {
-        let key = group[0].0;
-        let mut occurrence: Occurrence = (0, [0; FIELD_COUNT]);
-        for &(_, (f, pos)) in group {
-            occurrence.0 |= 1 << f;
-            if key.1 != UNIGRAM {
-                occurrence.1[f as usize] |= 1 << (pos % 8);
-            }
-        }
-        let start = arena.len();
-        if key.1 != UNIGRAM {
-            occurrences.clear();
-            occurrences.extend(group.iter().map(|(_, occ)| *occ));
-            positions::encode(&mut arena, &occurrences);
-        }
-        entries.push((key, occurrence, start..arena.len()));
-    }
-    (entries, arena)
-}
-
-/// Splits the index into `shards` buckets by [`key_hash`], keys sorted within each bucket.
-pub fn bucket(inverted: Inverted, shards: u32) -> Vec<Vec<(Key, KeyList)>> {
-    let mut out: Vec<Vec<(Key, KeyList)>> = (0..shards).map(|_| Vec::new()).collect();
-    for (key, list) in inverted {
-        out[(key_hash(key) % shards) as usize].push((key, list));
-    }
-    for b in &mut out {
-        b.sort_unstable_by_key(|(k, _)| *k);
-    }
-    out
-}
 
 /// A key's list is stored with its mentors as a bitset once this many postings per mentor make
 /// the bitset (`ceil(docs/8)` bytes) smaller than one delta byte per posting.
@@ -148,31 +43,25 @@ pub fn encode_shard(entries: &[(Key, KeyList)], docs: u32) -> Vec<u8> {
     let mut body = Vec::new();
     for (key, list) in entries {
         body.clear();
-        encode_list(&mut body, *key, &list.postings, docs);
+        encode_list(&mut body, *key, &list.postings(), docs);
         body.extend_from_slice(&list.exact);
         varint(&mut out, key.0 as u32);
         varint(&mut out, if key.1 == UNIGRAM { 0 } else { key.1 as u32 });
         varint(&mut out, body.len() as u32);
-        varint(&mut out, list.postings.len() as u32);
+        varint(&mut out, list.len() as u32);
         out.extend_from_slice(&body);
     }
     out
 }
 
 /// Bytes [`encode_shard`] spends on one key's list (for sizing and balancing shards).
-pub fn list_len(key: Key, list: &KeyList, docs: u32) -> usize {
-    let postings = &list.postings;
-    let docs_bytes = if use_bitset(postings.len(), docs) {
+pub fn list_len(list: &KeyList, docs: u32) -> usize {
+    let docs_bytes = if use_bitset(list.len(), docs) {
         (docs as usize).div_ceil(8)
     } else {
-        postings.len() + postings.len() / 4
+        list.delta_bytes()
     };
-    let positions: usize = if key.1 == UNIGRAM {
-        0
-    } else {
-        postings.iter().map(|p| p.1.count_ones() as usize).sum()
-    };
-    docs_bytes + FIELD_COUNT * postings.len().div_ceil(8) + positions + list.exact.len()
+    docs_bytes + FIELD_COUNT * list.len().div_ceil(8) + list.position_bytes() + list.exact.len()
 }
 
 /// Appends `count` mentors (ascending) out of `docs` as part 1 of [`encode_shard`] describes:
@@ -236,7 +125,7 @@ pub struct DirectoryEntry {
     pub exact_length: usize,
 }
 
-/// A directory file (`k/{n}.bin`, before gzip): the keys whose [`key_hash`] `% directories`
+/// A directory file (`k/{n}.bin`, before gzip): the keys whose [`super::normalize::key_hash`] `% directories`
 /// is n, sorted, whose lists lie back to back in `postings.bin` from `base`:
 /// `varint entryCount, varint base`, then per key `varint c1Delta (from the previous entry's
 /// first character, the first from 0), varint c2 (0 = single character), varint count,
@@ -285,73 +174,19 @@ pub fn varint(out: &mut Vec<u8>, mut n: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn docs(texts: &[(&str, &str)]) -> Vec<[String; FIELD_COUNT]> {
-        texts
-            .iter()
-            .map(|(name, bio)| {
-                [
-                    name.to_string(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    bio.to_string(),
-                ]
-            })
-            .collect()
-    }
-
-    #[test]
-    fn a_key_in_two_fields_of_one_mentor_is_one_posting_with_both_bits() {
-        let inv = invert(&docs(&[("育休", "育休から復帰"), ("理系", "")]));
-        assert_eq!(
-            inv[&('育', '休')].postings,
-            vec![(0, 1 | 16, [1, 0, 0, 0, 1])]
-        );
-        assert_eq!(inv[&('理', UNIGRAM)].postings, vec![(1, 1, [0; 5])]);
-        assert_eq!(
-            inv[&('休', 'か')].postings,
-            vec![(0, 16, [0, 0, 0, 0, 0b10])],
-            "bio position 1"
-        );
-    }
-
-    #[test]
-    fn exact_positions_follow_each_posting_and_unigrams_have_none() {
-        // 育休 in mentor 0: name at 0, bio at 0 and 9 (residues 0 and 1); mentor 1: bio at 8.
-        let inv = invert(&docs(&[
-            ("育休", "育休から復帰した。育休"),
-            ("", "一二三四五六七八育休"),
-        ]));
-        let list = &inv[&('育', '休')];
-        assert_eq!(
-            list.postings,
-            vec![(0, 1 | 16, [1, 0, 0, 0, 0b11]), (1, 16, [0, 0, 0, 0, 1])]
-        );
-        // name r0 q0 | bio r0 q0, r1 q1 | bio r0 q1
-        assert_eq!(list.exact, vec![0, 0, 2, 2]);
-        assert!(inv[&('育', UNIGRAM)].exact.is_empty());
-    }
-
-    #[test]
-    fn katakana_and_full_width_are_indexed_in_their_folded_form() {
-        let inv = invert(&docs(&[("", "シングルマザーでＩＴ")]));
-        assert!(inv.contains_key(&('し', 'ん')));
-        assert!(inv.contains_key(&('i', 't')));
-        assert!(!inv.contains_key(&('シ', 'ン')));
-    }
+    use crate::search::positions;
 
     #[test]
     fn sparse_lists_are_delta_varints_then_field_bitsets_then_positions_by_field() {
-        let list = |postings: Vec<Posting>, exact: Vec<u8>| KeyList { postings, exact };
+        let list = |key, postings: &[Posting], exact: Vec<u8>| {
+            (key, KeyList::from_postings(key, postings, exact))
+        };
         let entries = vec![
-            (
-                ('a', UNIGRAM),
-                list(vec![(3, 16, [0; 5]), (200, 1, [0; 5])], vec![]),
-            ),
-            (
+            list(('a', UNIGRAM), &[(3, 16, [0; 5]), (200, 1, [0; 5])], vec![]),
+            list(
                 ('a', 'b'),
-                list(vec![(7, 2 | 16, [0, 0b1001, 0, 0, 0b100])], vec![0, 2, 4]),
+                &[(7, 2 | 16, [0, 0b1001, 0, 0, 0b100])],
+                vec![0, 2, 4],
             ),
         ];
         // 1,000 mentors: both lists sparse. 'a'=97, 0, byteLength 8 (3 | 197 as 2 bytes |
@@ -372,10 +207,7 @@ mod tests {
             .iter()
             .map(|&d| (d, 16, [0, 0, 0, 0, 1 << (d % 8)]))
             .collect();
-        let list = KeyList {
-            postings,
-            exact: Vec::new(),
-        };
+        let list = KeyList::from_postings(('x', 'y'), &postings, Vec::new());
         let bytes = encode_shard(&[(('x', 'y'), list.clone())], 16);
         // header: 1 key, 'x', 'y', byteLength 2 + 5 + 4, count 4
         assert_eq!(&bytes[..5], &[1, 120, 121, 11, 4]);
@@ -386,7 +218,7 @@ mod tests {
         );
         assert_eq!(&bytes[7..12], &[0, 0, 0, 0, 0b1111], "all four in the bio");
         assert_eq!(&bytes[12..], &[1, 1 << 5, 1 << 1, 1 << 7]);
-        assert_eq!(list_len(('x', 'y'), &list, 16), 11);
+        assert_eq!(list_len(&list, 16), 11);
     }
 
     #[test]
