@@ -164,3 +164,39 @@ fn identical_input_builds_byte_identical_output() {
         "differ between two builds: {differing:?}"
     );
 }
+
+#[test]
+fn a_large_directory_asks_for_mentor_ids_which_every_open_profile_shows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = synthetic_root(tmp.path());
+    let out = tmp.path().join("public");
+    build(&root, &out);
+    let content = content::load(&root).unwrap_or_else(|p| panic!("{p}"));
+    let accepting: Vec<&content::Mentor> = content
+        .mentors
+        .iter()
+        .filter(|m| m.front.accepting)
+        .collect();
+    assert!(
+        accepting.len() > generator::render::MENTOR_LIST_LIMIT,
+        "{} accepting: raise COUNT",
+        accepting.len()
+    );
+    let apply = read(&out, "/apply/");
+    assert_eq!(
+        apply
+            .matches("type=\"text\" id=\"f-preferred_mentors-")
+            .count(),
+        3,
+        "three ID boxes"
+    );
+    assert!(!apply.contains("<option value=\"m0"), "no list of mentors");
+    for m in accepting.iter().take(5) {
+        let profile = read(&out, &format!("/mentors/{}/", m.slug));
+        assert!(
+            profile.contains(&format!("<span class=\"mentor-id\">{}</span>", m.slug)),
+            "{} shows her ID",
+            m.slug
+        );
+    }
+}

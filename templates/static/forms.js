@@ -77,7 +77,10 @@ function preselectMentor(form) {
   const slug = new URLSearchParams(window.location.search).get("mentor");
   if (!slug) return;
   const first = inputsOf(form, "preferred_mentors")[0];
-  if (first && Array.from(first.options).some((o) => o.value === slug)) first.value = slug;
+  if (!first) return;
+  // A large directory asks for IDs in text boxes; a small one lists its mentors.
+  if (first.tagName !== "SELECT") first.value = slug;
+  else if (Array.from(first.options).some((o) => o.value === slug)) first.value = slug;
 }
 
 /** Today in Japan as YYYY-MM-DD (the briefing dates' calendar), whatever the device's zone. */

@@ -26,6 +26,7 @@ use crate::content::Content;
 use crate::output::{Collect, OutputFile, Sink, WriteError};
 
 pub use facets::{group, Facet, FACETS};
+pub use site_files::{uses_mentor_ids, MENTOR_LIST_LIMIT};
 pub use views::{
     mentor_url, photo_output_path, FacetView, MentorLine, MentorView, PageLink, ValueLink,
 };
@@ -89,10 +90,12 @@ pub fn render_into(
 
     listing::directory(&renderer, content, &facet_views, templates_dir, sink)?;
     // Each profile is rendered, written and dropped by one task: nothing accumulates.
+    let mentor_ids = site_files::uses_mentor_ids(content);
     content.mentors.par_iter().try_for_each(|mentor| {
         let view = MentorView::new(mentor, taxonomy)?;
         let mut ctx = renderer.base(&view.url);
         ctx.insert("mentor", &view);
+        ctx.insert("mentor_ids", &mentor_ids);
         ctx.insert("bio_html", &mentor.bio_html);
         let path = format!("mentors/{}/index.html", view.slug);
         sink.put(renderer.page("mentor.html", &ctx, &path)?)?;

@@ -24,6 +24,14 @@ struct MentorChoice<'a> {
     accepting: bool,
 }
 
+/// Above this many accepting mentors the application form takes mentor IDs instead of lists.
+pub const MENTOR_LIST_LIMIT: usize = 200;
+
+/// Whether the forms ask for mentor IDs (and profiles show theirs) instead of listing everyone.
+pub fn uses_mentor_ids(content: &Content) -> bool {
+    content.mentors.iter().filter(|m| m.front.accepting).count() > MENTOR_LIST_LIMIT
+}
+
 /// An online briefing from site.yaml, with its date written the Japanese way.
 #[derive(Serialize)]
 struct BriefingView<'a> {
@@ -134,17 +142,30 @@ fn render_page(
     if template != "page.html" {
         ctx.insert("taxonomy", &content.taxonomy);
         ctx.insert("choices", &form_choices(&content.taxonomy));
-        let choices: Vec<MentorChoice> = content
-            .mentors
-            .iter()
-            .map(|m| MentorChoice {
-                slug: &m.slug,
-                name: &m.front.name,
-                title: &m.front.title,
-                accepting: m.front.accepting,
-            })
-            .collect();
+        // Past a few hundred mentors, three lists of every one of them would weigh megabytes
+        // (26 MB at 100,000) and nobody could scroll them: the form asks for mentor IDs,
+        // which every profile shows and its apply link fills in.
+        let choices: Vec<MentorChoice> = if uses_mentor_ids(content) {
+            Vec::new()
+        } else {
+            content
+                .mentors
+                .iter()
+                .map(|m| MentorChoice {
+                    slug: &m.slug,
+                    name: &m.front.name,
+                    title: &m.front.title,
+                    accepting: m.front.accepting,
+                })
+                .collect()
+        };
         ctx.insert("mentor_choices", &choices);
+        ctx.insert("mentor_ids", &uses_mentor_ids(content));
+        let example = content.mentors.iter().find(|m| m.front.accepting);
+        ctx.insert(
+            "mentor_id_example",
+            &example.map_or("", |m| m.slug.as_str()),
+        );
         let briefings: Vec<BriefingView> = content
             .site
             .briefings

@@ -68,6 +68,13 @@ impl ApplicationSubmission {
     }
 }
 
+/// A mentor ID as typed on a phone (large directories ask for IDs): an IME's full-width
+/// ｍ００１２ or a capital M is the same ID as m0012.
+fn mentor_id(typed: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    typed.nfkc().collect::<String>().to_lowercase()
+}
+
 /// Checks every field of an application against the catalog and reports every problem at once.
 pub fn check_application(
     raw: &RawFields,
@@ -101,13 +108,20 @@ pub fn check_application(
     let preferences = c.choices("preferences", "メンターへの希望", any, "つ", |v| {
         t.preferences.contains_key(v)
     });
-    let preferred_mentors = c.choices(
-        "preferred_mentors",
-        "希望するメンター",
-        0..=MAX_PREFERRED_MENTORS,
-        "人",
-        |v| catalog.mentor(v).is_some(),
-    );
+    let mut preferred_mentors: Vec<String> = c
+        .choices(
+            "preferred_mentors",
+            "希望するメンター",
+            0..=MAX_PREFERRED_MENTORS,
+            "人",
+            |v| catalog.mentor(&mentor_id(v)).is_some(),
+        )
+        .iter()
+        .map(|v| mentor_id(v))
+        .collect();
+    // ｍ0012 and m0012 are one choice once folded.
+    let mut seen = std::collections::HashSet::new();
+    preferred_mentors.retain(|id| seen.insert(id.clone()));
     let plan = c.choice("plan", "プラン", true, |v| t.plans.contains_key(v));
     let applicant_type = c
         .choice(

@@ -165,3 +165,18 @@ fn a_name_with_a_direction_override_or_an_invisible_character_is_refused() {
         assert!(check(body).is_ok(), "{name}");
     }
 }
+
+#[test]
+fn a_mentor_id_typed_full_width_or_in_capitals_is_the_mentor_it_names() {
+    let mut body = valid();
+    body["preferred_mentors"] = json!(["ＡＯＫＩ", " aoki ", "Ito", ""]);
+    let s = check(body).unwrap();
+    assert_eq!(s.application.preferred_mentors, ["aoki", "ito"]);
+    let mut body = valid();
+    body["preferred_mentors"] = json!(["nobody"]);
+    let errors = check(body).unwrap_err();
+    assert!(
+        errors.0.iter().any(|(f, _)| f == "preferred_mentors"),
+        "{errors:?}"
+    );
+}
