@@ -7,7 +7,7 @@
 #    them with the release `generator build` (median of 3 wall times);
 # 2. times `search::build_index` alone on the same content (examples/search_index_timing.rs):
 #    the build time the index adds;
-# 3. runs Pagefind 1.3 (npm `pagefind`, extended build with CJK segmentation) on the built
+# 3. runs Pagefind 1.6 (npm `pagefind@1.6.0`, extended build with CJK segmentation) on the built
 #    profile pages (`--glob 'mentors/**/*.html'`, the same 10,000 documents) and times it;
 # 4. drives headless chromium (measure.js) for each query: bytes a first query transfers
 #    (gzip as a static host serves them, script included), keystroke → rendered results,
@@ -31,10 +31,11 @@ npm --prefix bench/search install --no-audit --no-fund --silent
 
 echo "building the release generator, synth and timing example…" >&2
 cargo build --release -q -p generator --bins --examples
-GEN=$REPO/target/release/generator
+TARGET=${CARGO_TARGET_DIR:-$REPO/target}
+GEN=$TARGET/release/generator
 mkdir -p "$WORK"
 rm -rf "$WORK/root" "$WORK/site"
-"$REPO/target/release/synth" --count "$COUNT" --out "$WORK/root" >/dev/null
+"$TARGET/release/synth" --count "$COUNT" --out "$WORK/root" >/dev/null
 
 ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 builds=()
@@ -43,7 +44,7 @@ for _ in 1 2 3; do
     t=$(date +%s%N); "$GEN" build --root "$WORK/root" --out "$WORK/site" >/dev/null; builds+=("$(ms "$t")")
 done
 BUILD_MS=$(printf '%s\n' "${builds[@]}" | sort -n | sed -n 2p)
-INDEX_LINE=$("$REPO/target/release/examples/search_index_timing" "$WORK/root" 5)
+INDEX_LINE=$("$TARGET/release/examples/search_index_timing" "$WORK/root" 5)
 INDEX_MS=$(sed 's/.*index_ms_median=\([0-9.]*\).*/\1/' <<<"$INDEX_LINE")
 MIKKE_BYTES=$(du -sb "$WORK/site/search" | cut -f1)
 MIKKE_FILES=$(find "$WORK/site/search" -type f | wc -l)
@@ -68,7 +69,7 @@ console.log('# Search benchmark: $COUNT synthetic profiles');
 console.log('');
 console.log('machine: ' + require('os').cpus().length + ' cores, ' + require('os').cpus()[0].model + ', chromium ' + '$(/usr/bin/chromium --version 2>/dev/null | grep -o "[0-9][0-9.]*" | head -1)');
 console.log('');
-console.log('| | mikke | Pagefind 1.3 (extended) |');
+console.log('| | mikke | Pagefind 1.6 (extended) |');
 console.log('|---|---|---|');
 console.log('| index on disk | ' + kb($MIKKE_BYTES) + ' KB in $MIKKE_FILES files | ' + kb($PF_BYTES) + ' KB in $PF_FILES files |');
 console.log('| index build time | $INDEX_MS ms (search::build_index) of $BUILD_MS ms full generator build | $PAGEFIND_MS ms (pagefind CLI, separate step) |');
