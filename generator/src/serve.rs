@@ -10,6 +10,7 @@
 use std::convert::Infallible;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -27,14 +28,17 @@ use notify::{EventKind, RecursiveMode, Watcher};
 use tokio::sync::{broadcast, mpsc};
 use tower_http::services::{ServeDir, ServeFile};
 
+use crate::preview::Preview;
+
 /// The endpoint browsers listen on for reload events.
 pub const LIVERELOAD_PATH: &str = "/__livereload";
 
 /// Injected before `</body>`. EventSource reconnects by itself if the server restarts.
 pub const LIVERELOAD_SCRIPT: &str = "<script>/* mikke preview */(()=>{const s=new EventSource(\"/__livereload\");s.addEventListener(\"reload\",()=>location.reload());})();</script>";
 
-/// Editors write bursts of events for one save; wait this long for quiet before rebuilding.
-const DEBOUNCE: Duration = Duration::from_millis(200);
+/// Editors write bursts of events for one save (a few ms apart); wait this long for quiet
+/// before rebuilding. Short: it is part of the time from a save to the reload.
+const DEBOUNCE: Duration = Duration::from_millis(40);
 
 /// Largest HTML page the preview will rewrite (the 10,000-mentor directory is ~15 MB).
 const MAX_HTML_BYTES: usize = 256 * 1024 * 1024;
@@ -48,15 +52,16 @@ pub fn run(root: &Path, port: u16) -> anyhow::Result<()> {
 
 async fn serve(root: PathBuf, port: u16) -> anyhow::Result<()> {
     let out = root.join("public");
-    // A first build that fails still starts the server: staff fix the file and it rebuilds.
-    build_and_report(&root, &out).await;
-
+    let preview = Arc::new(Mutex::new(Preview::new(&root, &out)));
     let (reload, _) = broadcast::channel(16);
+    // A first build that fails still starts the server: staff fix the file and it rebuilds.
+    rebuild(preview.clone(), Vec::new(), reload.clone()).await;
+
     let (events_tx, events_rx) = mpsc::unbounded_channel();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         if let Ok(event) = event {
             if is_relevant(&event) {
-                let _ = events_tx.send(());
+                let _ = events_tx.send(event.paths);
             }
         }
     })?;
@@ -66,10 +71,9 @@ async fn serve(root: PathBuf, port: u16) -> anyhow::Result<()> {
             watcher.watch(&path, RecursiveMode::Recursive)?;
         }
     }
-    let (build_root, build_out, build_reload) = (root.clone(), out.clone(), reload.clone());
-    tokio::spawn(rebuild_on_change(events_rx, build_reload, move || {
-        let (root, out) = (build_root.clone(), build_out.clone());
-        async move { build_and_report(&root, &out).await }
+    let build_reload = reload.clone();
+    tokio::spawn(rebuild_on_change(events_rx, move |changed| {
+        rebuild(preview.clone(), changed, build_reload.clone())
     }));
 
     let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port))
@@ -91,32 +95,66 @@ async fn serve(root: PathBuf, port: u16) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Builds, prints the outcome (every problem on failure), and says whether it succeeded.
-async fn build_and_report(root: &Path, out: &Path) -> bool {
-    let (root, out) = (root.to_path_buf(), out.to_path_buf());
+/// Brings the output up to date with `changed` (everything when empty): the quick path when
+/// it applies, else a full build; prints the outcome (every problem on failure) and, on
+/// success, tells browsers to reload. After the quick path's reload the search index follows.
+async fn rebuild(
+    preview: Arc<Mutex<Preview>>,
+    changed: Vec<PathBuf>,
+    reload: broadcast::Sender<()>,
+) {
     let started = Instant::now();
-    let result = tokio::task::spawn_blocking(move || crate::site::build(&root, &out)).await;
+    let quick = preview.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        let mut preview = quick.lock().unwrap();
+        if !changed.is_empty() {
+            match preview.update(&changed) {
+                Ok(Some(updated)) => return Ok(Done::Updated(updated)),
+                Ok(None) => {}
+                Err(problems) => return Err(problems),
+            }
+        }
+        preview.build().map(Done::Built)
+    })
+    .await;
+    let ms = started.elapsed().as_millis();
     match result {
-        Ok(Ok(report)) => {
-            println!(
-                "Built {} mentors, {} pages ({} files) in {} ms.",
-                report.mentors,
-                report.pages,
-                report.files,
-                started.elapsed().as_millis()
-            );
-            true
+        Ok(Ok(done)) => {
+            // No browser listening is fine.
+            let _ = reload.send(());
+            match done {
+                Done::Built(report) => println!(
+                    "Built {} mentors, {} pages ({} files) in {ms} ms.",
+                    report.mentors, report.pages, report.files
+                ),
+                Done::Updated(u) => {
+                    println!(
+                        "Updated {} profile(s): {} pages in {ms} ms.",
+                        u.mentors, u.files
+                    );
+                    let follow =
+                        tokio::task::spawn_blocking(move || preview.lock().unwrap().follow_up());
+                    match follow.await {
+                        Ok(Ok(())) => println!("Search index and catalog updated."),
+                        Ok(Err(error)) => eprintln!("Updating the search index failed: {error}"),
+                        Err(panic) => eprintln!("Updating the search index crashed: {panic}"),
+                    }
+                }
+            }
         }
         Ok(Err(error)) => {
             eprintln!("{error}");
             eprintln!("Build failed; still serving the previous output.");
-            false
         }
         Err(panic) => {
             eprintln!("Build crashed: {panic}; still serving the previous output.");
-            false
         }
     }
+}
+
+enum Done {
+    Built(crate::site::BuildReport),
+    Updated(crate::preview::Updated),
 }
 
 /// Saves, creations, deletions and renames matter; reads and editor swap files do not.
@@ -132,27 +170,24 @@ fn is_relevant(event: &notify::Event) -> bool {
         })
 }
 
-/// Waits for a change, lets the burst settle, rebuilds once, and on success tells browsers.
-async fn rebuild_on_change<B, F>(
-    mut events: mpsc::UnboundedReceiver<()>,
-    reload: broadcast::Sender<()>,
-    build: B,
-) where
-    B: Fn() -> F,
-    F: std::future::Future<Output = bool>,
+/// Waits for a change, lets the burst settle, and rebuilds once with every path it named.
+async fn rebuild_on_change<B, F>(mut events: mpsc::UnboundedReceiver<Vec<PathBuf>>, build: B)
+where
+    B: Fn(Vec<PathBuf>) -> F,
+    F: std::future::Future<Output = ()>,
 {
-    while events.recv().await.is_some() {
+    while let Some(first) = events.recv().await {
+        let mut changed = first;
         loop {
             match tokio::time::timeout(DEBOUNCE, events.recv()).await {
-                Ok(Some(())) => continue,
+                Ok(Some(more)) => changed.extend(more),
                 Ok(None) => return,
                 Err(_quiet) => break,
             }
         }
-        if build().await {
-            // No browser listening is fine.
-            let _ = reload.send(());
-        }
+        changed.sort();
+        changed.dedup();
+        build(changed).await;
     }
 }
 
@@ -218,9 +253,6 @@ pub fn with_livereload(html: &[u8]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
-
     use axum::http::Request;
     use futures_util::StreamExt;
     use tower::ServiceExt;
@@ -316,40 +348,37 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_burst_of_changes_rebuilds_once_and_reloads_once() {
+    async fn a_burst_of_changes_rebuilds_once_with_every_path_it_named() {
         let (events_tx, events_rx) = mpsc::unbounded_channel();
-        let (reload, mut reloads) = broadcast::channel(4);
-        let builds = Arc::new(AtomicUsize::new(0));
-        let counter = builds.clone();
-        let task = tokio::spawn(rebuild_on_change(events_rx, reload, move || {
-            let counter = counter.clone();
-            async move {
-                counter.fetch_add(1, Ordering::SeqCst);
-                true
-            }
+        let builds = Arc::new(Mutex::new(Vec::new()));
+        let seen = builds.clone();
+        let task = tokio::spawn(rebuild_on_change(events_rx, move |changed| {
+            let seen = seen.clone();
+            async move { seen.lock().unwrap().push(changed) }
         }));
-        for _ in 0..5 {
-            events_tx.send(()).unwrap();
+        for name in ["b.md", "a.md", "b.md", "c.md", "a.md"] {
+            events_tx.send(vec![PathBuf::from(name)]).unwrap();
         }
-        tokio::time::timeout(Duration::from_secs(5), reloads.recv())
-            .await
-            .unwrap()
-            .unwrap();
+        tokio::time::sleep(DEBOUNCE * 5).await;
         drop(events_tx);
         task.await.unwrap();
-        assert_eq!(builds.load(Ordering::SeqCst), 1);
-        assert!(reloads.try_recv().is_err(), "one reload per burst");
+        let names: Vec<PathBuf> = ["a.md", "b.md", "c.md"].map(PathBuf::from).into();
+        assert_eq!(
+            *builds.lock().unwrap(),
+            vec![names],
+            "one build for the burst"
+        );
     }
 
     #[tokio::test]
     async fn a_failed_rebuild_does_not_reload_browsers() {
-        let (events_tx, events_rx) = mpsc::unbounded_channel();
+        let root = tempfile::tempdir().unwrap(); // no content at all: the build fails
+        let preview = Arc::new(Mutex::new(Preview::new(
+            root.path(),
+            &root.path().join("public"),
+        )));
         let (reload, mut reloads) = broadcast::channel(4);
-        let task = tokio::spawn(rebuild_on_change(events_rx, reload, || async { false }));
-        events_tx.send(()).unwrap();
-        tokio::time::sleep(DEBOUNCE * 3).await;
-        drop(events_tx);
-        task.await.unwrap();
+        rebuild(preview, Vec::new(), reload).await;
         assert!(reloads.try_recv().is_err());
     }
 

@@ -120,6 +120,16 @@ pub fn build_with_overrides(
     out: &Path,
     overrides: &Overrides,
 ) -> Result<BuildReport, BuildError> {
+    build_keeping(root, templates_dir, out, overrides).map(|(report, _)| report)
+}
+
+/// [`build_with_overrides`], handing back the content it built (the preview keeps it).
+pub fn build_keeping(
+    root: &Path,
+    templates_dir: &Path,
+    out: &Path,
+    overrides: &Overrides,
+) -> Result<(BuildReport, Content), BuildError> {
     let started = Instant::now();
     let (content, files) = stage_and_swap(out, |staging| {
         let content = generate_into(root, templates_dir, overrides, staging)?;
@@ -130,13 +140,14 @@ pub fn build_with_overrides(
         .clone()
         .unwrap_or_else(|| root.join(crate::private::DEFAULT_PRIVATE_DIR));
     let private = crate::private::write_private(&private_dir, &content)?;
-    Ok(BuildReport {
+    let report = BuildReport {
         mentors: content.mentors.len(),
         pages: content.pages.len(),
         files,
         private,
         elapsed: started.elapsed(),
-    })
+    };
+    Ok((report, content))
 }
 
 /// Everything a build checks (content, templates, output paths, files to copy), writing nothing.

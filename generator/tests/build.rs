@@ -5,18 +5,11 @@ use std::path::{Path, PathBuf};
 
 mod common;
 
-use common::tree;
+use common::{copy_dir, repo_root, tree};
 use generator::content;
 use generator::render::FACETS;
 use generator::site::{self, BuildError};
 use mikke_catalog::Catalog;
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
 
 fn templates() -> PathBuf {
     repo_root().join("templates")
@@ -377,16 +370,4 @@ fn a_successful_build_replaces_stale_files() {
     site::build_with_templates(&fixture("valid"), &templates(), &out).unwrap();
     assert!(!out.join("mentors/gone").exists());
     assert!(out.join("mentors/tanaka/index.html").is_file());
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for e in walkdir::WalkDir::new(from) {
-        let e = e.unwrap();
-        let target = to.join(e.path().strip_prefix(from).unwrap());
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
 }

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 mod common;
 
@@ -16,30 +15,9 @@ use generator::site;
 const COUNT: usize = 300;
 const PAGE_SIZE: usize = 7;
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
 /// A synthetic root of [`COUNT`] profiles whose site.yaml asks for [`PAGE_SIZE`] per page.
 fn synthetic_root(tmp: &Path) -> PathBuf {
-    let root = tmp.join("root");
-    let status = Command::new(env!("CARGO_BIN_EXE_synth"))
-        .args(["--count", &COUNT.to_string(), "--seed", "7", "--out"])
-        .arg(&root)
-        .arg("--from")
-        .arg(repo_root())
-        .stdout(std::process::Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let site_yaml = root.join("content/site.yaml");
-    let mut text = std::fs::read_to_string(&site_yaml).unwrap();
-    text.push_str(&format!("\npage_size: {PAGE_SIZE}\n"));
-    std::fs::write(&site_yaml, text).unwrap();
-    root
+    common::synthetic_root(tmp, COUNT, PAGE_SIZE)
 }
 
 fn build(root: &Path, out: &Path) {

@@ -12,7 +12,7 @@ use crate::output::Sink;
 
 use super::pager::{page_count, slice, Pager, Pages};
 use super::views::{FacetView, MentorLine, MentorView};
-use super::{Facet, RenderError, Renderer};
+use super::{Facet, RenderError, Renderer, Scope};
 
 /// The home page (page 1: hero, facet links, search panel, the first cards) and the
 /// directory's further pages (`listing.html`), full cards in catalogue (slug) order.
@@ -22,12 +22,16 @@ pub(super) fn directory(
     facets: &[FacetView],
     templates_dir: &std::path::Path,
     sink: &dyn Sink,
+    scope: Scope,
 ) -> Result<(), RenderError> {
     let (mentors, size) = (&content.mentors, content.site.page_size);
     let pages = page_count(mentors.len(), size);
     let accepting = mentors.iter().filter(|m| m.front.accepting).count();
     let has_search_js = templates_dir.join("static/search.js").is_file();
-    (1..=pages).into_par_iter().try_for_each(|page| {
+    let in_scope: Vec<usize> = (1..=pages)
+        .filter(|&page| scope.shows(slice(mentors.len(), size, page)))
+        .collect();
+    in_scope.into_par_iter().try_for_each(|page| {
         let cards: Vec<MentorView> = mentors[slice(mentors.len(), size, page)]
             .iter()
             .map(|m| MentorView::new(m, &content.taxonomy))
@@ -63,8 +67,10 @@ pub(super) fn facets(
     groups: &[(Facet, IndexMap<&str, Vec<usize>>)],
     views: &[FacetView],
     sink: &dyn Sink,
+    scope: Scope,
 ) -> Result<(), RenderError> {
-    for view in views {
+    // A facet's index shows counts only, which the preview's quick path never changes.
+    for view in views.iter().filter(|_| scope == Scope::All) {
         let mut ctx = renderer.base(&view.url);
         ctx.insert("facet", view);
         let path = format!("{}index.html", &view.url[1..]);
@@ -80,6 +86,9 @@ pub(super) fn facets(
             g.values().enumerate().flat_map(move |(v, members)| {
                 (1..=page_count(members.len(), size)).map(move |p| (f, v, members.as_slice(), p))
             })
+        })
+        .filter(|&(_, _, members, page)| {
+            scope.shows(members[slice(members.len(), size, page)].iter().copied())
         })
         .collect();
     jobs.par_iter().try_for_each(|&(f, v, members, page)| {

@@ -74,6 +74,43 @@ pub fn render_into(
     templates_dir: &Path,
     sink: &dyn Sink,
 ) -> Result<(), RenderError> {
+    render_scoped(content, templates_dir, sink, Scope::All)
+}
+
+/// Which pages a render makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope<'s> {
+    /// The whole site.
+    All,
+    /// Only the pages that show these mentors (indices into `Content::mentors`): their
+    /// profiles, the directory pages and the facet value pages listing them, and the content
+    /// pages (a form may list them). Right after an
+    /// edit that changed none of their facet values (the preview's quick path), nothing else
+    /// on the site can differ.
+    Mentors(&'s [usize]),
+}
+
+impl Scope<'_> {
+    fn is_all(&self) -> bool {
+        *self == Scope::All
+    }
+
+    /// Whether a page listing the mentors at `indices` is in scope.
+    fn shows(&self, mut indices: impl Iterator<Item = usize>) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Mentors(touched) => indices.any(|i| touched.contains(&i)),
+        }
+    }
+}
+
+/// [`render_into`] limited to `scope`.
+pub fn render_scoped(
+    content: &Content,
+    templates_dir: &Path,
+    sink: &dyn Sink,
+    scope: Scope,
+) -> Result<(), RenderError> {
     let renderer = Renderer::new(content, templates_dir)?;
     let taxonomy = &content.taxonomy;
     let groups: Vec<(Facet, indexmap::IndexMap<&str, Vec<usize>>)> = FACETS
@@ -88,10 +125,14 @@ pub fn render_into(
         })
         .collect();
 
-    listing::directory(&renderer, content, &facet_views, templates_dir, sink)?;
+    listing::directory(&renderer, content, &facet_views, templates_dir, sink, scope)?;
     // Each profile is rendered, written and dropped by one task: nothing accumulates.
     let mentor_ids = site_files::uses_mentor_ids(content);
-    content.mentors.par_iter().try_for_each(|mentor| {
+    let profiles: Vec<&crate::content::Mentor> = match scope {
+        Scope::All => content.mentors.iter().collect(),
+        Scope::Mentors(touched) => touched.iter().map(|&i| &content.mentors[i]).collect(),
+    };
+    profiles.par_iter().try_for_each(|mentor| {
         let view = MentorView::new(mentor, taxonomy)?;
         let mut ctx = renderer.base(&view.url);
         ctx.insert("mentor", &view);
@@ -101,10 +142,13 @@ pub fn render_into(
         sink.put(renderer.page("mentor.html", &ctx, &path)?)?;
         Ok::<_, RenderError>(())
     })?;
-    listing::facets(&renderer, content, &groups, &facet_views, sink)?;
-
+    listing::facets(&renderer, content, &groups, &facet_views, sink, scope)?;
+    // The forms list mentors by name (apply's choices), and there are only a few of them.
     for file in site_files::content_pages(&renderer, content)? {
         sink.put(file)?;
+    }
+    if !scope.is_all() {
+        return Ok(());
     }
     sink.put(renderer.page("404.html", &renderer.base("/404.html"), "404.html")?)?;
     for file in site_files::static_assets(templates_dir)? {
