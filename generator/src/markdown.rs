@@ -143,23 +143,25 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
     })
 }
 
-/// How many levels to demote headings so the shallowest becomes `<h2>`.
-fn heading_shift<'a>(events: impl Iterator<Item = &'a Event<'a>>) -> usize {
+/// How many levels to move headings so the shallowest becomes `<h2>`: down from `#`, and up
+/// from `###` (a page of only `###` questions under the page's `<h1>` skipped a level).
+fn heading_shift<'a>(events: impl Iterator<Item = &'a Event<'a>>) -> isize {
     let shallowest = events
         .filter_map(|e| match e {
-            Event::Start(Tag::Heading { level, .. }) => Some(*level as usize),
+            Event::Start(Tag::Heading { level, .. }) => Some(*level as isize),
             _ => None,
         })
         .min();
     match shallowest {
-        Some(level) => 2usize.saturating_sub(level),
+        Some(level) => 2 - level,
         None => 0,
     }
 }
 
-fn shift_heading(event: Event<'_>, shift: usize) -> Event<'_> {
+fn shift_heading(event: Event<'_>, shift: isize) -> Event<'_> {
     let shifted = |level: HeadingLevel| {
-        HeadingLevel::try_from((level as usize + shift).min(6)).unwrap_or(HeadingLevel::H6)
+        let moved = (level as isize + shift).clamp(2, 6) as usize;
+        HeadingLevel::try_from(moved).unwrap_or(HeadingLevel::H6)
     };
     match event {
         Event::Start(Tag::Heading {
@@ -206,8 +208,8 @@ mod tests {
         assert_eq!(from_h2.html, "<h2>経歴</h2>\n<h3>転機</h3>\n");
         let from_h1 = render("# 経歴\n\n## 転機\n");
         assert_eq!(from_h1.html, from_h2.html);
-        let from_h3 = render("### 経歴\n");
-        assert_eq!(from_h3.html, "<h3>経歴</h3>\n");
+        let from_h3 = render("### 経歴\n\n#### 転機\n");
+        assert_eq!(from_h3.html, from_h2.html, "no level skipped under the page's h1");
     }
 
     #[test]
