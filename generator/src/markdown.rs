@@ -209,7 +209,10 @@ mod tests {
         let from_h1 = render("# 経歴\n\n## 転機\n");
         assert_eq!(from_h1.html, from_h2.html);
         let from_h3 = render("### 経歴\n\n#### 転機\n");
-        assert_eq!(from_h3.html, from_h2.html, "no level skipped under the page's h1");
+        assert_eq!(
+            from_h3.html, from_h2.html,
+            "no level skipped under the page's h1"
+        );
     }
 
     #[test]

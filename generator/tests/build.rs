@@ -371,3 +371,44 @@ fn a_successful_build_replaces_stale_files() {
     assert!(!out.join("mentors/gone").exists());
     assert!(out.join("mentors/tanaka/index.html").is_file());
 }
+
+#[test]
+fn every_page_type_describes_itself_for_search_engines() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("public");
+    build_sample(tmp.path());
+    let description = |html: &str| {
+        let tag = "<meta name=\"description\" content=\"";
+        let start = html.find(tag).expect("a description") + tag.len();
+        html[start..start + html[start..].find('"').unwrap()].to_string()
+    };
+    let pages: Vec<(String, String)> = tree(&out)
+        .into_iter()
+        .filter(|(path, _)| path.ends_with(".html"))
+        .map(|(path, bytes)| (path, description(&String::from_utf8(bytes).unwrap())))
+        .collect();
+    let home = description(&read(&out.join("index.html")));
+    // The tagline stays only where nothing better exists: the home page, thanks pages, the
+    // 404, the private diary page.
+    let generic: Vec<&str> = pages
+        .iter()
+        .filter(|(_, d)| *d == home)
+        .map(|(p, _)| p.as_str())
+        .filter(|p| {
+            !(*p == "index.html"
+                || p.contains("thanks/")
+                || *p == "404.html"
+                || p.starts_with("diary/"))
+        })
+        .collect();
+    assert!(
+        generic.is_empty(),
+        "pages with the site's tagline: {generic:?}"
+    );
+    let facet = description(&read(&out.join("industries/it/index.html")));
+    assert!(
+        facet.contains("IT・通信") && facet.contains('人'),
+        "{facet}"
+    );
+    assert!(!description(&read(&out.join("faq/index.html"))).is_empty());
+}

@@ -116,6 +116,7 @@ fn content() -> Content {
             title: "よくある質問".into(),
             order: 3,
             body_html: "<p>質問と答え</p>".into(),
+            description: String::new(),
             version: None,
             notice: None,
             text_hash: String::new(),

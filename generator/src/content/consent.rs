@@ -145,6 +145,7 @@ mod tests {
             title: "プライバシーポリシー".into(),
             order: 9,
             body_html: String::new(),
+            description: String::new(),
             version: Some(version),
             notice: Some("お知らせ".into()),
             text_hash: notice_hash(Some("お知らせ"), text),

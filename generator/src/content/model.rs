@@ -76,6 +76,8 @@ pub struct Page {
     pub title: String,
     pub order: i32,
     pub body_html: String,
+    /// The first sentence of the body (≤ 80 chars): the page's meta description.
+    pub description: String,
     /// The privacy page's version and form notice (other pages have neither).
     pub version: Option<u32>,
     pub notice: Option<String>,

@@ -196,6 +196,10 @@ pub fn parse_page(text: &str, source: &Path, slug: &str) -> Parsed<Page> {
         source: source.to_path_buf(),
         title: front.title,
         order: front.order,
+        description: match body.lead.is_empty() {
+            false => markdown::summary(&body.lead),
+            true => markdown::summary(&body.text),
+        },
         body_html: body.html,
         version: front.version,
         notice: front.notice,

@@ -73,6 +73,7 @@ struct PageView<'a> {
     title: &'a str,
     url: String,
     body_html: &'a str,
+    description: &'a str,
 }
 
 /// `content/pages/<slug>.md` → `<slug>/index.html`, with `templates/pages/<slug>.html` if it
@@ -136,6 +137,7 @@ fn render_page(
                 title: &page.title,
                 url: url.clone(),
                 body_html: &page.body_html,
+                description: &page.description,
             },
         );
     }

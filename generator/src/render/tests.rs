@@ -40,6 +40,7 @@ fn content() -> Content {
             title: "よくある質問".into(),
             order: 1,
             body_html: "<h2>料金</h2><p>1回から。</p>".into(),
+            description: String::new(),
             version: None,
             notice: None,
             text_hash: String::new(),

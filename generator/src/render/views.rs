@@ -211,6 +211,7 @@ mod tests {
             title: slug.to_uppercase(),
             order,
             body_html: String::new(),
+            description: String::new(),
             version: None,
             notice: None,
             text_hash: String::new(),
