@@ -8,6 +8,7 @@ import {
   SENDING,
   clearAll,
   clearField,
+  enhanceSummary,
   newSubmissionId,
   setStatus,
   showFailure,
@@ -287,6 +288,7 @@ async function load(done) {
 function enhanceSheetForm() {
   const form = document.getElementById("sheet-form");
   form.noValidate = true;
+  enhanceSummary(form);
   form.addEventListener("change", (event) => {
     if (event.target.name) clearField(form, event.target.name);
   });

@@ -51,7 +51,8 @@ export function clearAll(form) {
   }
 }
 
-/** Shows each message beside its field and in the summary; focuses the first bad field. */
+/** Shows each message beside its field and in the summary, and focuses the summary (or, with
+ *  none, the first bad field). */
 export function showErrors(form, fields) {
   clearAll(form);
   const summary = form.querySelector("[data-summary]");
@@ -76,6 +77,9 @@ export function showErrors(form, fields) {
       if (slot) describe(el, slot.id, true);
     }
     if (!first && inputs[0]) first = inputs[0];
+    // Radio and checkbox groups have no id of their own: their first choice gets one, so
+    // every entry of the summary links to its field.
+    if (inputs[0] && !inputs[0].id && !document.getElementById(`f-${name}`)) inputs[0].id = `f-${name}`;
     if (list) {
       const li = document.createElement("li");
       if (inputs[0] && inputs[0].id) {
@@ -89,9 +93,27 @@ export function showErrors(form, fields) {
       list.append(li);
     }
   }
-  if (summary) summary.hidden = false;
-  if (first) first.focus();
-  else if (summary) summary.focus();
+  // The summary takes the focus (the GOV.UK pattern): a screen reader hears every problem,
+  // a sighted user sees the list instead of a field halfway down the page; each entry leads on.
+  if (summary) {
+    summary.hidden = false;
+    summary.focus();
+  } else if (first) first.focus();
+}
+
+/** A summary entry focuses its field (a plain fragment link would only scroll to it). */
+function followSummaryLink(event) {
+  const link = event.target.closest("a[href^='#']");
+  const target = link && document.getElementById(link.getAttribute("href").slice(1));
+  if (!target) return;
+  event.preventDefault();
+  target.focus();
+}
+
+/** Wires the summary's links once per form (forms.js and diary.js call it on start). */
+export function enhanceSummary(form) {
+  const summary = form.querySelector("[data-summary]");
+  if (summary) summary.addEventListener("click", followSummaryLink);
 }
 
 /** The form's status line (`[data-status]`); an error is styled as one. */

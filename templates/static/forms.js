@@ -7,6 +7,7 @@
 import {
   SENDING,
   clearField,
+  enhanceSummary,
   inputsOf,
   newSubmissionId,
   setStatus,
@@ -102,6 +103,7 @@ function hidePastDates(form) {
 
 export function enhance(form) {
   form.noValidate = true; // the handler's messages, not the browser's bubbles
+  enhanceSummary(form);
   const button = form.querySelector('button[type="submit"]');
   if (form.dataset.form === "application") preselectMentor(form);
   hidePastDates(form);

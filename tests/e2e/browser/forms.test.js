@@ -82,7 +82,7 @@ test('from a profile: apply pre-selects the mentor, stores one scored applicatio
   assert.deepEqual(page.errors, []);
 });
 
-test('mistakes: each Japanese message beside its field, the first one focused, nothing stored', async () => {
+test('mistakes: each Japanese message beside its field, the summary focused and linking to each, nothing stored', async () => {
   const page = await open('/apply/');
   const before = applications().length;
   await page.fill('#f-email', 'hanako');
@@ -98,7 +98,11 @@ test('mistakes: each Japanese message beside its field, the first one focused, n
   assert.equal(await message('consent'), '個人情報の取り扱いに同意してください');
   assert.equal(await page.getAttribute('#f-email', 'aria-invalid'), 'true');
   assert.match(await page.getAttribute('#f-email', 'aria-describedby'), /\bemail-error\b/);
-  assert.equal(await page.evaluate(() => document.activeElement.id), 'f-name');
+  assert.equal(await page.evaluate(() => document.activeElement.hasAttribute('data-summary')), true, 'the summary has the focus');
+  const entries = await page.$$eval('[data-summary] li', (lis) => lis.map((li) => li.querySelector('a') ? li.querySelector('a').getAttribute('href') : null));
+  assert.ok(entries.length >= 6 && entries.every(Boolean), `every entry links to its field: ${entries}`);
+  await page.click('[data-summary] a[href="#f-topics"]');
+  assert.equal(await page.evaluate(() => document.activeElement.name), 'topics', 'a group entry focuses its first choice');
   // Each message sits inside its own field's block.
   const inside = await page.$eval('[data-error-for="email"]', (el) => el.closest('[data-field]').dataset.field);
   assert.equal(inside, 'email');
