@@ -3,10 +3,12 @@
 //!
 //! Streaming is what keeps memory flat at any size: a profile page is rendered and written by
 //! the same parallel task and then dropped, so a build holds the content and the search index,
-//! never the whole site ([`Staging`]). Tests and `check` use [`Collect`] and [`Ledger`] alone.
+//! never the whole site ([`Staging`]); the preview rewrites a few pages over the live output
+//! ([`InPlace`]). Tests and `check` use [`Collect`] and [`Ledger`] alone.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -203,21 +205,13 @@ impl Sink for Staging {
     fn put(&self, file: OutputFile) -> Result<(), WriteError> {
         self.ledger.record(&file)?;
         let target = self.dir.join(&file.path);
-        let io = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| WriteError::Io { path, source }
-        };
         if let Some(parent) = target.parent() {
             if !self.made.lock().unwrap().contains(parent) {
-                std::fs::create_dir_all(parent).map_err(io(parent))?;
+                std::fs::create_dir_all(parent).map_err(io_error(parent))?;
                 self.made.lock().unwrap().insert(parent.to_path_buf());
             }
         }
-        match &file.body {
-            OutputBody::Bytes(bytes) => std::fs::write(&target, bytes),
-            OutputBody::Copy(source) => std::fs::copy(source, &target).map(|_| ()),
-        }
-        .map_err(io(&target))
+        write_body(&target, &file.body)
     }
     fn pages(&self) -> Vec<(String, bool)> {
         self.ledger.pages()
@@ -225,6 +219,58 @@ impl Sink for Staging {
     fn count(&self) -> usize {
         self.ledger.count()
     }
+}
+
+/// Writes each file over a live output directory (the preview's quick path), through a
+/// temporary name and a rename, so the preview server never serves half a file.
+pub struct InPlace {
+    dir: PathBuf,
+    ledger: Ledger,
+    seq: AtomicUsize,
+}
+
+impl InPlace {
+    pub fn new(dir: &Path) -> InPlace {
+        InPlace {
+            dir: dir.to_path_buf(),
+            ledger: Ledger::default(),
+            seq: AtomicUsize::new(0),
+        }
+    }
+}
+
+impl Sink for InPlace {
+    fn put(&self, file: OutputFile) -> Result<(), WriteError> {
+        self.ledger.record(&file)?;
+        let target = self.dir.join(&file.path);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(io_error(parent))?;
+        }
+        let n = self.seq.fetch_add(1, Ordering::Relaxed);
+        let tmp = target.with_extension(format!("preview-{}-{n}", std::process::id()));
+        write_body(&tmp, &file.body)?;
+        std::fs::rename(&tmp, &target).map_err(io_error(&target))
+    }
+    fn pages(&self) -> Vec<(String, bool)> {
+        self.ledger.pages()
+    }
+    fn count(&self) -> usize {
+        self.ledger.count()
+    }
+}
+
+/// The file's bytes, or a copy of its source, at `target`.
+fn write_body(target: &Path, body: &OutputBody) -> Result<(), WriteError> {
+    match body {
+        OutputBody::Bytes(bytes) => std::fs::write(target, bytes),
+        OutputBody::Copy(source) => std::fs::copy(source, target).map(|_| ()),
+    }
+    .map_err(io_error(target))
+}
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> WriteError {
+    let path = path.to_path_buf();
+    move |source| WriteError::Io { path, source }
 }
 
 #[cfg(test)]

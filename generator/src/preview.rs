@@ -12,11 +12,10 @@
 //! ([`Preview::build`]), as is an edit before the first good build.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::content::{self, Content, Mentor};
 use crate::diagnostics::Problems;
-use crate::output::{Ledger, OutputBody, OutputFile, Sink, WriteError};
+use crate::output::{InPlace, Sink};
 use crate::render;
 use crate::site::{self, BuildError, BuildReport};
 
@@ -155,50 +154,4 @@ fn same_listing(old: &Mentor, new: &Mentor) -> bool {
         && a.tags == b.tags
         && a.accepting == b.accepting
         && a.photo == b.photo
-}
-
-/// Writes each file over the live output, through a temporary name and a rename, so the
-/// preview server never serves half a file.
-struct InPlace {
-    dir: PathBuf,
-    ledger: Ledger,
-    seq: AtomicUsize,
-}
-
-impl InPlace {
-    fn new(dir: &Path) -> InPlace {
-        InPlace {
-            dir: dir.to_path_buf(),
-            ledger: Ledger::default(),
-            seq: AtomicUsize::new(0),
-        }
-    }
-}
-
-impl Sink for InPlace {
-    fn put(&self, file: OutputFile) -> Result<(), WriteError> {
-        self.ledger.record(&file)?;
-        let target = self.dir.join(&file.path);
-        let io = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| WriteError::Io { path, source }
-        };
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(io(parent))?;
-        }
-        let n = self.seq.fetch_add(1, Ordering::Relaxed);
-        let tmp = target.with_extension(format!("preview-{}-{n}", std::process::id()));
-        match &file.body {
-            OutputBody::Bytes(bytes) => std::fs::write(&tmp, bytes),
-            OutputBody::Copy(source) => std::fs::copy(source, &tmp).map(|_| ()),
-        }
-        .map_err(io(&tmp))?;
-        std::fs::rename(&tmp, &target).map_err(io(&target))
-    }
-    fn pages(&self) -> Vec<(String, bool)> {
-        self.ledger.pages()
-    }
-    fn count(&self) -> usize {
-        self.ledger.count()
-    }
 }

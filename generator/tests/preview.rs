@@ -25,6 +25,15 @@ fn edit(root: &Path, slug: &str, edit: impl Fn(&str) -> String) -> PathBuf {
     path
 }
 
+/// A synthetic root, its preview after a first full build, and that output's files.
+fn built(tmp: &Path) -> (PathBuf, PathBuf, Preview) {
+    let root = synthetic_root(tmp, COUNT, PAGE_SIZE);
+    let out = root.join("public");
+    let mut preview = Preview::new(&root, &out);
+    preview.build().unwrap();
+    (root, out, preview)
+}
+
 fn full_build(root: &Path, out: &Path) {
     let overrides = site::Overrides {
         private_dir: Some(out.with_extension("private")),
@@ -36,10 +45,7 @@ fn full_build(root: &Path, out: &Path) {
 #[test]
 fn an_edited_bio_rerenders_only_its_pages_and_then_matches_a_full_build() {
     let tmp = tempfile::tempdir().unwrap();
-    let root = synthetic_root(tmp.path(), COUNT, PAGE_SIZE);
-    let out = root.join("public");
-    let mut preview = Preview::new(&root, &out);
-    preview.build().unwrap();
+    let (root, out, mut preview) = built(tmp.path());
     let before = tree(&out);
 
     let path = edit(&root, "m00020", |t| {
@@ -91,10 +97,7 @@ fn an_edited_bio_rerenders_only_its_pages_and_then_matches_a_full_build() {
 #[test]
 fn a_changed_facet_value_or_a_new_profile_needs_a_full_build() {
     let tmp = tempfile::tempdir().unwrap();
-    let root = synthetic_root(tmp.path(), COUNT, PAGE_SIZE);
-    let out = root.join("public");
-    let mut preview = Preview::new(&root, &out);
-    preview.build().unwrap();
+    let (root, _, mut preview) = built(tmp.path());
     let path = edit(&root, "m00003", |t| match t.contains("accepting: true") {
         true => t.replace("accepting: true", "accepting: false"),
         false => t.replace("accepting: false", "accepting: true"),
@@ -110,10 +113,7 @@ fn a_changed_facet_value_or_a_new_profile_needs_a_full_build() {
 #[test]
 fn a_broken_edit_is_reported_and_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
-    let root = synthetic_root(tmp.path(), COUNT, PAGE_SIZE);
-    let out = root.join("public");
-    let mut preview = Preview::new(&root, &out);
-    preview.build().unwrap();
+    let (root, out, mut preview) = built(tmp.path());
     let before = tree(&out);
     let path = edit(&root, "m00005", |t| t.replacen("title: ", "titel: ", 1));
     match preview.update(&[path]) {

@@ -147,7 +147,8 @@ fn render_page(
         // Past a few hundred mentors, three lists of every one of them would weigh megabytes
         // (26 MB at 100,000) and nobody could scroll them: the form asks for mentor IDs,
         // which every profile shows and its apply link fills in.
-        let choices: Vec<MentorChoice> = if uses_mentor_ids(content) {
+        let mentor_ids = uses_mentor_ids(content);
+        let choices: Vec<MentorChoice> = if mentor_ids {
             Vec::new()
         } else {
             content
@@ -162,7 +163,7 @@ fn render_page(
                 .collect()
         };
         ctx.insert("mentor_choices", &choices);
-        ctx.insert("mentor_ids", &uses_mentor_ids(content));
+        ctx.insert("mentor_ids", &mentor_ids);
         let example = content.mentors.iter().find(|m| m.front.accepting);
         ctx.insert(
             "mentor_id_example",
