@@ -2,14 +2,69 @@
 // Both sides run generator/src/search/vectors.json (cargo test / node --test), so they cannot
 // drift apart silently.
 //
-// normalize: NFKC → lower case → katakana folded to hiragana.
+// normalize: NFKC → lower case → katakana folded to hiragana → variants folded (foldChars).
 // runs: maximal sequences of letters and digits; everything else separates terms.
 // keys: every bigram of a run plus every single character (for one-character queries).
 
-const WORD = /[\p{Alphabetic}\p{N}]/u;
+/**
+ * Variant kanji folded to the form most text uses, as pairs (variant, then common form): a
+ * name written 髙橋 or 山﨑 is found as 高橋 / 山崎 and the other way round. The Rust builder
+ * reads this very line (normalize.rs), so the table exists once. Only characters NFKC leaves
+ * alone belong here.
+ */
+export const VARIANTS = '髙高﨑崎嵜崎碕崎邊辺邉辺齋斎齊斎斉斎澤沢濱浜嶋島嶌島櫻桜國国廣広藏蔵眞真冨富德徳實実榮栄惠恵瀨瀬槇槙曾曽條条壽寿圓円會会學学藝芸應応關関黑黒淸清靜静彌弥來来豐豊兒児佛仏將将戶戸拔抜與与乘乗髮髪螢蛍傳伝';
 
-/** NFKC, lower case, katakana (ァ..ヶ, ヽ, ヾ) folded to hiragana. */
-export function normalize(text) {
+const VARIANT = new Map();
+{
+  const pairs = [...VARIANTS];
+  for (let i = 0; i + 1 < pairs.length; i += 2) VARIANT.set(pairs[i], pairs[i + 1]);
+}
+
+const isHiragana = (ch) => ch >= '\u3041' && ch <= '\u3096';
+// ゔぁ ゔぃ ゔぇ ゔぉ → ば び べ ぼ; ゔ alone → ぶ (ヴァイオリン and バイオリン meet).
+const VU = { 'ぁ': 'ば', 'ぃ': 'び', 'ぇ': 'べ', 'ぉ': 'ぼ' };
+const SMALL = { 'ぁ': 'あ', 'ぃ': 'い', 'ぅ': 'う', 'ぇ': 'え', 'ぉ': 'お', 'ゎ': 'わ', 'ゕ': 'か', 'ゖ': 'け' };
+
+/**
+ * Folds spelling variants in already NFKC'd, lower-cased, hiragana text, one output per input
+ * character ('' when it is dropped), so callers can map results back to the source:
+ * variant kanji (VARIANTS); small vowels to full size (フィ/フイ); ゔ+small vowel to the
+ * b-row; a long-vowel mark after kana is dropped (マネージャー/マネジャー, コンピューター/
+ * コンピュータ); iteration marks repeat the character before them (佐々木 = 佐佐木; ゝ, ゞ voiced).
+ */
+export function foldChars(chars) {
+  const out = new Array(chars.length);
+  let last = '';
+  for (let i = 0; i < chars.length; i++) {
+    let ch = VARIANT.get(chars[i]) ?? chars[i];
+    if (ch === 'ゔ') {
+      const next = VU[chars[i + 1]];
+      ch = next ?? 'ぶ';
+      if (next) {
+        out[i] = ch;
+        out[i + 1] = '';
+        last = ch;
+        i++;
+        continue;
+      }
+    } else if (SMALL[ch]) {
+      ch = SMALL[ch];
+    } else if (ch === 'ー' && isHiragana(last)) {
+      ch = '';
+    } else if (ch === '々' && last && !isHiragana(last) && WORD.test(last)) {
+      ch = last;
+    } else if ((ch === 'ゝ' || ch === 'ゞ') && isHiragana(last)) {
+      const voiced = (last + '\u3099').normalize('NFC');
+      ch = ch === 'ゝ' || voiced.length !== 1 ? last : voiced;
+    }
+    out[i] = ch;
+    if (ch) last = ch;
+  }
+  return out;
+}
+
+/** NFKC, lower case, katakana (ァ..ヶ, ヽ, ヾ) folded to hiragana; no variant folding. */
+function base(text) {
   const lowered = text.normalize('NFKC').toLowerCase();
   let out = '';
   for (const ch of lowered) {
@@ -22,6 +77,41 @@ export function normalize(text) {
   }
   return out;
 }
+
+/** NFKC, lower case, katakana folded to hiragana, variants folded. */
+export function normalize(text) {
+  return foldChars([...base(text)]).join('');
+}
+
+/**
+ * normalize(text) with, for each character of the result, the [start, end) UTF-16 range of
+ * the source character it came from: marks land on the characters the visitor sees.
+ */
+export function normalizeMapped(text) {
+  const chars = [];
+  const from = [];
+  let at = 0;
+  for (const ch of text) {
+    for (const c of base(ch)) {
+      chars.push(c);
+      from.push(at);
+    }
+    at += ch.length;
+  }
+  const folded = foldChars(chars);
+  let norm = '';
+  const starts = [];
+  const ends = [];
+  folded.forEach((c, k) => {
+    if (!c) return;
+    norm += c;
+    starts.push(from[k]);
+    ends.push(from[k] + (text.codePointAt(from[k]) > 0xffff ? 2 : 1));
+  });
+  return { norm, starts, ends };
+}
+
+const WORD = /[\p{Alphabetic}\p{N}]/u;
 
 export function isWordChar(ch) {
   return WORD.test(ch);

@@ -1,7 +1,7 @@
 // Text on the cards: where the terms occur, <mark> around them, bio snippets. Matching is
 // on normalised text (search-normalize.js), marks land on the original characters.
 
-import { normalize } from './search-normalize.js';
+import { normalizeMapped } from './search-normalize.js';
 
 const SNIPPET_BEFORE = 30;
 const SNIPPET_LENGTH = 100;
@@ -20,19 +20,7 @@ export function el(tag, attrs = {}, ...children) {
 
 /** Where the (normalised) terms occur in `text`, as sorted, merged [start, end) ranges. */
 export function findRanges(text, terms) {
-  let norm = '';
-  const starts = [];
-  const ends = [];
-  let i = 0;
-  for (const ch of text) {
-    const n = normalize(ch);
-    for (let k = 0; k < n.length; k++) {
-      starts.push(i);
-      ends.push(i + ch.length);
-    }
-    norm += n;
-    i += ch.length;
-  }
+  const { norm, starts, ends } = normalizeMapped(text);
   const ranges = [];
   for (const term of terms) {
     if (!term) continue;

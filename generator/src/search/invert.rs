@@ -368,11 +368,11 @@ mod tests {
 
     #[test]
     fn lists_keep_mentor_order_across_chunks_and_parts() {
-        // More mentors than a chunk, each with a key of her own (U+6000 on: no 共 or 通) and one
-        // they all share.
+        // More mentors than a chunk, each with a key of her own (CJK extension A from U+3400:
+        // no variant kanji, no 共 or 通) and one they all share.
         let texts: Vec<[String; FIELD_COUNT]> = (0..CHUNK * 2 + 5)
             .map(|i| {
-                let own = char::from_u32(0x6000 + i as u32).unwrap();
+                let own = char::from_u32(0x3400 + i as u32).unwrap();
                 [
                     format!("共通{own}"),
                     String::new(),
@@ -389,13 +389,13 @@ mod tests {
             .iter()
             .enumerate()
             .all(|(i, p)| p.0 == i as u32 && p.1 == 1 && p.2[0] == 1));
-        let last = char::from_u32(0x6000 + texts.len() as u32 - 1).unwrap();
+        let last = char::from_u32(0x3400 + texts.len() as u32 - 1).unwrap();
         assert_eq!(
             inv[&(last, UNIGRAM)].postings(),
             vec![(texts.len() as u32 - 1, 1, [0; 5])]
         );
         for i in 0..texts.len() {
-            let own = char::from_u32(0x6000 + i as u32).unwrap();
+            let own = char::from_u32(0x3400 + i as u32).unwrap();
             assert!(inv.contains_key(&(own, UNIGRAM)), "{i} unigram");
             assert!(inv.contains_key(&('通', own)), "{i} bigram");
         }

@@ -6,18 +6,25 @@
 //! 1. NFKC (full-width Latin → ASCII, half-width katakana → full-width, ㈱ → (株), …)
 //! 2. lower case
 //! 3. katakana → hiragana (ァ..ヶ, ヽ, ヾ shifted by 0x60), so シングルマザー finds しんぐるまざー
+//! 4. spelling variants folded ([`fold`]): variant kanji (the table `VARIANTS` in
+//!    search-normalize.js, read from there), small vowels, ゔ+small vowel → b-row, a long-vowel
+//!    mark after kana dropped, iteration marks repeated — so 髙橋 finds 高橋 and マネジャー
+//!    finds マネージャー.
 //!
 //! Tokens are then *runs*: maximal sequences of letters and digits (Unicode Alphabetic or
 //! Numeric; `ー` and `々` are letters). Everything else separates runs, so `IT・通信` is the runs
 //! `it` and `通信`. Keys are the bigrams of every run, and every single character for
 //! one-character queries.
 
+use std::sync::OnceLock;
+
 use unicode_normalization::UnicodeNormalization;
 
-/// NFKC, lower case, katakana folded to hiragana.
+/// NFKC, lower case, katakana folded to hiragana, variants folded.
 pub fn normalize(text: &str) -> String {
     let lowered = text.nfkc().collect::<String>().to_lowercase();
-    lowered.chars().map(fold_kana).collect()
+    let base: Vec<char> = lowered.chars().map(fold_kana).collect();
+    fold(&base).into_iter().flatten().collect()
 }
 
 fn fold_kana(c: char) -> char {
@@ -27,6 +34,91 @@ fn fold_kana(c: char) -> char {
         }
         _ => c,
     }
+}
+
+/// The browser's module, whose `VARIANTS` line is the one table of variant kanji.
+const NORMALIZE_JS: &str = include_str!("../../../templates/static/search-normalize.js");
+
+/// (variant, common form) pairs from `VARIANTS` in search-normalize.js, sorted by variant.
+fn variants() -> &'static [(char, char)] {
+    static TABLE: OnceLock<Vec<(char, char)>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let line = NORMALIZE_JS
+            .lines()
+            .find_map(|l| l.strip_prefix("export const VARIANTS = '"))
+            .expect("search-normalize.js defines VARIANTS");
+        let chars: Vec<char> = line.trim_end_matches("';").chars().collect();
+        let mut pairs: Vec<(char, char)> = chars.chunks(2).map(|p| (p[0], p[1])).collect();
+        pairs.sort_unstable();
+        pairs
+    })
+}
+
+fn is_hiragana(c: char) -> bool {
+    ('\u{3041}'..='\u{3096}').contains(&c)
+}
+
+/// Folds spelling variants in NFKC'd, lower-cased, hiragana text: one output per input
+/// character (`None` = dropped), exactly as `foldChars` in search-normalize.js.
+pub fn fold(chars: &[char]) -> Vec<Option<char>> {
+    let table = variants();
+    let mut out = Vec::with_capacity(chars.len());
+    let mut last: Option<char> = None;
+    let mut i = 0;
+    while i < chars.len() {
+        let raw = chars[i];
+        let mut c = if raw >= '\u{4E00}' {
+            table
+                .binary_search_by_key(&raw, |p| p.0)
+                .map_or(raw, |at| table[at].1)
+        } else {
+            raw
+        };
+        let hiragana_before = last.is_some_and(is_hiragana);
+        let mut out_c = Some(c);
+        match c {
+            'ゔ' => {
+                let b_row = match chars.get(i + 1) {
+                    Some('ぁ') => Some('ば'),
+                    Some('ぃ') => Some('び'),
+                    Some('ぇ') => Some('べ'),
+                    Some('ぉ') => Some('ぼ'),
+                    _ => None,
+                };
+                if let Some(b) = b_row {
+                    out.push(Some(b));
+                    out.push(None);
+                    last = Some(b);
+                    i += 2;
+                    continue;
+                }
+                c = 'ぶ';
+                out_c = Some(c);
+            }
+            'ぁ' | 'ぃ' | 'ぅ' | 'ぇ' | 'ぉ' => out_c = char::from_u32(c as u32 + 1),
+            'ゎ' => out_c = Some('わ'),
+            'ゕ' => out_c = Some('か'),
+            'ゖ' => out_c = Some('け'),
+            'ー' if hiragana_before => out_c = None,
+            '々' => {
+                if let Some(prev) = last.filter(|p| !is_hiragana(*p) && is_word_char(*p)) {
+                    out_c = Some(prev);
+                }
+            }
+            'ゝ' if hiragana_before => out_c = last,
+            'ゞ' if hiragana_before => {
+                let prev = last.expect("hiragana before");
+                out_c = Some(unicode_normalization::char::compose(prev, '\u{3099}').unwrap_or(prev));
+            }
+            _ => {}
+        }
+        if let Some(o) = out_c {
+            last = Some(o);
+        }
+        out.push(out_c);
+        i += 1;
+    }
+    out
 }
 
 /// Whether `c` belongs to a run (the JS side tests `[\p{Alphabetic}\p{N}]`).
@@ -190,10 +282,27 @@ mod tests {
     }
 
     #[test]
+    fn the_variant_table_is_pairs_nfkc_keeps_each_once_and_maps_to_a_final_form() {
+        let table = variants();
+        assert!(table.len() >= 40, "{} pairs", table.len());
+        for w in table.windows(2) {
+            assert_ne!(w[0].0, w[1].0, "{} is listed twice", w[0].0);
+        }
+        for &(variant, common) in table {
+            assert_eq!(variant.to_string().nfkc().collect::<String>(), variant.to_string());
+            assert!(variant >= '\u{4E00}', "{variant} is looked up only from U+4E00");
+            assert!(
+                table.binary_search_by_key(&common, |p| p.0).is_err(),
+                "{common} is itself folded: chains fold differently in one pass"
+            );
+        }
+    }
+
+    #[test]
     fn full_width_half_width_and_katakana_meet_in_one_form() {
         assert_eq!(normalize("ＩＴ企業"), normalize("it企業"));
         assert_eq!(normalize("ｼﾝｸﾞﾙﾏｻﾞｰ"), normalize("しんぐるまざー"));
-        assert_eq!(normalize("シングルマザー"), "しんぐるまざー");
+        assert_eq!(normalize("シングルマザー"), "しんぐるまざ");
     }
 
     #[test]
