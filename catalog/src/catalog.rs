@@ -18,6 +18,9 @@ pub const CATALOG_SCHEMA_VERSION: u32 = 1;
 pub struct CatalogMentor {
     pub slug: String,
     pub name: String,
+    /// The name's reading in kana, when the profile gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_kana: Option<String>,
     pub title: String,
     pub industry: String,
     pub company_size: String,

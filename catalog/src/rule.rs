@@ -207,6 +207,7 @@ mod tests {
         CatalogMentor {
             slug: "sato".into(),
             name: "佐藤".into(),
+            name_kana: None,
             title: "部長".into(),
             industry: "it".into(),
             company_size: "sme".into(),

@@ -36,6 +36,10 @@ pub struct Taxonomy {
     pub situations: Vocab,
     pub preferences: IndexMap<String, Preference>,
     pub plans: IndexMap<String, Plan>,
+    /// A word the labels use → other ways visitors write it (readings, synonyms, English):
+    /// the directory search treats each as the word, so 「かんりしょく」 finds 管理職.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub aliases: IndexMap<String, Vec<String>>,
 }
 
 /// The plain id → label vocabularies, named as in the YAML file.
@@ -87,6 +91,12 @@ pub enum TaxonomyError {
     Rule { id: String, source: RuleError },
     #[error("plans.{id}.sessions must be at least 1")]
     NoSessions { id: String },
+    #[error("aliases.{word}: no label contains \"{word}\"; an alias entry starts from a word the labels use, e.g. 管理職: [かんりしょく, manager]")]
+    AliasWordUnused { word: String },
+    #[error("aliases.{word}: \"{alias}\" is not one word; write it without spaces or punctuation (the search compares whole words)")]
+    AliasNotOneWord { word: String, alias: String },
+    #[error("aliases.{word}: the list is empty; give the readings or synonyms visitors may type, e.g. {word}: [よみがな, synonym]")]
+    AliasesEmpty { word: String },
 }
 
 impl Taxonomy {
@@ -112,6 +122,13 @@ impl Taxonomy {
             VocabKind::Topics => &self.topics,
             VocabKind::Situations => &self.situations,
         }
+    }
+
+    /// Every label of the plain vocabularies (what the directory shows and searches).
+    pub fn labels(&self) -> impl Iterator<Item = &str> {
+        VocabKind::ALL
+            .into_iter()
+            .flat_map(move |kind| self.vocab(kind).values().map(String::as_str))
     }
 
     /// Each preference's rule, parsed. Only fails on a taxonomy that [`Taxonomy::parse`] rejected.
@@ -166,6 +183,22 @@ impl Taxonomy {
                 errors.push(TaxonomyError::NoSessions { id: id.clone() });
             }
         }
+        for (word, aliases) in &self.aliases {
+            if !self.labels().any(|label| label.contains(word.as_str())) {
+                errors.push(TaxonomyError::AliasWordUnused { word: word.clone() });
+            }
+            for alias in aliases {
+                if !alias.is_empty() && !alias.chars().all(char::is_alphanumeric) {
+                    errors.push(TaxonomyError::AliasNotOneWord {
+                        word: word.clone(),
+                        alias: alias.clone(),
+                    });
+                }
+            }
+            if aliases.iter().all(|a| a.trim().is_empty()) {
+                errors.push(TaxonomyError::AliasesEmpty { word: word.clone() });
+            }
+        }
         errors
     }
 }
@@ -190,6 +223,23 @@ mod tests {
         assert_eq!(t.industries.get("it").map(String::as_str), Some("IT・通信"));
         assert_eq!(t.rules().unwrap().len(), t.preferences.len());
         assert_eq!(t.plans["standard"].sessions, 3);
+    }
+
+    #[test]
+    fn an_alias_entry_must_start_from_a_label_word_and_list_something() {
+        let text = format!("{REFERENCE}\naliases:\n  管理職: [かんりしょく, role model]\n  宇宙: [うちゅう]\n  育休: []\n");
+        let errors = Taxonomy::parse(&text).unwrap_err();
+        assert_eq!(
+            errors,
+            vec![
+                TaxonomyError::AliasNotOneWord {
+                    word: "管理職".into(),
+                    alias: "role model".into()
+                },
+                TaxonomyError::AliasWordUnused { word: "宇宙".into() },
+                TaxonomyError::AliasesEmpty { word: "育休".into() },
+            ]
+        );
     }
 
     #[test]

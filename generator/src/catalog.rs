@@ -49,6 +49,7 @@ fn catalog_mentor(m: &Mentor) -> CatalogMentor {
     CatalogMentor {
         slug: m.slug.clone(),
         name: f.name.clone(),
+        name_kana: f.name_kana.clone(),
         title: f.title.clone(),
         industry: f.industry.clone(),
         company_size: f.company_size.clone(),

@@ -51,6 +51,7 @@ fn mentor(
         source: PathBuf::from(format!("content/mentors/{slug}.md")),
         front: MentorFrontMatter {
             name: name.into(),
+            name_kana: None,
             title: title.into(),
             industry: industry.into(),
             company_size: company_size.into(),

@@ -29,6 +29,7 @@ pub fn mentor(
     CatalogMentor {
         slug: slug.into(),
         name: format!("メンター{slug}"),
+        name_kana: None,
         title: "部長".into(),
         industry: industry.into(),
         company_size: company_size.into(),

@@ -18,6 +18,8 @@ pub const TAXONOMY_FILE: &str = "content/taxonomy.yaml";
 pub enum Kind {
     /// Non-empty text.
     Text,
+    /// Non-empty text in hiragana or katakana (a reading), spaces and ・ allowed.
+    Kana,
     /// One taxonomy id.
     Id(VocabKind),
     /// A list of taxonomy ids.
@@ -223,6 +225,10 @@ fn check_value(spec: &Spec, value: &Value, ctx: &Ctx, problems: &mut Vec<Problem
             Some(_) => {}
             None => problems.push(wrong("text (put it in quotes if it looks like a number or date)")),
         },
+        Kind::Kana => match value.as_str() {
+            Some(s) if !s.trim().is_empty() && s.chars().all(is_reading_char) => {}
+            _ => problems.push(wrong("written in hiragana or katakana (how the name is read)")),
+        },
         Kind::Bool => {
             if !value.is_bool() {
                 problems.push(wrong("true or false"));
@@ -292,6 +298,11 @@ fn check_value(spec: &Spec, value: &Value, ctx: &Ctx, problems: &mut Vec<Problem
             }
         }
     }
+}
+
+/// Kana, the long-vowel mark, ・ and spaces: what a reading such as さとう はなこ is made of.
+fn is_reading_char(c: char) -> bool {
+    matches!(c, '\u{3041}'..='\u{3096}' | '\u{309D}' | '\u{309E}' | '\u{30A1}'..='\u{30FA}' | '\u{30FC}'..='\u{30FE}' | '・' | ' ' | '\u{3000}')
 }
 
 /// `industry "IT" is not in content/taxonomy.yaml (did you mean "it"?)`

@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct MentorFrontMatter {
     pub name: String,
+    /// The name's reading in kana (e.g. たかはし まい): search finds her by it, in kana or romaji.
+    #[serde(default)]
+    pub name_kana: Option<String>,
     pub title: String,
     pub industry: String,
     pub company_size: String,

@@ -33,6 +33,7 @@ const fn spec(name: &'static str, kind: Kind, required: bool, example: &'static 
 /// The mentor front-matter fields, in the order staff write them.
 pub const MENTOR_FIELDS: &[Spec] = &[
     spec("name", Kind::Text, true, "name: 佐藤 花子"),
+    spec("name_kana", Kind::Kana, false, "name_kana: さとう はなこ"),
     spec("title", Kind::Text, true, "title: 人事部 部長"),
     spec(
         "industry",

@@ -104,6 +104,9 @@ pub fn parse_taxonomy(text: &str) -> Result<Taxonomy, Vec<Problem>> {
                     TaxonomyError::Empty { vocab } => lines.key(vocab),
                     TaxonomyError::Rule { id, .. } => lines.nested("preferences", id),
                     TaxonomyError::NoSessions { id } => lines.nested("plans", id),
+                    TaxonomyError::AliasWordUnused { word }
+                    | TaxonomyError::AliasesEmpty { word }
+                    | TaxonomyError::AliasNotOneWord { word, .. } => lines.nested("aliases", word),
                     TaxonomyError::Yaml(_) => None,
                 };
                 Problem::new(file, line, e.to_string())

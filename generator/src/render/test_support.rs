@@ -26,6 +26,7 @@ pub fn mentor(slug: &str, industry: &str, tags: &[&str]) -> Mentor {
         source: format!("content/mentors/{slug}.md").into(),
         front: MentorFrontMatter {
             name: format!("{slug} 花子"),
+            name_kana: None,
             title: "営業部 課長".into(),
             industry: industry.into(),
             company_size: "sme".into(),

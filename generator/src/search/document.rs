@@ -2,6 +2,7 @@
 
 use mikke_catalog::Taxonomy;
 
+use super::normalize::{normalize, short_reading};
 use crate::content::Mentor;
 use crate::render::FACETS;
 
@@ -47,12 +48,26 @@ pub const FIELDS: [Field; 5] = [
 pub fn field_texts(mentor: &Mentor, taxonomy: &Taxonomy) -> [String; FIELDS.len()] {
     let front = &mentor.front;
     [
-        front.name.clone(),
+        name_and_reading(&front.name, front.name_kana.as_deref()),
         front.title.clone(),
         labels(mentor, taxonomy),
         mentor.summary.clone(),
         mentor.bio_text.clone(),
     ]
+}
+
+/// The name, then on lines of their own her reading and its short form ([`short_reading`]),
+/// so 「たかはし」 and, typed in romaji, "takahashi" or "yuko" (ゆうこ) find her.
+fn name_and_reading(name: &str, reading: Option<&str>) -> String {
+    let Some(reading) = reading else {
+        return name.to_string();
+    };
+    let short = short_reading(&normalize(reading));
+    if short == normalize(reading) {
+        format!("{name}\n{reading}")
+    } else {
+        format!("{name}\n{reading}\n{short}")
+    }
 }
 
 /// Every vocabulary label the mentor carries, one per line, so searching 理系 finds a mentor

@@ -28,7 +28,8 @@
 //!   (FNV-1a 32 of the slugs joined by `\n`, UTF-8: lets the browser check that the page's
 //!   cards are in index order), `fields` (`[{name, bit, weight}]`), `facets`
 //!   (`[{key, label, multi, dir, values: [{id, label, count, set?}]}]`, the six taxonomy facets then
-//!   `accepting`; `count` = mentors with that value, unfiltered), `layout` (below), `stamp`
+//!   `accepting`; `count` = mentors with that value, unfiltered), `aliases` (the taxonomy's alias groups,
+//!   normalised, the label word first), `layout` (below), `stamp`
 //!   (content hash appended as `?v=` to the other files for cache busting).
 //! - Every other file is **gzip-compressed binary or JSON** (stored compressed, so a host needs
 //!   no configuration and the bytes on disk are the bytes transferred; the browser inflates
@@ -159,6 +160,7 @@ pub fn build_index(content: &Content) -> Vec<OutputFile> {
         "slugHash": fnv1a(0x811c_9dc5, slugs.join("\n").as_bytes()),
         "fields": FIELDS.iter().map(|f| json!({"name": f.name, "bit": f.bit, "weight": f.weight})).collect::<Vec<_>>(),
         "facets": facet_defs,
+        "aliases": aliases(taxonomy),
         "layout": layout,
         "stamp": format!("{stamp:08x}"),
     });
@@ -167,6 +169,25 @@ pub fn build_index(content: &Content) -> Vec<OutputFile> {
         serde_json::to_vec(&meta).expect("JSON of plain data"),
     ));
     files
+}
+
+/// The taxonomy's alias groups, normalised, each word first: the browser searches a query
+/// word that is (or, from three characters, begins) one of them as every word of its group.
+fn aliases(taxonomy: &mikke_catalog::Taxonomy) -> Vec<Vec<String>> {
+    taxonomy
+        .aliases
+        .iter()
+        .map(|(word, list)| {
+            let mut group: Vec<String> = Vec::new();
+            for w in std::iter::once(word).chain(list) {
+                let n = normalize::normalize(w);
+                if !n.is_empty() && !group.contains(&n) {
+                    group.push(n);
+                }
+            }
+            group
+        })
+        .collect()
 }
 
 fn sharded(

@@ -121,6 +121,29 @@ pub fn fold(chars: &[char]) -> Vec<Option<char>> {
     out
 }
 
+/// A normalised reading with its long vowels shortened: う after an o- or u-row kana and お
+/// after an o-row kana are dropped, so ゆうこ is also found as ゆこ (romaji "yuko") and おおの as
+/// おの ("ono"). The builder indexes both forms of a name's reading; the browser searches both
+/// forms of a reading typed in romaji.
+pub fn short_reading(reading: &str) -> String {
+    const O_ROW: &str = "おこそとのほもよろごぞどぼぽょ";
+    const U_ROW: &str = "うくすつぬふむゆるぐずづぶぷゅ";
+    let mut out = String::with_capacity(reading.len());
+    let mut last = None;
+    for c in reading.chars() {
+        let long = match last {
+            Some(p) if c == 'う' => O_ROW.contains(p) || U_ROW.contains(p),
+            Some(p) if c == 'お' => O_ROW.contains(p),
+            _ => false,
+        };
+        if !long {
+            out.push(c);
+        }
+        last = Some(c);
+    }
+    out
+}
+
 /// Whether `c` belongs to a run (the JS side tests `[\p{Alphabetic}\p{N}]`).
 pub fn is_word_char(c: char) -> bool {
     c.is_alphanumeric()
@@ -209,6 +232,13 @@ mod tests {
         normalize: Vec<NormalizeCase>,
         runs: Vec<RunsCase>,
         hash: Vec<HashCase>,
+        readings: Vec<ReadingCase>,
+    }
+
+    #[derive(Deserialize)]
+    struct ReadingCase {
+        input: String,
+        short: String,
     }
 
     #[derive(Deserialize)]
@@ -265,6 +295,18 @@ mod tests {
             assert_eq!(got, case.runs, "input {:?}", case.input);
             let got_keys: Vec<String> = keys(&n).into_iter().map(key_string).collect();
             assert_eq!(got_keys, case.keys, "input {:?}", case.input);
+        }
+    }
+
+    #[test]
+    fn short_readings_match_the_shared_vectors() {
+        for case in vectors().readings {
+            assert_eq!(
+                short_reading(&normalize(&case.input)),
+                case.short,
+                "input {:?}",
+                case.input
+            );
         }
     }
 

@@ -41,6 +41,7 @@ fn mentor(slug: &str, name: &str, title: &str, bio: &str) -> Mentor {
         source: format!("content/mentors/{slug}.md").into(),
         front: MentorFrontMatter {
             name: name.into(),
+            name_kana: None,
             title: title.into(),
             industry: "it".into(),
             company_size: "sme".into(),
