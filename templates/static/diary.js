@@ -156,7 +156,6 @@ function replyForm(session) {
   help.id = `${id}-help`;
   const textarea = el("textarea", "field__input");
   Object.assign(textarea, { id: `f-${id}`, name: "reply", rows: 5, maxLength: 4000, required: true });
-  textarea.setAttribute("aria-required", "true");
   textarea.setAttribute("aria-describedby", help.id);
   const error = el("p", "field__error");
   error.id = `${id}-error`;

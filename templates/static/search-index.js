@@ -3,7 +3,7 @@
 
 import { keyHash, termKeys } from './search-normalize.js';
 import { decodeExact, decodePostings, inflate, parseDirectory, parseShard, readMentors } from './search-format.js';
-import { coverOffsets, matchTerms } from './search-match.js';
+import { coverOffsets, matchGroups, matchTerms } from './search-match.js';
 
 /** Loads meta.json; every other file is fetched lazily and at most once. */
 export async function openIndex(base) {
@@ -255,6 +255,7 @@ export class SearchIndex {
       lists.set(k, list);
     });
     lists.plan = plan;
+    lists.texts = terms.map((t) => t.join(''));
     // Per term, the bigrams whose exact positions confirm it: the cheapest to read that
     // still cover every character.
     lists.cover = plan.map((keys) => new Set(keys.length < 2 ? [] : coverOffsets(
@@ -299,5 +300,15 @@ export class SearchIndex {
    */
   match(terms, lists) {
     return matchTerms(this.meta, terms, lists);
+  }
+
+  /**
+   * Mentors matching every word of `groups` (search-expand.js) through any of its
+   * alternatives; `lists` comes from prepare(altTerms(groups)).
+   */
+  matchGroups(groups, lists) {
+    return matchGroups(this.meta, groups.map((g) => g.alts.map((a) => ({
+      t: lists.texts.indexOf(a.text), fields: a.fields, factor: 1,
+    }))), lists);
   }
 }

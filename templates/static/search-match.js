@@ -29,83 +29,127 @@ export function coverOffsets(weights) {
 }
 
 /**
+ * Mentors holding term `t` of `lists` (prepare()'s terms, by index) in some field, ascending,
+ * with the fields it is in: { docs: number[], masks: number[] }.
+ */
+function matchOne(t, lists) {
+  const keys = lists.plan[t];
+  // Intersect the term's key lists (ascending). A mentor stays while some field holds every
+  // bigram so far at its offset: with exact positions, some start p with each bigram at
+  // p + offset; before they arrive, position bits, each rotated by the bigram's offset in
+  // the term, that still share a bit in that field (a superset: positions mod 8).
+  const cur = lists.get(keys[0][0]);
+  const cover = lists.cover[t];
+  const exact = keys.length > 1 && keys.every(([k, i]) => !cover.has(i) || lists.get(k).exact);
+  let tDocs = cur.docs;
+  let tMask = cur.masks;
+  let tPos = cur.pos;
+  let tStarts = exact ? cur.exact : null;
+  for (let k = 1; k < keys.length; k++) {
+    const [key, offset] = keys[k];
+    const next = lists.get(key);
+    const outD = [];
+    const outM = [];
+    const outP = [];
+    const outS = [];
+    let i = 0;
+    let j = 0;
+    while (i < tDocs.length && j < next.docs.length) {
+      if (tDocs[i] < next.docs[j]) i++;
+      else if (tDocs[i] > next.docs[j]) j++;
+      else {
+        let m = tMask[i] & next.masks[j];
+        const p = new Array(FIELD_COUNT).fill(0);
+        const s = exact ? new Array(FIELD_COUNT).fill(NONE) : null;
+        for (let f = 0; f < FIELD_COUNT; f++) {
+          if (!(m & (1 << f))) continue;
+          if (exact) {
+            // Covering bigrams at their exact place; the others by their position bits.
+            const starts = tStarts[i * FIELD_COUNT + f];
+            if (cover.has(offset)) {
+              const theirs = next.exact[j * FIELD_COUNT + f];
+              s[f] = starts.filter((q) => theirs.includes(q + offset));
+            } else {
+              const bits = next.pos[j * FIELD_COUNT + f];
+              s[f] = starts.filter((q) => bits & (1 << ((q + offset) % 8)));
+            }
+            if (!s[f].length) m &= ~(1 << f);
+            continue;
+          }
+          p[f] = tPos[i * FIELD_COUNT + f] & rotr8(next.pos[j * FIELD_COUNT + f], offset % 8);
+          if (p[f] === 0) m &= ~(1 << f);
+        }
+        if (m !== 0) {
+          outD.push(tDocs[i]);
+          outM.push(m);
+          outP.push(...p);
+          if (exact) outS.push(...s);
+        }
+        i++;
+        j++;
+      }
+    }
+    tDocs = outD;
+    tMask = outM;
+    tPos = outP;
+    tStarts = outS;
+  }
+  return { docs: tDocs, masks: tMask };
+}
+
+/** The heaviest field weight in `mask`. */
+function bestWeight(weights, mask) {
+  let best = 0;
+  for (const f of weights) if (mask & f.bit && f.weight > best) best = f.weight;
+  return best;
+}
+
+/**
  * Mentors matching every term (terms: arrays of characters), with a score and, per term,
  * the field mask it matched in. `lists` comes from prepare(terms).
  * Returns { docs: Int32Array ascending, scores: Float64Array, masks: Array<Uint8Array> }.
  */
 export function matchTerms(meta, terms, lists) {
+  return matchGroups(meta, terms.map((term, t) => [{ t, fields: 0, factor: 1 }]), lists);
+}
+
+/**
+ * Like matchTerms, for words with alternatives (search-expand.js): `groups[g]` lists
+ * { t (index of the alternative in prepare()'s terms), fields (0 = any field, else the bits it
+ * may match in), factor (score multiplier) }. A mentor matches a group when she matches one of
+ * its alternatives (its score: the best alternative's; its mask: every field they matched),
+ * and the query when she matches every group.
+ */
+export function matchGroups(meta, groups, lists) {
   const weights = meta.fields;
   let docs = null;
   let scores = null;
   const termMasks = [];
-  terms.forEach((term, t) => {
-    const keys = lists.plan[t];
-    // Intersect the term's key lists (ascending). A mentor stays while some field holds every
-    // bigram so far at its offset: with exact positions, some start p with each bigram at
-    // p + offset; before they arrive, position bits, each rotated by the bigram's offset in
-    // the term, that still share a bit in that field (a superset: positions mod 8).
-    const cur = lists.get(keys[0][0]);
-    const cover = lists.cover[t];
-    const exact = keys.length > 1 && keys.every(([k, i]) => !cover.has(i) || lists.get(k).exact);
-    let tDocs = cur.docs;
-    let tMask = cur.masks;
-    let tPos = cur.pos;
-    let tStarts = exact ? cur.exact : null;
-    for (let k = 1; k < keys.length; k++) {
-      const [key, offset] = keys[k];
-      const next = lists.get(key);
-      const outD = [];
-      const outM = [];
-      const outP = [];
-      const outS = [];
-      let i = 0;
-      let j = 0;
-      while (i < tDocs.length && j < next.docs.length) {
-        if (tDocs[i] < next.docs[j]) i++;
-        else if (tDocs[i] > next.docs[j]) j++;
-        else {
-          let m = tMask[i] & next.masks[j];
-          const p = new Array(FIELD_COUNT).fill(0);
-          const s = exact ? new Array(FIELD_COUNT).fill(NONE) : null;
-          for (let f = 0; f < FIELD_COUNT; f++) {
-            if (!(m & (1 << f))) continue;
-            if (exact) {
-              // Covering bigrams at their exact place; the others by their position bits.
-              const starts = tStarts[i * FIELD_COUNT + f];
-              if (cover.has(offset)) {
-                const theirs = next.exact[j * FIELD_COUNT + f];
-                s[f] = starts.filter((q) => theirs.includes(q + offset));
-              } else {
-                const bits = next.pos[j * FIELD_COUNT + f];
-                s[f] = starts.filter((q) => bits & (1 << ((q + offset) % 8)));
-              }
-              if (!s[f].length) m &= ~(1 << f);
-              continue;
-            }
-            p[f] = tPos[i * FIELD_COUNT + f] & rotr8(next.pos[j * FIELD_COUNT + f], offset % 8);
-            if (p[f] === 0) m &= ~(1 << f);
-          }
-          if (m !== 0) {
-            outD.push(tDocs[i]);
-            outM.push(m);
-            outP.push(...p);
-            if (exact) outS.push(...s);
-          }
-          i++;
-          j++;
-        }
+  groups.forEach((alts) => {
+    let tDocs;
+    let tMask;
+    let tScore;
+    if (alts.length === 1 && !alts[0].fields) {
+      ({ docs: tDocs, masks: tMask } = matchOne(alts[0].t, lists));
+      tScore = Float64Array.from(tMask, (m) => bestWeight(weights, m) * alts[0].factor);
+    } else {
+      const best = new Map();
+      for (const alt of alts) {
+        const r = matchOne(alt.t, lists);
+        r.docs.forEach((d, i) => {
+          const m = alt.fields ? r.masks[i] & alt.fields : r.masks[i];
+          if (!m) return;
+          const s = bestWeight(weights, m) * alt.factor;
+          const had = best.get(d);
+          if (had) {
+            had.mask |= m;
+            had.score = Math.max(had.score, s);
+          } else best.set(d, { mask: m, score: s });
+        });
       }
-      tDocs = outD;
-      tMask = outM;
-      tPos = outP;
-      tStarts = outS;
-    }
-    // Term score: the heaviest field it matched in.
-    const tScore = new Float64Array(tDocs.length);
-    for (let i = 0; i < tDocs.length; i++) {
-      let best = 0;
-      for (const f of weights) if (tMask[i] & f.bit && f.weight > best) best = f.weight;
-      tScore[i] = best;
+      tDocs = [...best.keys()].sort((a, b) => a - b);
+      tMask = tDocs.map((d) => best.get(d).mask);
+      tScore = Float64Array.from(tDocs, (d) => best.get(d).score);
     }
     if (docs === null) {
       docs = Int32Array.from(tDocs);

@@ -78,6 +78,25 @@ function base(text) {
   return out;
 }
 
+const O_ROW = 'おこそとのほもよろごぞどぼぽょ';
+const U_ROW = 'うくすつぬふむゆるぐずづぶぷゅ';
+
+/**
+ * A normalised reading with its long vowels shortened (う after an o- or u-row kana, お after
+ * an o-row kana dropped): ゆうこ → ゆこ, おおの → おの. As short_reading in normalize.rs.
+ */
+export function shortReading(reading) {
+  let out = '';
+  let last = '';
+  for (const c of reading) {
+    const long = last !== '' && ((c === 'う' && (O_ROW.includes(last) || U_ROW.includes(last)))
+      || (c === 'お' && O_ROW.includes(last)));
+    if (!long) out += c;
+    last = c;
+  }
+  return out;
+}
+
 /** NFKC, lower case, katakana folded to hiragana, variants folded. */
 export function normalize(text) {
   return foldChars([...base(text)]).join('');

@@ -5,12 +5,16 @@
 // search-format.js); matching and counting: search-match.js; marks and snippets: search-text.js.
 
 import { normalize, queryTerms } from './search-normalize.js';
+import { altTerms, expandTerms, visibleTexts } from './search-expand.js';
+import { suggest } from './search-suggest.js';
 import { openIndex } from './search-index.js';
 import { filterAndCount } from './search-match.js';
 import { el, findRanges, highlight, markedText, snippet } from './search-text.js';
 
 const PAGE = 30;
 const BIO_BIT = 1 << 4;
+/** A pause in typing this long ends the query's history entry (the next word pushes one). */
+const TYPING_PAUSE_MS = 1500;
 
 const $ = (id) => document.getElementById(id);
 
@@ -128,6 +132,7 @@ class DirectorySearch {
       if (!e.isComposing) this.changed(e.timeStamp, 'typing');
     });
     this.input.addEventListener('compositionend', (e) => this.changed(e.timeStamp, 'typing'));
+    this.input.addEventListener('blur', () => { this.typing = false; });
     this.form.addEventListener('change', (e) => {
       if (e.target.type === 'checkbox') this.changed(e.timeStamp, 'facet');
     });
@@ -169,11 +174,15 @@ class DirectorySearch {
     const search = stateToSearch(this.meta, this.readControls());
     if (search !== location.search) {
       const url = location.pathname + search + location.hash;
-      // Typing replaces its own history entry, so Back leaves the query, not each keystroke.
+      // Typing replaces its own history entry, so Back leaves the query, not each keystroke;
+      // once she pauses (TYPING_PAUSE_MS) or leaves the box, the query she was looking at
+      // keeps its entry and the next word starts a new one: Back returns to it.
       if (kind === 'typing' && this.typing) history.replaceState(null, '', url);
       else history.pushState(null, '', url);
     }
     this.typing = kind === 'typing';
+    clearTimeout(this.pause);
+    if (this.typing) this.pause = setTimeout(() => { this.typing = false; }, TYPING_PAUSE_MS);
     this.limit = PAGE;
     this.run(timeStamp);
   }
@@ -187,7 +196,9 @@ class DirectorySearch {
       this.report(startedAt, performance.now(), this.meta.docs);
       return;
     }
-    const terms = queryTerms(state.q);
+    // Each word with what it also stands for (romaji readings, aliases): search-expand.js.
+    const groups = expandTerms(queryTerms(state.q), this.meta);
+    const terms = altTerms(groups);
     // Dimming would repaint 10,000 cards.
     if (this.list !== this.fullList) this.list.setAttribute('aria-busy', 'true');
     // Facet columns are fetched when they are needed: to filter (ticked), or to show counts
@@ -206,7 +217,7 @@ class DirectorySearch {
       throw err;
     }
     if (seq !== this.seq) return;
-    const done = await this.show(state, terms, lists, seq, startedAt, performance.now(),
+    const done = await this.show(state, groups, lists, seq, startedAt, performance.now(),
       !this.index.needsConfirm(lists));
     // A term of three or more characters is confirmed against exact positions (a second
     // small read) while its first results are shown.
@@ -218,7 +229,7 @@ class DirectorySearch {
       throw err;
     }
     if (seq !== this.seq) return;
-    await this.show(state, terms, lists, seq, startedAt, performance.now(), true);
+    await this.show(state, groups, lists, seq, startedAt, performance.now(), true);
   }
 
   /**
@@ -226,8 +237,8 @@ class DirectorySearch {
    * and, when final, marks the list settled for this URL. A first answer with no mentor is
    * final too (confirming only removes). Returns whether the answer was final.
    */
-  async show(state, terms, lists, seq, startedAt, dataAt, final) {
-    const matched = terms.length ? this.index.match(terms, lists) : null;
+  async show(state, groups, lists, seq, startedAt, dataAt, final) {
+    const matched = groups.length ? this.index.matchGroups(groups, lists) : null;
     const selected = state.sel.map((ids, f) => {
       const values = this.meta.facets[f].values;
       return ids.map((id) => values.findIndex((v) => v.id === id));
@@ -250,7 +261,7 @@ class DirectorySearch {
       for (const d of order) termInfo.set(d, matched.masks.map((m) => m[at.get(d)]));
     }
     const before = this.results;
-    this.results = { order, terms: terms.map((t) => t.join('')), termInfo, seq };
+    this.results = { order, terms: visibleTexts(groups), termInfo, seq };
     // A confirmation that changes nothing leaves the cards (and any focus in them) alone.
     const same = before?.seq === seq && before.order.length === order.length
       && before.order.every((d, i) => d === order[i]);
@@ -258,8 +269,35 @@ class DirectorySearch {
     const cardsAt = same ? dataAt : await this.render();
     if (cardsAt === null || seq !== this.seq) return true;
     const done = final || order.length === 0;
+    if (order.length === 0) {
+      this.showSuggestions(suggest({
+        meta: this.meta,
+        groups,
+        match: (gs) => (gs.length ? this.index.matchGroups(gs, lists) : { docs: null }),
+        facetBits: this.index.loadedFacets,
+        selected,
+        state,
+      }));
+    }
     this.report(startedAt, Math.max(dataAt, cardsAt), order.length, done);
     return done;
+  }
+
+  /** Zero results: each way out (search-suggest.js) as a button that runs it. */
+  showSuggestions(items) {
+    const list = $('search-suggest');
+    list.replaceChildren(...items.map((s) => {
+      const button = el('button', { type: 'button', class: 'search-suggest__action' },
+        s.text, el('span', { class: 'count', text: `（${s.count}人）` }));
+      button.addEventListener('click', (e) => {
+        this.typing = false;
+        this.setControls(s.state);
+        this.changed(e.timeStamp, 'facet');
+        this.input.focus();
+      });
+      return el('li', {}, button);
+    }));
+    $('search-suggest-box').hidden = !items.length;
   }
 
   /** Facets whose columns this state needs: ticked, shown (accepting) or opened groups. */
@@ -319,6 +357,7 @@ class DirectorySearch {
    */
   async render() {
     const { order, terms, termInfo, seq } = this.results;
+    const marks = terms.flat();
     const shown = order.slice(0, this.limit);
     const records = this.cards ? null : await Promise.all(shown.map((d) => this.index.card(d)));
     const cardsAt = performance.now();
@@ -329,16 +368,19 @@ class DirectorySearch {
     shown.forEach((doc, i) => {
       const card = this.cards ? this.cards[doc].cloneNode(true) : this.buildCard(records[i]);
       frag.append(card);
-      const found = highlight(card, terms);
+      // terms[j]: the texts word j may appear as on a card (itself, its aliases).
+      const found = highlight(card, marks);
       const masks = termInfo.get(doc) || [];
-      const missing = terms.filter((t, j) => !found.has(t) && masks[j]);
+      const missingWords = terms.map((ts, j) => j).filter((j) => masks[j] && !terms[j].some((t) => found.has(t)));
+      const missing = missingWords.flatMap((j) => terms[j]);
       if (!missing.length) return;
       const labels = this.labelsMatching(doc, missing, needLabels);
       if (labels.length) {
         card.append(el('p', { class: 'search-snippet search-snippet--labels' },
           '該当：', markedText(labels.join('、'), findRanges(labels.join('、'), missing))));
       }
-      const inBio = terms.some((t, j) => missing.includes(t) && masks[j] & BIO_BIT && !labels.some((l) => normalize(l).includes(t)));
+      const inBio = missingWords.some((j) => masks[j] & BIO_BIT
+        && !labels.some((l) => terms[j].some((t) => normalize(l).includes(t))));
       if (inBio) bios.push([doc, card]);
     });
     this.resultList.replaceChildren(frag);
@@ -358,7 +400,7 @@ class DirectorySearch {
     for (const [doc, card] of bios) {
       this.index.bio(doc).then((bio) => {
         if (this.results?.seq !== seq || !bio) return;
-        const p = snippet(bio, terms);
+        const p = snippet(bio, marks);
         if (p) card.append(p);
       });
     }

@@ -24,6 +24,8 @@ pub struct MentorView<'a> {
     pub url: String,
     pub apply_url: String,
     pub name: &'a str,
+    /// How the name is read, when the profile says (shown under it on her page).
+    pub name_kana: Option<&'a str>,
     pub title: &'a str,
     pub summary: &'a str,
     pub accepting: bool,
@@ -60,6 +62,7 @@ impl<'a> MentorView<'a> {
             url: mentor_url(&mentor.slug),
             apply_url: format!("/apply/?mentor={}", mentor.slug),
             name: &mentor.front.name,
+            name_kana: mentor.front.name_kana.as_deref(),
             title: &mentor.front.title,
             summary: &mentor.summary,
             accepting: mentor.front.accepting,

@@ -83,6 +83,53 @@ for (const [script, query] of [
   });
 }
 
+test('variant kanji and kana, readings in kana or romaji and taxonomy aliases find the profile', async () => {
+  const bySlug = (slug) => oracle.results(oracle.docs.find((d) => d[0] === slug)[1]);
+  const cases = [
+    ['髙橋', oracle.results('高橋')],
+    ['マネジャー', oracle.results('マネージャー')],
+    ['かんりしょく', oracle.results('管理職')],
+    ['manager', oracle.results('管理職')],
+    ['ｶﾝﾘｼｮｸ', oracle.results('管理職')],
+    ['takahashi', bySlug('takahashi-mai')],
+    ['saitoh', bySlug('saito-tomoko')],
+    ['yuko', bySlug('okada-yuko')],
+    ['ゆうこ', bySlug('okada-yuko')],
+  ];
+  const page = await open('/');
+  for (const [query, expected] of cases) {
+    assert.ok(expected.length > 0 && expected.length < oracle.mentors.length, `${query}: the sample narrows`);
+    assert.deepEqual(sorted(oracle.results(query)), sorted(expected), `${query}: the oracle agrees`);
+    await type(page, query);
+    assert.deepEqual(sorted(await shown(page)), sorted(expected), query);
+  }
+  // An alias's matches are marked in the word the card uses.
+  await type(page, 'かんりしょく');
+  assert.match(await page.textContent('#mentor-list mark'), /管理職/);
+  await page.context().close();
+});
+
+test('zero results offer ways out with counts: drop a word, drop a filter, a close label', async () => {
+  const page = await open('/');
+  await type(page, '営業 ぬぬぬぬ');
+  assert.equal((await shown(page)).length, 0);
+  const offers = await page.$$eval('#search-suggest button', (bs) => bs.map((b) => b.textContent));
+  const drop = offers.find((o) => o.includes('「ぬぬぬぬ」を外して探す'));
+  assert.ok(drop, offers.join(' / '));
+  assert.match(drop, new RegExp(`（${oracle.results('営業').length}人）`));
+  assert.match(await page.textContent('#search-nohit'), /無料相談/);
+  await page.click('#search-suggest button >> text=「ぬぬぬぬ」を外して探す');
+  await settled(page);
+  assert.deepEqual(sorted(await shown(page)), sorted(oracle.results('営業')));
+  assert.equal(await page.inputValue('#search-q'), '営業');
+  // A word close to a label offers the label with its count.
+  await type(page, '管理職登用打診');
+  const labelOffers = await page.$$eval('#search-suggest button', (bs) => bs.map((b) => b.textContent));
+  const topic = oracle.meta.facets.find((f) => f.key === 'topics').values.find((v) => v.id === 'promotion_decision');
+  assert.ok(labelOffers.some((o) => o.includes(topic.label) && o.includes(`（${topic.count}人）`)), labelOffers.join(' / '));
+  await page.context().close();
+});
+
 test('a vocabulary label finds the mentors who carry it even when their text never says it', async () => {
   // A tag label some carrier's own words (name, title, summary, bio) do not contain.
   const tags = oracle.meta.facets.find((f) => f.key === 'tags').values;

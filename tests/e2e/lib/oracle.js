@@ -1,6 +1,8 @@
 // An independent reference for what the directory search must return: plain substring checks
-// on the normalised texts (no bigrams, no index), and facet filtering on catalog.json.
-import { normalize, queryTerms } from '../../../templates/static/search-normalize.js';
+// on the normalised texts (no bigrams, no index), and facet filtering on catalog.json. Words
+// stand for their alternatives (romaji readings, aliases) as search-expand.js defines them.
+import { normalize, queryTerms, shortReading } from '../../../templates/static/search-normalize.js';
+import { expandTerms } from '../../../templates/static/search-expand.js';
 
 const VOCAB = {
   industry: 'industries',
@@ -34,12 +36,16 @@ export class Oracle {
   /** Normalised searchable fields of mentor i: name, title, labels, summary, bio. */
   fields(i) {
     const [, name, title, summary, bio] = this.docs[i];
-    return [name, title, this.labels(i).join('\n'), summary, bio].map(normalize);
+    const kana = this.mentors[i].name_kana;
+    const reading = kana ? `\n${normalize(kana)}\n${shortReading(normalize(kana))}` : '';
+    return [name + reading, title, this.labels(i).join('\n'), summary, bio].map(normalize);
   }
 
   matchesQuery(i, q) {
     const fields = this.fields(i);
-    return queryTerms(q).every((t) => fields.some((f) => f.includes(t.join(''))));
+    const bits = this.meta.fields.map((f) => f.bit);
+    return expandTerms(queryTerms(q), this.meta).every((g) => g.alts.some((a) =>
+      fields.some((f, k) => (!a.fields || a.fields & bits[k]) && f.includes(a.text))));
   }
 
   passes(i, sel, except = null) {

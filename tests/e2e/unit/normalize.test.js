@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { REPO } from '../lib/harness.js';
-import { normalize, runs, keys, keyHash, queryTerms, termKeys } from '../../../templates/static/search-normalize.js';
+import { normalize, runs, keys, keyHash, queryTerms, shortReading, termKeys } from '../../../templates/static/search-normalize.js';
 
 const vectors = JSON.parse(readFileSync(`${REPO}/generator/src/search/vectors.json`, 'utf8'));
 
@@ -17,6 +17,10 @@ test('runs and keys match the shared vectors', () => {
     assert.deepEqual(runs(n).map((r) => r.join('')), c.runs, c.input);
     assert.deepEqual(keys(n), c.keys, c.input);
   }
+});
+
+test('short readings match the shared vectors', () => {
+  for (const { input, short } of vectors.readings) assert.equal(shortReading(normalize(input)), short, input);
 });
 
 test('key hashes match the shared vectors', () => {
