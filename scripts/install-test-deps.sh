@@ -5,7 +5,7 @@
 #   moto[server]  (PyPI)   DynamoDB API for the store conformance suite and Lambda end-to-end
 #   cargo-lambda  (PyPI)   `cargo lambda watch` for the Lambda end-to-end test
 #   cfn-lint      (PyPI)   when template.yaml exists
-#   chromium, npm (Debian) + `npm ci` when tests/e2e/package.json exists
+#   chromium, firefox-esr, npm (Debian) + `npm ci` when tests/e2e/package.json exists
 #   sqlite3       (Debian)  the SQLite shell: the browser tests read the store with it
 #   aiosmtpd      (PyPI)    the local mail catcher (scripts/mail-catcher.py) the mail tests
 #                           and scripts/run.sh send to
@@ -73,6 +73,8 @@ command -v sqlite3 >/dev/null || apt_install sqlite3
 
 if [ -f tests/e2e/package.json ]; then
   [ -x /usr/bin/chromium ] || apt_install chromium
+  # The search oracle runs in Firefox too (puppeteer-core over WebDriver BiDi).
+  [ -x /usr/bin/firefox-esr ] || apt_install firefox-esr
   command -v npm >/dev/null || apt_install npm
   if [ ! -d tests/e2e/node_modules ]; then
     echo "install-test-deps: npm ci in tests/e2e"

@@ -236,8 +236,12 @@ mod tests {
                     word: "管理職".into(),
                     alias: "role model".into()
                 },
-                TaxonomyError::AliasWordUnused { word: "宇宙".into() },
-                TaxonomyError::AliasesEmpty { word: "育休".into() },
+                TaxonomyError::AliasWordUnused {
+                    word: "宇宙".into()
+                },
+                TaxonomyError::AliasesEmpty {
+                    word: "育休".into()
+                },
             ]
         );
     }

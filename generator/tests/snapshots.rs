@@ -70,6 +70,17 @@ fn mentor(
     }
 }
 
+trait WithReading {
+    fn with_reading(self, kana: &str) -> Self;
+}
+
+impl WithReading for Mentor {
+    fn with_reading(mut self, kana: &str) -> Self {
+        self.front.name_kana = Some(kana.into());
+        self
+    }
+}
+
 fn content() -> Content {
     Content {
         root: PathBuf::from("/fixture"),
@@ -97,7 +108,8 @@ fn content() -> Content {
                 true,
                 "化学メーカーで研究開発から部長に。理系女性のキャリアをご一緒に考えます。",
                 "<h2>これまでのキャリア</h2>\n<p>大学院で有機化学を学び、化学メーカーに入社。</p>\n<h2>メッセージ</h2>\n<p>迷ったときこそ、外の視点を。</p>",
-            ),
+            )
+            .with_reading("ほしの あかり"),
             mentor(
                 "mori-yuka",
                 "森 由佳",

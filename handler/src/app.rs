@@ -13,7 +13,9 @@ use axum::{Json, Router};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::json;
 use time::OffsetDateTime;
-use tower_http::services::ServeDir;
+use tower::Layer;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::{ServeDir, ServeFile};
 
 use crate::config::Config;
 use crate::error::{ApiError, Format};
@@ -126,12 +128,49 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::console::routes())
         .route("/api/{*rest}", any(not_found));
     let router = match &state.config.site_dir {
-        Some(dir) => router.fallback_service(ServeDir::new(dir)),
+        Some(dir) => router.fallback_service(static_site(dir)),
         None => router.fallback(not_found),
     };
     router
         .layer(axum::middleware::from_fn(headers::security_headers))
         .with_state(state)
+}
+
+/// A predicate over a response's status, version, headers and extensions.
+type ResponsePredicate =
+    fn(StatusCode, axum::http::Version, &HeaderMap, &axum::http::Extensions) -> bool;
+type StaticSite = tower_http::compression::Compression<
+    ServeDir<tower_http::set_status::SetStatus<ServeFile>>,
+    ResponsePredicate,
+>;
+
+/// The built site, as a static host would serve it: the site's own 404 page (with a 404
+/// status) for a path it does not have, and text compressed (gzip or brotli, as the browser
+/// accepts) — not the search index's `.bin` files, which are gzip already and read by Range.
+fn static_site(dir: &std::path::Path) -> StaticSite {
+    let files = ServeDir::new(dir).not_found_service(ServeFile::new(dir.join("404.html")));
+    CompressionLayer::new()
+        .compress_when(compressible as ResponsePredicate)
+        .layer(files)
+}
+
+/// Whether a static answer is text worth compressing (HTML, CSS, JS, JSON, SVG, XML).
+fn compressible(
+    status: StatusCode,
+    _: axum::http::Version,
+    headers: &HeaderMap,
+    _: &axum::http::Extensions,
+) -> bool {
+    let text = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| {
+            t.starts_with("text/")
+                || ["javascript", "json", "svg", "xml"]
+                    .iter()
+                    .any(|kind| t.contains(kind))
+        });
+    (status == StatusCode::OK || status == StatusCode::NOT_FOUND) && text
 }
 
 async fn health() -> Json<serde_json::Value> {

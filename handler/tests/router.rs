@@ -7,8 +7,10 @@ use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use common::{harness, harness_with, pinned_now, post_to, send, Answer, Harness};
 use handler::store::RecordKind;
+use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use tempfile::TempDir;
+use tower::ServiceExt;
 
 fn post(content_type: &str, body: impl Into<Body>) -> Request<Body> {
     post_to("/api/applications", content_type, body)
@@ -647,6 +649,55 @@ async fn the_site_directory_is_served_beside_the_api() {
     .await;
     assert_eq!(a.status, StatusCode::NOT_FOUND);
     assert_eq!(a.json()["error"], "not_found");
+}
+
+/// The local server answers like a static host should: text compressed for a browser that
+/// accepts it, the search index's already-gzipped `.bin` files untouched (they are read by
+/// Range), and a missing page gets the site's own 404 page with a 404 status.
+#[tokio::test]
+async fn the_site_is_compressed_and_a_missing_page_gets_the_sites_404_page() {
+    let site = TempDir::new().unwrap();
+    let page = format!("<h1>メンター</h1>{}", "<p>育休から復帰して</p>".repeat(50));
+    std::fs::write(site.path().join("index.html"), &page).unwrap();
+    std::fs::write(
+        site.path().join("404.html"),
+        "<h1>ページが見つかりません</h1>",
+    )
+    .unwrap();
+    std::fs::create_dir_all(site.path().join("search")).unwrap();
+    std::fs::write(site.path().join("search/postings.bin"), [0x1f_u8; 400]).unwrap();
+    let h = harness_with(&[("MIKKE_SITE_DIR", site.path().to_str().unwrap())]);
+    let get = |path: &str| {
+        Request::get(path)
+            .header("accept-encoding", "br, gzip")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let response = h.app.clone().oneshot(get("/")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-encoding"], "br");
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    assert!(
+        body.len() < page.len() / 4,
+        "{} of {} bytes",
+        body.len(),
+        page.len()
+    );
+    let response = h
+        .app
+        .clone()
+        .oneshot(get("/search/postings.bin"))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers().get("content-encoding").is_none());
+    let a = send(
+        &h.app,
+        Request::get("/no-such-page/").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    assert_eq!(a.text, "<h1>ページが見つかりません</h1>");
 }
 
 /// Pages, the diary page, API answers and errors all carry the strict policy; only the API

@@ -108,7 +108,8 @@ pub fn fold(chars: &[char]) -> Vec<Option<char>> {
             'ゝ' if hiragana_before => out_c = last,
             'ゞ' if hiragana_before => {
                 let prev = last.expect("hiragana before");
-                out_c = Some(unicode_normalization::char::compose(prev, '\u{3099}').unwrap_or(prev));
+                out_c =
+                    Some(unicode_normalization::char::compose(prev, '\u{3099}').unwrap_or(prev));
             }
             _ => {}
         }
@@ -331,8 +332,14 @@ mod tests {
             assert_ne!(w[0].0, w[1].0, "{} is listed twice", w[0].0);
         }
         for &(variant, common) in table {
-            assert_eq!(variant.to_string().nfkc().collect::<String>(), variant.to_string());
-            assert!(variant >= '\u{4E00}', "{variant} is looked up only from U+4E00");
+            assert_eq!(
+                variant.to_string().nfkc().collect::<String>(),
+                variant.to_string()
+            );
+            assert!(
+                variant >= '\u{4E00}',
+                "{variant} is looked up only from U+4E00"
+            );
             assert!(
                 table.binary_search_by_key(&common, |p| p.0).is_err(),
                 "{common} is itself folded: chains fold differently in one pass"

@@ -1,9 +1,11 @@
 // Exactness at volume: 500+ queries built from the sample profiles — substrings, labels,
 // aliases, readings in kana and romaji, variant kanji and kana, two-word queries — run through
-// the browser's own search modules (expand, fetch, confirm, match) in headless Chromium, each
-// compared with the plain-substring oracle (lib/oracle.js).
+// the browser's own search modules (expand, fetch, confirm, match) in headless Chromium
+// (playwright-core) and Firefox ESR (puppeteer-core over WebDriver BiDi), each compared with the
+// plain-substring oracle (lib/oracle.js): both browsers give the oracle's answer.
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import puppeteer from 'puppeteer-core';
 import { newPage, siteStack } from '../lib/harness.js';
 import { Oracle } from '../lib/oracle.js';
 import { VARIANTS, queryTerms } from '../../../templates/static/search-normalize.js';
@@ -78,33 +80,60 @@ function queries() {
   return [...out].filter((q) => queryTerms(q).length);
 }
 
-test('500+ queries return exactly what the oracle finds, in Chromium', async () => {
-  const list = queries();
-  assert.ok(list.length >= 500, `${list.length} queries`);
-  const page = await newPage(stack.browser);
-  await page.goto(`${stack.server.url}/`);
-  const got = await page.evaluate(async (qs) => {
-    const { openIndex } = await import('/static/search-index.js');
-    const { queryTerms } = await import('/static/search-normalize.js');
-    const { altTerms, expandTerms } = await import('/static/search-expand.js');
-    const index = await openIndex(new URL('/search/', location.href));
-    const out = [];
-    for (const q of qs) {
-      const groups = expandTerms(queryTerms(q), index.meta);
-      const lists = await index.prepare(altTerms(groups));
-      if (index.needsConfirm(lists)) await index.confirm(lists);
-      out.push(Array.from(index.matchGroups(groups, lists).docs));
-    }
-    return out;
-  }, list);
+/** Runs every query through the page's own modules; per query, the matching docs. */
+async function searchInPage(qs) {
+  const { openIndex } = await import('/static/search-index.js');
+  const { queryTerms } = await import('/static/search-normalize.js');
+  const { altTerms, expandTerms } = await import('/static/search-expand.js');
+  const index = await openIndex(new URL('/search/', location.href));
+  const out = [];
+  for (const q of qs) {
+    const groups = expandTerms(queryTerms(q), index.meta);
+    const lists = await index.prepare(altTerms(groups));
+    if (index.needsConfirm(lists)) await index.confirm(lists);
+    out.push(Array.from(index.matchGroups(groups, lists).docs));
+  }
+  return out;
+}
+
+function assertOracle(list, got, browser) {
   const slug = (d) => oracle.docs[d][0];
   let nonEmpty = 0;
   list.forEach((q, i) => {
     const expected = oracle.results(q).sort();
     if (expected.length) nonEmpty++;
-    assert.deepEqual(got[i].map(slug).sort(), expected, `query ${JSON.stringify(q)}`);
+    assert.deepEqual(got[i].map(slug).sort(), expected, `${browser}: query ${JSON.stringify(q)}`);
   });
   assert.ok(nonEmpty > list.length / 2, `${nonEmpty} of ${list.length} queries find someone`);
+}
+
+test('500+ queries return exactly what the oracle finds, in Chromium', async () => {
+  const list = queries();
+  assert.ok(list.length >= 500, `${list.length} queries`);
+  const page = await newPage(stack.browser);
+  await page.goto(`${stack.server.url}/`);
+  assertOracle(list, await page.evaluate(searchInPage, list), 'chromium');
   assert.deepEqual(page.errors, []);
   await page.context().close();
+});
+
+test('the same 500+ queries give the same answers in Firefox', async () => {
+  const list = queries();
+  const firefox = await puppeteer.launch({
+    browser: 'firefox',
+    protocol: 'webDriverBiDi',
+    executablePath: '/usr/bin/firefox-esr',
+    headless: true,
+  });
+  try {
+    const page = await firefox.newPage();
+    const errors = [];
+    page.on('pageerror', (err) => errors.push(String(err)));
+    await page.goto(`${stack.server.url}/`);
+    assert.match(await page.evaluate(() => navigator.userAgent), /Firefox/);
+    assertOracle(list, await page.evaluate(searchInPage, list), 'firefox');
+    assert.deepEqual(errors, []);
+  } finally {
+    await firefox.close();
+  }
 });
