@@ -7,6 +7,7 @@
 //! reads `catalog.json` only. Both use the types below, so a change of schema is a
 //! compile error on both sides, not a runtime surprise.
 
+pub mod assets;
 mod catalog;
 pub mod mail;
 mod matching;

@@ -223,11 +223,16 @@ mod tests {
         assert_eq!(t.industries.get("it").map(String::as_str), Some("IT・通信"));
         assert_eq!(t.rules().unwrap().len(), t.preferences.len());
         assert_eq!(t.plans["standard"].sessions, 3);
+        assert!(t.aliases["管理職"].contains(&"かんりしょく".to_string()));
     }
 
     #[test]
     fn an_alias_entry_must_start_from_a_label_word_and_list_something() {
-        let text = format!("{REFERENCE}\naliases:\n  管理職: [かんりしょく, role model]\n  宇宙: [うちゅう]\n  育休: []\n");
+        // The project's own aliases replaced by three bad entries.
+        let without = REFERENCE.split("\naliases:").next().unwrap();
+        let text = format!(
+            "{without}\naliases:\n  管理職: [かんりしょく, role model]\n  宇宙: [うちゅう]\n  育休: []\n"
+        );
         let errors = Taxonomy::parse(&text).unwrap_err();
         assert_eq!(
             errors,

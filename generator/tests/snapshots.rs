@@ -142,9 +142,34 @@ fn content() -> Content {
 fn page(files: &[OutputFile], path: &str) -> String {
     let file = files.iter().find(|f| f.path == path).expect(path);
     match &file.body {
-        OutputBody::Bytes(b) => String::from_utf8(b.clone()).unwrap(),
+        OutputBody::Bytes(b) => without_hashes(&String::from_utf8(b.clone()).unwrap()),
         OutputBody::Copy(_) => panic!("{path} is a copy"),
     }
+}
+
+/// `/static/site.0a1b2c3d4e.css` → `/static/site.HASH.css`: a stylesheet edit is not a change
+/// of these pages.
+fn without_hashes(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find("/static/") {
+        let (before, from) = rest.split_at(at);
+        out.push_str(before);
+        let end = from.find('"').unwrap_or(from.len());
+        let url = &from[..end];
+        let parts: Vec<&str> = url.rsplitn(3, '.').collect();
+        match parts.as_slice() {
+            [ext, hash, stem]
+                if hash.len() == 10 && hash.bytes().all(|b| b.is_ascii_hexdigit()) =>
+            {
+                out.push_str(&format!("{stem}.HASH.{ext}"))
+            }
+            _ => out.push_str(url),
+        }
+        rest = &from[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The project's templates, except the search panel and script, which belong to the search

@@ -107,13 +107,20 @@ class DirectorySearch {
         this.summaries.push(null);
         return;
       }
-      const chosen = el('span', { class: 'search-facet__chosen' });
-      this.summaries.push(chosen);
       const fieldset = el('fieldset', {},
         el('legend', { class: 'visually-hidden', text: facet.label }),
         el('ul', { class: 'search-facet__values' }, ...items));
-      const details = el('details', { class: 'search-facet' },
-        el('summary', {}, el('span', { text: facet.label }), chosen), fieldset);
+      // The page draws the groups closed (search_panel.html), so filling them moves nothing.
+      let details = [...container.querySelectorAll('details')].find((d) => d.dataset.heading === facet.label);
+      let chosen = details?.querySelector('.search-facet__chosen');
+      if (details && chosen) {
+        details.append(fieldset);
+      } else {
+        chosen = el('span', { class: 'search-facet__chosen' });
+        details = el('details', { class: 'search-facet' },
+          el('summary', {}, el('span', { text: facet.label }), chosen), fieldset);
+      }
+      this.summaries.push(chosen);
       this.details[f] = details;
       // Opening a group shows its counts: fetch its column (once), then count.
       details.addEventListener('toggle', () => {
@@ -122,7 +129,7 @@ class DirectorySearch {
         this.countsPending();
         this.index.facet(f).then(() => this.recount(seq));
       });
-      container.append(details);
+      if (!details.isConnected) container.append(details);
     });
   }
 
@@ -510,5 +517,7 @@ async function main() {
 
 main().catch((err) => {
   // The server-rendered list stays as it is: searching is an enhancement.
+  const form = $('search-panel');
+  if (form) form.hidden = true;
   console.error('search unavailable:', err);
 });

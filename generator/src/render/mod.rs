@@ -8,6 +8,7 @@
 //! with a one-line entry per mentor instead of her full card; contexts that borrow from
 //! `Content` instead of cloning it.
 
+mod assets;
 mod facets;
 mod form_choices;
 mod listing;
@@ -151,7 +152,7 @@ pub fn render_scoped(
         return Ok(());
     }
     sink.put(renderer.page("404.html", &renderer.base("/404.html"), "404.html")?)?;
-    for file in site_files::static_assets(templates_dir)? {
+    for file in renderer.assets.files() {
         sink.put(file)?;
     }
     for file in site_files::photos(content) {
@@ -166,6 +167,8 @@ pub fn render_scoped(
 /// One Tera instance and the context every page shares.
 pub(crate) struct Renderer<'a> {
     tera: Tera,
+    /// `templates/static/`, named by content (pages link the hashed names).
+    assets: assets::Assets,
     dir: &'a Path,
     base: Context,
     /// `site.base_url` without its trailing `/`.
@@ -183,9 +186,13 @@ impl<'a> Renderer<'a> {
         let headings: indexmap::IndexMap<&str, &str> =
             FACETS.iter().map(|f| (f.kind.key(), f.heading)).collect();
         base.insert("headings", &headings);
+        let assets = assets::Assets::load(dir)?;
+        // `assets["site.css"]` = `/static/site.<hash>.css`: templates link every static file so.
+        base.insert("assets", &assets.urls());
         let base_url = content.site.base_url.trim_end_matches('/');
         Ok(Renderer {
             tera,
+            assets,
             dir,
             base,
             base_url,

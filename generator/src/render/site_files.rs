@@ -1,16 +1,12 @@
 //! The rest of the site: content pages (and template-only pages such as forms), the sitemap,
 //! robots.txt, static assets and photos.
 
-use std::path::Path;
-
 use serde::Serialize;
-use walkdir::WalkDir;
 
 use crate::content::{Briefing, Content, Page};
 use crate::output::OutputFile;
 
 use super::form_choices::form_choices;
-use super::templates::{template_name, STATIC_DIR};
 use super::views::photo_output_path;
 use super::{RenderError, Renderer};
 
@@ -255,42 +251,6 @@ fn xml_escape(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
-}
-
-/// `templates/static/**` → `static/**`: copied as they are, but scripts without their
-/// comments ([`slim_js`](super::slim_js)).
-pub(super) fn static_assets(templates_dir: &Path) -> Result<Vec<OutputFile>, RenderError> {
-    let dir = templates_dir.join(STATIC_DIR);
-    if !dir.is_dir() {
-        return Ok(Vec::new());
-    }
-    let mut out = Vec::new();
-    for entry in WalkDir::new(&dir).sort_by_file_name() {
-        let entry = entry.map_err(|e| RenderError::Io {
-            path: e.path().unwrap_or(&dir).to_path_buf(),
-            message: e.to_string(),
-        })?;
-        if entry.file_type().is_file() {
-            let rel = template_name(&dir, entry.path());
-            let to = format!("{STATIC_DIR}/{rel}");
-            let slim = match entry.path().extension() {
-                Some(ext) if ext == "js" => {
-                    let source =
-                        std::fs::read_to_string(entry.path()).map_err(|e| RenderError::Io {
-                            path: entry.path().to_path_buf(),
-                            message: e.to_string(),
-                        })?;
-                    super::slim_js::strip(&source)
-                }
-                _ => None,
-            };
-            out.push(match slim {
-                Some(js) => OutputFile::bytes(to, js.into_bytes()),
-                None => OutputFile::copy(to, entry.into_path()),
-            });
-        }
-    }
-    Ok(out)
 }
 
 /// Each mentor's photo, from `content/<photo>` to `photos/<slug>.<ext>`.

@@ -187,11 +187,18 @@ fn pages_sitemap_robots_404_and_assets_are_produced() {
     assert!(!sitemap.contains("/diary/"), "{sitemap}");
     assert!(sitemap.contains("<loc>https://mikke.example.jp/apply/</loc>"));
     assert!(html(&files, "robots.txt").contains("\nDisallow: /diary/\n"));
-    let css = files.iter().find(|f| f.path == "static/site.css").unwrap();
-    assert_eq!(
-        css.body,
-        OutputBody::Copy(templates_dir().join("static/site.css"))
-    );
+    // Static files under their own name and their content-hashed one; pages link the latter.
+    let source = std::fs::read(templates_dir().join("static/site.css")).unwrap();
+    let css: Vec<&OutputFile> = files
+        .iter()
+        .filter(|f| f.path.starts_with("static/site.") && f.path.ends_with(".css"))
+        .collect();
+    assert_eq!(css.len(), 2);
+    assert!(css
+        .iter()
+        .all(|f| f.body == OutputBody::Bytes(source.clone())));
+    let hashed = css.iter().find(|f| f.path != "static/site.css").unwrap();
+    assert!(html(&files, "index.html").contains(&format!(r#"href="/{}""#, hashed.path)));
     let paths: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
     assert_eq!(paths.len(), files.len(), "no output path twice");
 }
@@ -217,7 +224,7 @@ fn templates_copy() -> tempfile::TempDir {
 fn the_search_script_is_included_only_when_it_exists() {
     let dir = templates_copy();
     let _ = std::fs::remove_file(dir.path().join("static/search.js"));
-    let script = r#"<script type="module" src="/static/search.js"></script>"#;
+    let script = r#"<script type="module" src="/static/search."#;
     let files = render_site(&content(), dir.path()).unwrap();
     assert!(!html(&files, "index.html").contains(script));
     std::fs::write(dir.path().join("static/search.js"), "export {};").unwrap();

@@ -10,6 +10,7 @@ use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
+use mikke_catalog::assets;
 use serde::Deserialize;
 
 /// The file's text, compiled in so the Lambda package needs nothing beside the binary.
@@ -79,6 +80,15 @@ pub fn apply(path: &str, headers: &mut HeaderMap) {
     }
     if is_private(path) {
         headers.insert(header::CACHE_CONTROL, HEADERS.private_cache_control.clone());
+    } else if !headers.contains_key(header::CACHE_CONTROL) && !path.starts_with("/staff") {
+        // The site's files: a content-hashed asset never changes, so it is kept a year;
+        // everything else is checked before each use, so a new build shows at once.
+        let policy = if assets::is_hashed_url(path) {
+            assets::IMMUTABLE
+        } else {
+            assets::REVALIDATE
+        };
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
     }
 }
 
@@ -113,6 +123,21 @@ mod tests {
         assert!(!is_private("/"));
         assert!(!is_private("/mentors/sato/"));
         assert!(!is_private("/diaryx"));
+    }
+
+    #[test]
+    fn hashed_assets_are_kept_a_year_and_pages_are_revalidated() {
+        let policy = |path: &str| {
+            let mut h = HeaderMap::new();
+            apply(path, &mut h);
+            h[header::CACHE_CONTROL].to_str().unwrap().to_string()
+        };
+        assert_eq!(policy("/static/search.0123456789.js"), assets::IMMUTABLE);
+        assert_eq!(policy("/static/search.js"), assets::REVALIDATE);
+        assert_eq!(policy("/mentors/sato/"), assets::REVALIDATE);
+        assert_eq!(policy("/search/meta.json"), assets::REVALIDATE);
+        assert_eq!(policy("/diary/"), "no-store");
+        assert_eq!(policy("/api/diary"), "no-store");
     }
 
     #[test]
