@@ -4,6 +4,7 @@
 import { keyHash, termKeys } from './search-normalize.js';
 import { decodeExact, decodePostings, inflate, parseDirectory, parseShard, readMentors } from './search-format.js';
 import { coverOffsets, matchGroups, matchTerms } from './search-match.js';
+import { TYPO_FACTOR } from './search-expand.js';
 
 /** Loads meta.json; every other file is fetched lazily and at most once. */
 export async function openIndex(base) {
@@ -308,7 +309,18 @@ export class SearchIndex {
    */
   matchGroups(groups, lists) {
     return matchGroups(this.meta, groups.map((g) => g.alts.map((a) => ({
-      t: lists.texts.indexOf(a.text), fields: a.fields, factor: 1,
+      t: lists.texts.indexOf(a.text), fields: a.fields, factor: a.kind === 'typo' ? TYPO_FACTOR : 1,
     }))), lists);
+  }
+
+  /** The Latin words typing mistakes are corrected to (meta.json `words`), read once. */
+  words() {
+    if (!this.meta.words) return Promise.resolve([]);
+    if (!this.wordList) {
+      this.wordList = this.fetchFile(this.meta.words.file)
+        .then((bytes) => JSON.parse(new TextDecoder().decode(bytes)));
+      this.wordList.catch(() => { this.wordList = null; });
+    }
+    return this.wordList;
   }
 }

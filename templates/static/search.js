@@ -5,7 +5,7 @@
 // search-format.js); matching and counting: search-match.js; marks and snippets: search-text.js.
 
 import { normalize, queryTerms } from './search-normalize.js';
-import { altTerms, expandTerms, visibleTexts } from './search-expand.js';
+import { altTerms, expandTerms, needsWords, typoNotes, visibleTexts } from './search-expand.js';
 import { suggest } from './search-suggest.js';
 import { openIndex } from './search-index.js';
 import { filterAndCount } from './search-match.js';
@@ -203,8 +203,16 @@ class DirectorySearch {
       this.report(startedAt, performance.now(), this.meta.docs);
       return;
     }
-    // Each word with what it also stands for (romaji readings, aliases): search-expand.js.
-    const groups = expandTerms(queryTerms(state.q), this.meta);
+    // Each word with what it also stands for (romaji readings, aliases, corrections of a
+    // typing mistake, which need the index's word list): search-expand.js.
+    const words = queryTerms(state.q);
+    let known = [];
+    if (needsWords(words)) {
+      known = await this.index.words().catch(() => []);
+      if (seq !== this.seq) return;
+    }
+    const groups = expandTerms(words, this.meta, known);
+    this.fixes = typoNotes(groups);
     const terms = altTerms(groups);
     // Dimming would repaint 10,000 cards.
     if (this.list !== this.fullList) this.list.setAttribute('aria-busy', 'true');
@@ -484,8 +492,11 @@ class DirectorySearch {
       this.status.textContent = '条件に合うメンターは見つかりませんでした。';
     } else {
       const shown = Math.min(count, this.limit);
+      // Corrected words are named, so a hit through one is never a mystery.
+      const fixes = (this.fixes || []).map(([typed, fixed]) => `「${typed}」は「${fixed.join('」「')}」`).join('、');
       this.status.textContent =
-        `${count}人のメンターが見つかりました。` + (shown < count ? `上位${shown}人を表示しています。` : '');
+        `${count}人のメンターが見つかりました。` + (shown < count ? `上位${shown}人を表示しています。` : '')
+        + (fixes ? `${fixes}のつづりとしても探し、その結果は後ろに並べています。` : '');
     }
     const detail = {
       count,

@@ -168,6 +168,8 @@ fn read_varint(bytes: &[u8]) -> (u32, usize) {
 #[derive(Debug, Clone, Default)]
 pub struct Inverted {
     parts: Vec<HashMap<Key, KeyList, KeyHash>>,
+    /// Every mentor's Latin words ([`latin_words`]), sorted, once each.
+    pub words: Vec<String>,
 }
 
 impl Inverted {
@@ -230,6 +232,7 @@ where
 {
     let mut parts: Vec<HashMap<Key, KeyList, KeyHash>> =
         (0..PARTS).map(|_| HashMap::default()).collect();
+    let mut words = std::collections::BTreeSet::new();
     for start in (0..count).step_by(CHUNK) {
         let end = (start + CHUNK).min(count);
         let chunk: Vec<MentorKeys> = (start..end)
@@ -248,8 +251,14 @@ where
                 }
             }
         });
+        for mentor in chunk {
+            words.extend(mentor.words);
+        }
     }
-    Inverted { parts }
+    Inverted {
+        parts,
+        words: words.into_iter().collect(),
+    }
 }
 
 /// A key's field mask and per-field position bits within one mentor.
@@ -261,6 +270,18 @@ struct MentorKeys {
     entries: Vec<(Key, Occurrence, Range<usize>)>,
     arena: Vec<u8>,
     parts: [usize; PARTS + 1],
+    /// Her Latin words of [`TYPO_MIN`]+ letters (the browser corrects typing mistakes to them).
+    words: Vec<String>,
+}
+
+/// Latin words shorter than this are not corrected (one edit would make them anything).
+pub const TYPO_MIN: usize = 4;
+
+/// The maximal runs of a–z in normalised text with at least [`TYPO_MIN`] letters.
+pub fn latin_words(normalized: &str) -> impl Iterator<Item = &str> {
+    normalized
+        .split(|c: char| !c.is_ascii_lowercase())
+        .filter(|w| w.len() >= TYPO_MIN)
 }
 
 /// One mentor's keys, each with its field mask, position bits and exact positions. Sorting
@@ -268,10 +289,13 @@ struct MentorKeys {
 /// stream is written, and the keys by part, without a map or an allocation per key.
 fn mentor_keys(fields: &[String; FIELD_COUNT]) -> MentorKeys {
     let mut all: Vec<(u8, Key, positions::Occurrence)> = Vec::new();
+    let mut words = Vec::new();
     for (f, text) in fields.iter().enumerate() {
-        for (key, pos) in positioned_keys(&normalize(text)) {
+        let normalized = normalize(text);
+        for (key, pos) in positioned_keys(&normalized) {
             all.push((part(key) as u8, key, (f as u8, pos as u32)));
         }
+        words.extend(latin_words(&normalized).map(str::to_string));
     }
     all.sort_unstable_by_key(|(p, key, occ)| (*p, *key, positions::sort_key(occ)));
     let mut entries = Vec::new();
@@ -300,10 +324,13 @@ fn mentor_keys(fields: &[String; FIELD_COUNT]) -> MentorKeys {
     for p in 1..=PARTS {
         parts[p] = parts[p].max(parts[p - 1]);
     }
+    words.sort_unstable();
+    words.dedup();
     MentorKeys {
         entries,
         arena,
         parts,
+        words,
     }
 }
 

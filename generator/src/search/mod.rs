@@ -29,7 +29,9 @@
 //!   cards are in index order), `fields` (`[{name, bit, weight}]`), `facets`
 //!   (`[{key, label, multi, dir, values: [{id, label, count, set?}]}]`, the six taxonomy facets then
 //!   `accepting`; `count` = mentors with that value, unfiltered), `aliases` (the taxonomy's alias groups,
-//!   normalised, the label word first), `layout` (below), `stamp`
+//!   normalised, the label word first), `words` (`{file, count}` when there are any: the gzip
+//!   JSON list of Latin words of 4+ letters in the index and the aliases, which the browser
+//!   reads to correct a typing mistake), `layout` (below), `stamp`
 //!   (content hash appended as `?v=` to the other files for cache busting).
 //! - Every other file is **gzip-compressed binary or JSON** (stored compressed, so a host needs
 //!   no configuration and the bytes on disk are the bytes transferred; the browser inflates
@@ -107,9 +109,11 @@ pub fn build_index(content: &Content) -> Vec<OutputFile> {
         .collect();
     let mut facet_defs = facets::definitions(taxonomy, &facet_values);
     let facet_bytes = facets::encode(&facet_defs, &facet_values);
-    let inverted = invert::invert_with(content.mentors.len(), |i| {
+    let mut inverted = invert::invert_with(content.mentors.len(), |i| {
         field_texts(&content.mentors[i], taxonomy)
     });
+    let aliases = aliases(taxonomy);
+    let words = typo_words(std::mem::take(&mut inverted.words), &aliases);
     let n_docs = content.mentors.len() as u32;
     let raw_postings: usize = inverted
         .iter()
@@ -149,6 +153,16 @@ pub fn build_index(content: &Content) -> Vec<OutputFile> {
         ),
     };
 
+    let words = (!words.is_empty()).then(|| {
+        files.push(OutputFile::bytes(
+            format!("search/{WORDS_FILE}"),
+            gzip_level(
+                &serde_json::to_vec(&words).expect("JSON of strings"),
+                POSTINGS_GZIP_LEVEL,
+            ),
+        ));
+        json!({"file": WORDS_FILE, "count": words.len()})
+    });
     let stamp = files.iter().fold(0x811c_9dc5u32, |h, f| match &f.body {
         crate::output::OutputBody::Bytes(b) => fnv1a(h, b),
         crate::output::OutputBody::Copy(_) => h,
@@ -160,7 +174,8 @@ pub fn build_index(content: &Content) -> Vec<OutputFile> {
         "slugHash": fnv1a(0x811c_9dc5, slugs.join("\n").as_bytes()),
         "fields": FIELDS.iter().map(|f| json!({"name": f.name, "bit": f.bit, "weight": f.weight})).collect::<Vec<_>>(),
         "facets": facet_defs,
-        "aliases": aliases(taxonomy),
+        "aliases": aliases,
+        "words": words,
         "layout": layout,
         "stamp": format!("{stamp:08x}"),
     });
@@ -169,6 +184,21 @@ pub fn build_index(content: &Content) -> Vec<OutputFile> {
         serde_json::to_vec(&meta).expect("JSON of plain data"),
     ));
     files
+}
+
+/// The Latin words a typing mistake is corrected to, read only for a query with such a word.
+const WORDS_FILE: &str = "words.bin";
+
+/// The index's Latin words and the aliases' ([`invert::latin_words`]), sorted, once each.
+fn typo_words(mut words: Vec<String>, aliases: &[Vec<String>]) -> Vec<String> {
+    for group in aliases {
+        for alias in group {
+            words.extend(invert::latin_words(alias).map(str::to_string));
+        }
+    }
+    words.sort_unstable();
+    words.dedup();
+    words
 }
 
 /// The taxonomy's alias groups, normalised, each word first: the browser searches a query

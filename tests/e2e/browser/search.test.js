@@ -95,6 +95,8 @@ test('variant kanji and kana, readings in kana or romaji and taxonomy aliases fi
     ['saitoh', bySlug('saito-tomoko')],
     ['yuko', bySlug('okada-yuko')],
     ['ゆうこ', bySlug('okada-yuko')],
+    // A typing mistake in a Latin word: corrected to the alias "engineer" (開発).
+    ['engneer', oracle.results('開発')],
   ];
   const page = await open('/');
   for (const [query, expected] of cases) {
@@ -103,6 +105,8 @@ test('variant kanji and kana, readings in kana or romaji and taxonomy aliases fi
     await type(page, query);
     assert.deepEqual(sorted(await shown(page)), sorted(expected), query);
   }
+  await type(page, 'engneer');
+  assert.match(await page.textContent('#search-status'), /「engneer」は「engineer」/);
   // An alias's matches are marked in the word the card uses.
   await type(page, 'かんりしょく');
   assert.match(await page.textContent('#mentor-list mark'), /管理職/);

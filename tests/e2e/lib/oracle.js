@@ -25,6 +25,13 @@ export class Oracle {
     this.mentors = catalog.mentors;
     this.taxonomy = catalog.taxonomy;
     this.docs = docs;
+    // The Latin words a typing mistake may be corrected to: 4+ letters of a–z in any field or
+    // alias, found here from the texts themselves (the builder's list is checked against it).
+    const words = new Set();
+    const collect = (text) => { for (const w of text.split(/[^a-z]+/)) if (w.length >= 4) words.add(w); };
+    this.mentors.forEach((m, i) => this.fields(i).forEach(collect));
+    for (const group of meta.aliases || []) group.forEach(collect);
+    this.words = [...words].sort();
   }
 
   labels(i) {
@@ -44,7 +51,7 @@ export class Oracle {
   matchesQuery(i, q) {
     const fields = this.fields(i);
     const bits = this.meta.fields.map((f) => f.bit);
-    return expandTerms(queryTerms(q), this.meta).every((g) => g.alts.some((a) =>
+    return expandTerms(queryTerms(q), this.meta, this.words).every((g) => g.alts.some((a) =>
       fields.some((f, k) => (!a.fields || a.fields & bits[k]) && f.includes(a.text))));
   }
 
