@@ -186,8 +186,12 @@ class DirectorySearch {
       // keeps its entry and the next word starts a new one: Back returns to it.
       if (kind === 'typing' && this.typing) history.replaceState(null, '', url);
       else history.pushState(null, '', url);
+      this.typing = kind === 'typing';
+    } else if (kind !== 'typing') {
+      // (A keystroke that leaves the query as it was — a space — neither opens an entry nor
+      // keeps one open past a pause.)
+      this.typing = false;
     }
-    this.typing = kind === 'typing';
     clearTimeout(this.pause);
     if (this.typing) this.pause = setTimeout(() => { this.typing = false; }, TYPING_PAUSE_MS);
     this.limit = PAGE;

@@ -269,6 +269,31 @@ test('typing makes one history entry, so Back returns to the page before the que
   await page.context().close();
 });
 
+test('a pause in typing keeps the query she looked at: Back returns to it, not to nothing', async () => {
+  const page = await open('/');
+  await page.locator('#search-q').pressSequentially('理系', { delay: 20 });
+  await settled(page);
+  await page.waitForTimeout(1800); // longer than the pause that ends a query's history entry
+  await page.locator('#search-q').pressSequentially(' 営業', { delay: 20 });
+  await settled(page);
+  assert.equal(new URL(page.url()).searchParams.get('q'), '理系 営業');
+  await page.goBack();
+  await settled(page);
+  assert.equal(await page.inputValue('#search-q'), '理系');
+  assert.deepEqual(sorted(await shown(page)), sorted(oracle.results('理系')));
+  // Leaving the box ends the entry too.
+  await page.locator('#search-q').fill('');
+  await page.locator('#search-q').pressSequentially('育休', { delay: 20 });
+  await settled(page);
+  await page.locator('#search-q').blur();
+  await page.locator('#search-q').pressSequentially('中', { delay: 20 });
+  await settled(page);
+  await page.goBack();
+  await settled(page);
+  assert.equal(await page.inputValue('#search-q'), '育休');
+  await page.context().close();
+});
+
 test('a query with no hits says so and suggests what to do; clear-all brings everyone back', async () => {
   const page = await open('/');
   await type(page, 'ぬぬぬぬ');

@@ -56,6 +56,9 @@ struct Args {
     /// Repository root to copy taxonomy, settings, pages and templates from.
     #[arg(long, default_value_os_t = default_repo_root())]
     from: PathBuf,
+    /// Give every profile its name's reading (`name_kana`), to measure what readings cost.
+    #[arg(long)]
+    readings: bool,
 }
 
 fn default_repo_root() -> PathBuf {
@@ -96,7 +99,7 @@ fn write_root(args: &Args) -> Result<()> {
     for index in 1..=args.count {
         let slug = profile::slug(index);
         let path = mentors.join(format!("{slug}.md"));
-        fs::write(&path, profile::profile(&taxonomy, args.seed, index))
+        fs::write(&path, profile::profile(&taxonomy, args.seed, index, args.readings))
             .with_context(|| format!("writing {}", path.display()))?;
         contacts.push_str(&format!("  {slug}: {slug}@mentors.example.jp\n"));
     }

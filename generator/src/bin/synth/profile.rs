@@ -18,11 +18,14 @@ pub fn slug(index: usize) -> String {
 
 /// The whole `.md` file of profile `index`. Each profile has its own PRNG stream derived from
 /// (seed, index), so profile 42 is the same whether 100 or 10,000 are generated.
-pub fn profile(taxonomy: &Taxonomy, seed: u64, index: usize) -> String {
+pub fn profile(taxonomy: &Taxonomy, seed: u64, index: usize, readings: bool) -> String {
     let mut rng = SplitMix64::for_item(seed, index as u64);
     let rng = &mut rng;
 
-    let name = format!("{} {}", rng.pick(SURNAMES), rng.pick(GIVEN_NAMES));
+    // Indexes rather than `pick`: the same draws, and the reading goes with the name.
+    let surname = rng.below(SURNAMES.len() as u64) as usize;
+    let given = rng.below(GIVEN_NAMES.len() as u64) as usize;
+    let name = format!("{} {}", SURNAMES[surname], GIVEN_NAMES[given]);
     let dept = rng.pick(DEPARTMENTS);
     let role = rng.pick(ROLES);
     let industry = pick_id(rng, &taxonomy.industries);
@@ -57,7 +60,14 @@ pub fn profile(taxonomy: &Taxonomy, seed: u64, index: usize) -> String {
 
     let mut out = String::with_capacity(1200);
     out.push_str("---\n");
-    out.push_str(&format!("name: {name}\ntitle: {dept} {role}\n"));
+    out.push_str(&format!("name: {name}\n"));
+    if readings {
+        out.push_str(&format!(
+            "name_kana: {} {}\n",
+            SURNAME_READINGS[surname], GIVEN_NAME_READINGS[given]
+        ));
+    }
+    out.push_str(&format!("title: {dept} {role}\n"));
     out.push_str(&format!(
         "industry: {industry}\ncompany_size: {company_size}\nage_band: {age_band}\n"
     ));

@@ -3,6 +3,7 @@ use std::collections::BTreeMap;
 use generator::MentorFrontMatter;
 
 use super::*;
+use crate::words::{GIVEN_NAMES, GIVEN_NAME_READINGS, SURNAMES, SURNAME_READINGS};
 
 fn repo_taxonomy() -> Taxonomy {
     let text = fs::read_to_string(default_repo_root().join("content/taxonomy.yaml")).unwrap();
@@ -15,6 +16,7 @@ fn args(count: usize, out: &Path, seed: u64) -> Args {
         out: out.to_path_buf(),
         seed,
         from: default_repo_root(),
+        readings: false,
     }
 }
 
@@ -59,7 +61,7 @@ fn the_same_seed_writes_the_same_bytes() {
 fn another_seed_writes_other_profiles() {
     let taxonomy = repo_taxonomy();
     let differing = (1..=20)
-        .filter(|i| profile::profile(&taxonomy, 1, *i) != profile::profile(&taxonomy, 2, *i));
+        .filter(|i| profile::profile(&taxonomy, 1, *i, false) != profile::profile(&taxonomy, 2, *i, false));
     assert_eq!(differing.count(), 20);
 }
 
@@ -82,7 +84,7 @@ fn every_profile_uses_only_taxonomy_ids_within_the_issue_bounds() {
     let (mut not_accepting, mut with_summary) = (0, 0);
     let count = 2000;
     for index in 1..=count {
-        let file = profile::profile(&taxonomy, 1, index);
+        let file = profile::profile(&taxonomy, 1, index, index % 2 == 0);
         let (front, bio) = split(&file);
         assert!(taxonomy.industries.contains_key(&front.industry), "{file}");
         assert!(
@@ -147,4 +149,24 @@ fn a_second_run_replaces_the_profiles_of_the_first() {
         .unwrap()
         .count();
     assert_eq!(mentors, 2);
+}
+
+#[test]
+fn every_name_has_a_kana_reading_and_readings_change_nothing_else() {
+    assert_eq!(SURNAMES.len(), SURNAME_READINGS.len());
+    assert_eq!(GIVEN_NAMES.len(), GIVEN_NAME_READINGS.len());
+    let kana = |s: &str| s.chars().all(|c| ('\u{3041}'..='\u{3096}').contains(&c));
+    assert!(SURNAME_READINGS.iter().chain(GIVEN_NAME_READINGS).all(|r| kana(r)));
+    let taxonomy = repo_taxonomy();
+    for index in 1..50 {
+        let plain = profile::profile(&taxonomy, 1, index, false);
+        let read = profile::profile(&taxonomy, 1, index, true);
+        let without: String = read
+            .lines()
+            .filter(|l| !l.starts_with("name_kana: "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert_eq!(without, plain);
+        assert_eq!(read.lines().filter(|l| l.starts_with("name_kana: ")).count(), 1);
+    }
 }
