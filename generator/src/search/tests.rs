@@ -521,11 +521,37 @@ fn facets_carry_labels_counts_and_one_bitset_per_mentor() {
 fn a_small_catalogue_is_one_compressed_file() {
     let files = build_index(&content(sample()));
     let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    assert_eq!(paths, ["search/index.bin", "search/meta.json"]);
+    // The typo word list stays apart: only a query with a Latin word reads it.
+    assert_eq!(
+        paths,
+        ["search/index.bin", "search/words.bin", "search/meta.json"]
+    );
     assert_eq!(
         &file(&files, "search/index.bin")[..2],
         &[0x1f, 0x8b],
         "gzip magic"
+    );
+}
+
+#[test]
+fn latin_words_of_four_letters_and_the_aliases_are_the_typo_list() {
+    let files = build_index(&content(sample()));
+    let meta: serde_json::Value = serde_json::from_slice(file(&files, "search/meta.json")).unwrap();
+    let mut raw = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(file(&files, "search/words.bin")),
+        &mut raw,
+    )
+    .unwrap();
+    let words: Vec<String> = serde_json::from_slice(&raw).unwrap();
+    assert_eq!(meta["words"]["count"], words.len());
+    assert!(words.windows(2).all(|w| w[0] < w[1]), "sorted, once each");
+    assert!(words
+        .iter()
+        .all(|w| w.len() >= 4 && w.bytes().all(|b| b.is_ascii_lowercase())));
+    assert!(
+        words.contains(&"manager".to_string()),
+        "an alias: {words:?}"
     );
 }
 

@@ -99,8 +99,11 @@ fn write_root(args: &Args) -> Result<()> {
     for index in 1..=args.count {
         let slug = profile::slug(index);
         let path = mentors.join(format!("{slug}.md"));
-        fs::write(&path, profile::profile(&taxonomy, args.seed, index, args.readings))
-            .with_context(|| format!("writing {}", path.display()))?;
+        fs::write(
+            &path,
+            profile::profile(&taxonomy, args.seed, index, args.readings),
+        )
+        .with_context(|| format!("writing {}", path.display()))?;
         contacts.push_str(&format!("  {slug}: {slug}@mentors.example.jp\n"));
     }
     contacts.push_str("staff:\n  - jimukyoku@mikke.example.jp\n");

@@ -60,8 +60,9 @@ fn the_same_seed_writes_the_same_bytes() {
 #[test]
 fn another_seed_writes_other_profiles() {
     let taxonomy = repo_taxonomy();
-    let differing = (1..=20)
-        .filter(|i| profile::profile(&taxonomy, 1, *i, false) != profile::profile(&taxonomy, 2, *i, false));
+    let differing = (1..=20).filter(|i| {
+        profile::profile(&taxonomy, 1, *i, false) != profile::profile(&taxonomy, 2, *i, false)
+    });
     assert_eq!(differing.count(), 20);
 }
 
@@ -156,7 +157,10 @@ fn every_name_has_a_kana_reading_and_readings_change_nothing_else() {
     assert_eq!(SURNAMES.len(), SURNAME_READINGS.len());
     assert_eq!(GIVEN_NAMES.len(), GIVEN_NAME_READINGS.len());
     let kana = |s: &str| s.chars().all(|c| ('\u{3041}'..='\u{3096}').contains(&c));
-    assert!(SURNAME_READINGS.iter().chain(GIVEN_NAME_READINGS).all(|r| kana(r)));
+    assert!(SURNAME_READINGS
+        .iter()
+        .chain(GIVEN_NAME_READINGS)
+        .all(|r| kana(r)));
     let taxonomy = repo_taxonomy();
     for index in 1..50 {
         let plain = profile::profile(&taxonomy, 1, index, false);
@@ -167,6 +171,11 @@ fn every_name_has_a_kana_reading_and_readings_change_nothing_else() {
             .map(|l| format!("{l}\n"))
             .collect();
         assert_eq!(without, plain);
-        assert_eq!(read.lines().filter(|l| l.starts_with("name_kana: ")).count(), 1);
+        assert_eq!(
+            read.lines()
+                .filter(|l| l.starts_with("name_kana: "))
+                .count(),
+            1
+        );
     }
 }
