@@ -24,8 +24,10 @@ pub struct Plan {
     pub sessions: u32,
 }
 
+/// Read through [`RawTaxonomy`], so an entry may also be written `id: {label: …, aliases: […]}`
+/// (its aliases join [`Taxonomy::aliases`] under its label); written back plain.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "RawTaxonomy")]
 pub struct Taxonomy {
     pub industries: Vocab,
     pub company_sizes: Vocab,
@@ -40,6 +42,102 @@ pub struct Taxonomy {
     /// the directory search treats each as the word, so 「かんりしょく」 finds 管理職.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub aliases: IndexMap<String, Vec<String>>,
+}
+
+/// `taxonomy.yaml` as staff may write it: a vocabulary entry is a label, or a label with the
+/// other words visitors search it by.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTaxonomy {
+    industries: RawVocab,
+    company_sizes: RawVocab,
+    job_functions: RawVocab,
+    age_bands: RawVocab,
+    mentor_tags: RawVocab,
+    topics: RawVocab,
+    situations: RawVocab,
+    preferences: IndexMap<String, Preference>,
+    plans: IndexMap<String, Plan>,
+    #[serde(default)]
+    aliases: IndexMap<String, Vec<String>>,
+}
+
+type RawVocab = IndexMap<String, RawEntry>;
+
+enum RawEntry {
+    Label(String),
+    WithAliases(EntryWithAliases),
+}
+
+/// By hand rather than `untagged`: a wrong value keeps serde's own message ("invalid type:
+/// sequence, expected a string", with the key's path), which staff are shown with the line.
+impl<'de> Deserialize<'de> for RawEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<RawEntry, D::Error> {
+        use serde::de::{self, MapAccess, Visitor};
+        struct Entry;
+        impl<'de> Visitor<'de> for Entry {
+            type Value = RawEntry;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawEntry, E> {
+                Ok(RawEntry::Label(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawEntry, E> {
+                Ok(RawEntry::Label(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawEntry, E> {
+                Ok(RawEntry::Label(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawEntry, A::Error> {
+                EntryWithAliases::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawEntry::WithAliases)
+            }
+        }
+        d.deserialize_any(Entry)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EntryWithAliases {
+    label: String,
+    aliases: Vec<String>,
+}
+
+impl From<RawTaxonomy> for Taxonomy {
+    fn from(raw: RawTaxonomy) -> Taxonomy {
+        let mut aliases = raw.aliases;
+        let mut plain = |vocab: RawVocab| -> Vocab {
+            vocab
+                .into_iter()
+                .map(|(id, entry)| match entry {
+                    RawEntry::Label(label) => (id, label),
+                    RawEntry::WithAliases(e) => {
+                        let group = aliases.entry(e.label.clone()).or_default();
+                        for alias in e.aliases {
+                            if !group.contains(&alias) {
+                                group.push(alias);
+                            }
+                        }
+                        (id, e.label)
+                    }
+                })
+                .collect()
+        };
+        Taxonomy {
+            industries: plain(raw.industries),
+            company_sizes: plain(raw.company_sizes),
+            job_functions: plain(raw.job_functions),
+            age_bands: plain(raw.age_bands),
+            mentor_tags: plain(raw.mentor_tags),
+            topics: plain(raw.topics),
+            situations: plain(raw.situations),
+            preferences: raw.preferences,
+            plans: raw.plans,
+            aliases,
+        }
+    }
 }
 
 /// The plain id → label vocabularies, named as in the YAML file.
@@ -224,6 +322,26 @@ mod tests {
         assert_eq!(t.rules().unwrap().len(), t.preferences.len());
         assert_eq!(t.plans["standard"].sessions, 3);
         assert!(t.aliases["管理職"].contains(&"かんりしょく".to_string()));
+    }
+
+    #[test]
+    fn an_entry_may_carry_its_own_aliases_and_is_written_back_plain() {
+        let text = REFERENCE.replace(
+            "  stem: 理系\n",
+            "  stem: {label: 理系, aliases: [りけい, 理工系出身]}\n",
+        );
+        let t = Taxonomy::parse(&text).unwrap();
+        assert_eq!(t.mentor_tags["stem"], "理系");
+        // Joined with the file's own 理系 entry under `aliases:`.
+        assert!(t.aliases["理系"].contains(&"理工系出身".to_string()));
+        assert!(t.aliases["理系"].contains(&"STEM".to_string()));
+        assert_eq!(
+            t.aliases["理系"].iter().filter(|a| *a == "りけい").count(),
+            1
+        );
+        let json = serde_json::to_string(&t).unwrap();
+        assert!(json.contains(r#""stem":"理系""#), "{json}");
+        assert_eq!(serde_json::from_str::<Taxonomy>(&json).unwrap(), t);
     }
 
     #[test]

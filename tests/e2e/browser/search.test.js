@@ -90,6 +90,8 @@ test('variant kanji and kana, readings in kana or romaji and taxonomy aliases fi
     ['マネジャー', oracle.results('マネージャー')],
     ['かんりしょく', oracle.results('管理職')],
     ['manager', oracle.results('管理職')],
+    // An entry's own aliases (taxonomy.yaml `id: {label, aliases}`).
+    ['女性管理職', oracle.results('女性初の管理職')],
     ['ｶﾝﾘｼｮｸ', oracle.results('管理職')],
     ['takahashi', bySlug('takahashi-mai')],
     ['saitoh', bySlug('saito-tomoko')],
