@@ -8,19 +8,19 @@ import { romajiToKana } from './search-reading.js';
 
 /** Aliases apply to a word that equals one of a group, or begins one from this length on. */
 const ALIAS_PREFIX = 3;
-/** Latin words from this length get one typing mistake corrected, from TYPO_TWO on two. */
-export const TYPO_MIN = 4;
+/** Latin words from meta.json `words.min` letters get one typing mistake corrected (the
+ *  builder's invert::TYPO_MIN), from TYPO_TWO on two. */
 const TYPO_TWO = 8;
 /** At most this many corrections of one word, the closest first. */
 const TYPO_MAX = 5;
 /** A correction's score is this fraction of an exact hit's: every exact hit ranks first. */
 export const TYPO_FACTOR = 0.001;
 
-const isLatinWord = (text) => /^[a-z]+$/.test(text) && text.length >= TYPO_MIN;
+const isLatinWord = (text, meta) => Boolean(meta.words) && /^[a-z]+$/.test(text) && text.length >= meta.words.min;
 
 /** Whether some word of `terms` could be a typing mistake (the word list is then needed). */
-export function needsWords(terms) {
-  return terms.some((chars) => isLatinWord(chars.join('')));
+export function needsWords(terms, meta) {
+  return terms.some((chars) => isLatinWord(chars.join(''), meta));
 }
 
 /**
@@ -52,7 +52,7 @@ export function editDistance(a, b, max) {
 function corrections(text, words) {
   const max = text.length >= TYPO_TWO ? 2 : 1;
   return words
-    .filter((w) => w.length >= TYPO_MIN && !w.includes(text))
+    .filter((w) => !w.includes(text))
     .map((w) => [editDistance(text, w, max), w])
     .filter(([d]) => d <= max)
     .sort((x, y) => x[0] - y[0] || (x[1] < y[1] ? -1 : 1))
@@ -93,7 +93,7 @@ export function expandTerms(terms, meta, words = []) {
       }
     };
     aliasesOf(spoken, 'alias');
-    if (isLatinWord(text)) {
+    if (isLatinWord(text, meta)) {
       const fixed = corrections(text, words);
       for (const w of fixed) add(w, 'typo');
       aliasesOf(fixed, 'typo');

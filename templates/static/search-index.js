@@ -3,7 +3,7 @@
 
 import { keyHash, termKeys } from './search-normalize.js';
 import { decodeExact, decodePostings, inflate, parseDirectory, parseShard, readMentors } from './search-format.js';
-import { coverOffsets, matchGroups, matchTerms } from './search-match.js';
+import { coverOffsets, matchGroups } from './search-match.js';
 import { TYPO_FACTOR } from './search-expand.js';
 
 /** Loads meta.json; every other file is fetched lazily and at most once. */
@@ -295,14 +295,6 @@ export class SearchIndex {
     }
     return this.cache.get(cacheKey);
   }
-  /**
-   * Mentors matching every term (terms: arrays of characters); see matchTerms. `lists` comes
-   * from prepare(terms).
-   */
-  match(terms, lists) {
-    return matchTerms(this.meta, terms, lists);
-  }
-
   /**
    * Mentors matching every word of `groups` (search-expand.js) through any of its
    * alternatives; `lists` comes from prepare(altTerms(groups)).

@@ -105,20 +105,12 @@ function bestWeight(weights, mask) {
 }
 
 /**
- * Mentors matching every term (terms: arrays of characters), with a score and, per term,
- * the field mask it matched in. `lists` comes from prepare(terms).
- * Returns { docs: Int32Array ascending, scores: Float64Array, masks: Array<Uint8Array> }.
- */
-export function matchTerms(meta, terms, lists) {
-  return matchGroups(meta, terms.map((term, t) => [{ t, fields: 0, factor: 1 }]), lists);
-}
-
-/**
- * Like matchTerms, for words with alternatives (search-expand.js): `groups[g]` lists
- * { t (index of the alternative in prepare()'s terms), fields (0 = any field, else the bits it
- * may match in), factor (score multiplier) }. A mentor matches a group when she matches one of
- * its alternatives (its score: the best alternative's; its mask: every field they matched),
- * and the query when she matches every group.
+ * Mentors matching every query word, each word with its alternatives (search-expand.js):
+ * `groups[g]` lists { t (index of the alternative in prepare()'s terms), fields (0 = any
+ * field, else the bits it may match in), factor (score multiplier) }. A mentor matches a word
+ * when she matches one of its alternatives (its score: the best alternative's; its mask: every
+ * field they matched), and the query when she matches every word.
+ * Returns { docs: Int32Array ascending, scores: Float64Array, masks: Array<Uint8Array> (per word) }.
  */
 export function matchGroups(meta, groups, lists) {
   const weights = meta.fields;

@@ -211,7 +211,7 @@ class DirectorySearch {
     // typing mistake, which need the index's word list): search-expand.js.
     const words = queryTerms(state.q);
     let known = [];
-    if (needsWords(words)) {
+    if (needsWords(words, this.meta)) {
       known = await this.index.words().catch(() => []);
       if (seq !== this.seq) return;
     }

@@ -62,8 +62,9 @@ fn name_and_reading(name: &str, reading: Option<&str>) -> String {
     let Some(reading) = reading else {
         return name.to_string();
     };
-    let short = short_reading(&normalize(reading));
-    if short == normalize(reading) {
+    let folded = normalize(reading);
+    let short = short_reading(&folded);
+    if short == folded {
         format!("{name}\n{reading}")
     } else {
         format!("{name}\n{reading}\n{short}")

@@ -29,9 +29,9 @@
 //!   cards are in index order), `fields` (`[{name, bit, weight}]`), `facets`
 //!   (`[{key, label, multi, dir, values: [{id, label, count, set?}]}]`, the six taxonomy facets then
 //!   `accepting`; `count` = mentors with that value, unfiltered), `aliases` (the taxonomy's alias groups,
-//!   normalised, the label word first), `words` (`{file, count}` when there are any: the gzip
+//!   normalised, the label word first), `words` (`{file, count, min}` when there are any: the gzip
 //!   JSON list of Latin words of 4+ letters in the index and the aliases, which the browser
-//!   reads to correct a typing mistake), `layout` (below), `stamp`
+//!   reads to correct a typing mistake of a query word of `min`+ letters), `layout` (below), `stamp`
 //!   (content hash appended as `?v=` to the other files for cache busting).
 //! - Every other file is **gzip-compressed binary or JSON** (stored compressed, so a host needs
 //!   no configuration and the bytes on disk are the bytes transferred; the browser inflates
@@ -161,7 +161,7 @@ pub fn build_index(content: &Content) -> Vec<OutputFile> {
                 POSTINGS_GZIP_LEVEL,
             ),
         ));
-        json!({"file": WORDS_FILE, "count": words.len()})
+        json!({"file": WORDS_FILE, "count": words.len(), "min": invert::TYPO_MIN})
     });
     let stamp = files.iter().fold(0x811c_9dc5u32, |h, f| match &f.body {
         crate::output::OutputBody::Bytes(b) => fnv1a(h, b),

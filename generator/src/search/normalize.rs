@@ -67,7 +67,7 @@ pub fn fold(chars: &[char]) -> Vec<Option<char>> {
     let mut i = 0;
     while i < chars.len() {
         let raw = chars[i];
-        let mut c = if raw >= '\u{4E00}' {
+        let c = if raw >= '\u{4E00}' {
             table
                 .binary_search_by_key(&raw, |p| p.0)
                 .map_or(raw, |at| table[at].1)
@@ -92,8 +92,7 @@ pub fn fold(chars: &[char]) -> Vec<Option<char>> {
                     i += 2;
                     continue;
                 }
-                c = 'ぶ';
-                out_c = Some(c);
+                out_c = Some('ぶ');
             }
             'ぁ' | 'ぃ' | 'ぅ' | 'ぇ' | 'ぉ' => out_c = char::from_u32(c as u32 + 1),
             'ゎ' => out_c = Some('わ'),

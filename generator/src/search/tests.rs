@@ -545,6 +545,7 @@ fn latin_words_of_four_letters_and_the_aliases_are_the_typo_list() {
     .unwrap();
     let words: Vec<String> = serde_json::from_slice(&raw).unwrap();
     assert_eq!(meta["words"]["count"], words.len());
+    assert_eq!(meta["words"]["min"], invert::TYPO_MIN);
     assert!(words.windows(2).all(|w| w[0] < w[1]), "sorted, once each");
     assert!(words
         .iter()
