@@ -9,6 +9,11 @@
 #     content pages, facet pages, search index, catalog.json, sitemap, 404;
 #   - Hugo:  `hugo --quiet -s SITE -d OUT` on the SAME Markdown files with bench/hugo-site/
 #     (the directory list + one page per profile only; no taxonomies, RSS or sitemap).
+# Every run writes into a directory of its own that no earlier run used, and nothing (inputs,
+# outputs) is removed until the script ends: this disk (ext4 without a journal) skips inodes freed in
+# the last minutes when it allocates new ones, so a run right after `rm -rf` of the previous
+# run's 10,000s of files spent most of its time in the kernel (`recently_deleted`) and each
+# run came out slower than the one before, for both tools.
 # The tools alternate run by run. Wall time is measured around the process (date +%s%N); CPU
 # time (user+sys) and peak memory ("Maximum resident set size") come from /usr/bin/time -v.
 # CPU time is the figure to trust on a busy machine. The table reports medians of the runs. Output: a Markdown table and a machine line, on stdout and in bench/out/generator/.
@@ -38,6 +43,11 @@ GEN=$TARGET/release/generator
 SYNTH=$TARGET/release/synth
 
 mkdir -p "$WORK"
+# Inputs and outputs of this invocation, removed when it ends (see "Every run" below).
+rm -rf "$WORK"/scratch-* "$WORK"/public-* "$WORK"/root-* "$WORK"/hugo-site-* # an interrupted run's
+SCRATCH=$WORK/scratch-$$
+mkdir -p "$SCRATCH"
+trap 'rm -rf "$SCRATCH"' EXIT
 RESULTS=$WORK/results.md
 : >"$WORK/raw.tsv"
 
@@ -45,7 +55,6 @@ RESULTS=$WORK/results.md
 run_once() {
     local tool=$1 count=$2 run=$3 out=$4
     shift 4
-    rm -rf "$out"
     local log=$WORK/time-$tool-$count-$run.txt err=$WORK/stderr-$tool-$count.txt
     local start end
     start=$(date +%s%N)
@@ -66,12 +75,12 @@ run_once() {
 }
 
 for count in "${COUNTS[@]}"; do
-    root=$WORK/root-$count
+    root=$SCRATCH/root-$count
     echo "writing $count synthetic profiles…" >&2
     "$SYNTH" --count "$count" --out "$root" --seed 1 >/dev/null
 
     # Hugo's work copy: our layouts + the same mentor files + the taxonomy for labels.
-    site=$WORK/hugo-site-$count
+    site=$SCRATCH/hugo-site-$count
     rm -rf "$site"
     cp -r bench/hugo-site "$site"
     mkdir -p "$site/content" "$site/data" "$site/static"
@@ -81,10 +90,10 @@ for count in "${COUNTS[@]}"; do
 
     # Alternating the tools spreads any load from other processes over both.
     for ((run = 1; run <= RUNS; run++)); do
-        run_once mikke "$count" "$run" "$WORK/public-mikke-$count" \
-            "$GEN" build --root "$root" --out "$WORK/public-mikke-$count"
-        run_once hugo "$count" "$run" "$WORK/public-hugo-$count" \
-            hugo --quiet -s "$site" -d "$WORK/public-hugo-$count"
+        run_once mikke "$count" "$run" "$SCRATCH/public-mikke-$count-$run" \
+            "$GEN" build --root "$root" --out "$SCRATCH/public-mikke-$count-$run"
+        run_once hugo "$count" "$run" "$SCRATCH/public-hugo-$count-$run" \
+            hugo --quiet -s "$site" -d "$SCRATCH/public-hugo-$count-$run"
     done
 done
 

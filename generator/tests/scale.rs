@@ -41,11 +41,14 @@ fn rel(html: &str, which: &str) -> Option<String> {
     Some(html[start..start + html[start..].find('"')?].to_string())
 }
 
-/// Slugs of the mentors a page lists, in order (cards and facet lines both carry data-slug).
+/// Slugs of the mentors a page lists, in order: the profile links of its cards or facet lines
+/// (a card links its mentor once; pager links, `/mentors/page/N/`, are not profiles).
 fn listed(html: &str) -> Vec<String> {
-    html.split("data-slug=\"")
+    html.split("href=\"/mentors/")
         .skip(1)
-        .map(|s| s[..s.find('"').unwrap()].to_string())
+        .filter_map(|rest| rest.split_once("/\"").map(|(slug, _)| slug))
+        .filter(|slug| !slug.contains('/'))
+        .map(str::to_string)
         .collect()
 }
 

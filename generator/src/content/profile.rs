@@ -124,13 +124,20 @@ pub fn parse_mentor(
     };
     let (front, mut problems) =
         fields::check::<MentorFrontMatter>(parts.yaml, parts.yaml_line, MENTOR_FIELDS, &ctx);
-    // Checked from the raw YAML so a missing photo is reported alongside other problems.
-    let raw: Option<serde_yaml::Value> = serde_yaml::from_str(parts.yaml).ok();
-    if let Some(photo) = raw
-        .as_ref()
-        .and_then(|v| v.get("photo"))
-        .and_then(|p| p.as_str())
-    {
+    // From the checked fields when they are valid; otherwise from the raw YAML (parsed again
+    // only then), so a missing photo is reported alongside other problems.
+    let raw: Option<serde_yaml::Value> = match &front {
+        Some(_) => None,
+        None => serde_yaml::from_str(parts.yaml).ok(),
+    };
+    let photo = match &front {
+        Some(f) => f.photo.as_deref(),
+        None => raw
+            .as_ref()
+            .and_then(|v| v.get("photo"))
+            .and_then(|p| p.as_str()),
+    };
+    if let Some(photo) = photo {
         if fields::is_plain_relative(photo) && !photo_exists(photo) {
             problems.push(Problem::field(
                 source,

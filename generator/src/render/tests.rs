@@ -61,11 +61,13 @@ fn html<'a>(files: &'a [OutputFile], path: &str) -> &'a str {
     }
 }
 
-/// The slugs of the cards a page lists, in order.
+/// The slugs of the mentors a page lists, in order: its profile links (a card or a facet line
+/// links its mentor once; `/mentors/page/N/` is the pager).
 fn listed(page: &str) -> Vec<&str> {
-    page.split("data-slug=\"")
+    page.split("href=\"/mentors/")
         .skip(1)
-        .map(|s| &s[..s.find('"').unwrap()])
+        .filter_map(|rest| rest.split_once("/\"").map(|(slug, _)| slug))
+        .filter(|slug| !slug.contains('/'))
         .collect()
 }
 

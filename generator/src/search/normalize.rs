@@ -22,8 +22,33 @@ use unicode_normalization::UnicodeNormalization;
 
 /// NFKC, lower case, katakana folded to hiragana, variants folded.
 pub fn normalize(text: &str) -> String {
-    let lowered = text.nfkc().collect::<String>().to_lowercase();
-    let base: Vec<char> = lowered.chars().map(fold_kana).collect();
+    normalize_chars(text).into_iter().collect()
+}
+
+/// [`normalize`] as characters, what the tokeniser walks (the index build calls this for
+/// every field of every mentor, so it allocates as little as it can).
+pub fn normalize_chars(text: &str) -> Vec<char> {
+    // Most Japanese prose is already NFKC: the quick check skips the decomposition, the
+    // costliest step of an index build's tokenisation.
+    let nfkc = matches!(
+        unicode_normalization::is_nfkc_quick(text.chars()),
+        unicode_normalization::IsNormalized::Yes
+    );
+    // Lower-casing a character at a time equals `str::to_lowercase` (which the browser's
+    // `toLowerCase` matches) except for a word-final capital sigma.
+    let base: Vec<char> = if nfkc && !text.contains('Σ') {
+        text.chars()
+            .flat_map(char::to_lowercase)
+            .map(fold_kana)
+            .collect()
+    } else {
+        let nfkc: String = if nfkc {
+            text.into()
+        } else {
+            text.nfkc().collect()
+        };
+        nfkc.to_lowercase().chars().map(fold_kana).collect()
+    };
     fold(&base).into_iter().flatten().collect()
 }
 
@@ -146,7 +171,16 @@ pub fn short_reading(reading: &str) -> String {
 
 /// Whether `c` belongs to a run (the JS side tests `[\p{Alphabetic}\p{N}]`).
 pub fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric()
+    // Answers for the common scripts without the Unicode table walk (a hot spot of the
+    // index build); every range here is Alphabetic through and through.
+    match c {
+        'a'..='z' | 'A'..='Z' | '0'..='9' => true,
+        '\0'..='\x7f' => false,
+        '\u{3041}'..='\u{3096}' | '\u{309D}'..='\u{309F}' => true,
+        '\u{30A1}'..='\u{30FA}' | '\u{30FC}'..='\u{30FF}' => true,
+        '\u{4E00}'..='\u{9FEF}' => true,
+        _ => c.is_alphanumeric(),
+    }
 }
 
 /// The runs of an already normalised text, each as its characters.
@@ -184,16 +218,21 @@ pub fn keys(normalized: &str) -> Vec<Key> {
 pub fn positioned_keys(normalized: &str) -> Vec<(Key, usize)> {
     let chars: Vec<char> = normalized.chars().collect();
     let mut out = Vec::new();
+    each_key(&chars, |key, i| out.push((key, i)));
+    out
+}
+
+/// Calls `f(key, position)` for every key of normalised characters, as [`positioned_keys`].
+pub fn each_key(chars: &[char], mut f: impl FnMut(Key, usize)) {
     for (i, &c) in chars.iter().enumerate() {
         if !is_word_char(c) {
             continue;
         }
-        out.push(((c, UNIGRAM), i));
+        f((c, UNIGRAM), i);
         if let Some(&next) = chars.get(i + 1).filter(|n| is_word_char(**n)) {
-            out.push(((c, next), i));
+            f((c, next), i);
         }
     }
-    out
 }
 
 /// The keys that must all be present for a query term (one run) to match.
@@ -225,6 +264,13 @@ pub fn key_hash(key: Key) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_word_char_fast_path_agrees_with_unicode_everywhere() {
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            assert_eq!(is_word_char(c), c.is_alphanumeric(), "U+{:04X}", c as u32);
+        }
+    }
     use serde::Deserialize;
 
     #[derive(Deserialize)]
@@ -351,6 +397,12 @@ mod tests {
         assert_eq!(normalize("ＩＴ企業"), normalize("it企業"));
         assert_eq!(normalize("ｼﾝｸﾞﾙﾏｻﾞｰ"), normalize("しんぐるまざー"));
         assert_eq!(normalize("シングルマザー"), "しんぐるまざ");
+        assert_eq!(
+            normalize("ΟΔΟΣ Σ"),
+            "οδος σ",
+            "a word-final sigma as str::to_lowercase"
+        );
+        assert_eq!(normalize("ΟΔΟΣ Σ"), "ΟΔΟΣ Σ".to_lowercase());
     }
 
     #[test]

@@ -50,7 +50,7 @@ async function open(path = '/') {
 const settled = (page) => directorySettled(page, 120000);
 
 const shown = (page) =>
-  page.$$eval('#mentor-list > li.mentor-card', (els) => els.map((e) => e.dataset.slug));
+  page.$$eval('#mentor-list > li.mentor-card', (els) => els.map((e) => e.querySelector('a').getAttribute('href').split('/')[2]));
 
 async function type(page, text) {
   await page.fill('#search-q', text);
@@ -239,7 +239,7 @@ test('without JavaScript every mentor is reached exactly once through the direct
   for (;;) {
     await page.goto(url);
     pages++;
-    slugs.push(...await page.$$eval('.mentor-list > li.mentor-card', (els) => els.map((e) => e.dataset.slug)));
+    slugs.push(...await page.$$eval('.mentor-list > li.mentor-card', (els) => els.map((e) => e.querySelector('a').getAttribute('href').split('/')[2])));
     // Follows the link's own href: a click resolves before the navigation it starts, so
     // reading the page after it could read the same page twice.
     const next = await page.$('.pager a[rel="next"]');
@@ -257,7 +257,7 @@ test('without JavaScript every mentor is reached exactly once through the direct
   let facetUrl = `${server.url}/${facet.dir}/${value.id}/`;
   for (;;) {
     await page.goto(facetUrl);
-    onFacet.push(...await page.$$eval('.mentor-lines > li', (els) => els.map((e) => e.dataset.slug)));
+    onFacet.push(...await page.$$eval('.mentor-lines > li', (els) => els.map((e) => e.querySelector('a').getAttribute('href').split('/')[2])));
     const next = await page.$('.pager a[rel="next"]');
     if (!next) break;
     facetUrl = new URL(await next.getAttribute('href'), page.url()).href;
