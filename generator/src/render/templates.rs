@@ -44,7 +44,12 @@ pub fn load(templates_dir: &Path) -> Result<Tera, RenderError> {
             path: path.clone(),
             message: e.to_string(),
         })?;
-        let text = without_indentation(&text);
+        // HTML only: a blank line may mean something elsewhere (robots.txt groups).
+        let text = if name.ends_with(".html") {
+            without_indentation(&text)
+        } else {
+            text.as_str().into()
+        };
         tera.add_raw_templates(vec![(name.as_str(), text.as_ref())])
             .or_else(|e| {
                 // Only a syntax error is this file's fault; a child parsed before its parent (or
