@@ -299,7 +299,8 @@ fn latin_words_of(chars: &[char], out: &mut Vec<String>) {
 fn mentor_keys(fields: &[String; FIELD_COUNT]) -> MentorKeys {
     // Each occurrence packed into one integer whose order is (part, key, sort_key): sorting
     // plain integers is several times faster than sorting tuples by a key function.
-    let mut all: Vec<u128> = Vec::new();
+    // Two keys (its unigram, a bigram) at most per character.
+    let mut all: Vec<u128> = Vec::with_capacity(fields.iter().map(|t| 2 * t.len() / 3 + 2).sum());
     let mut words = Vec::new();
     for (f, text) in fields.iter().enumerate() {
         let normalized = normalize_chars(text);
