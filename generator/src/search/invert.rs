@@ -277,15 +277,9 @@ struct MentorKeys {
 /// Latin words shorter than this are not corrected (one edit would make them anything).
 pub const TYPO_MIN: usize = 4;
 
-/// The maximal runs of a–z in normalised text with at least [`TYPO_MIN`] letters.
-pub fn latin_words(normalized: &str) -> impl Iterator<Item = &str> {
-    normalized
-        .split(|c: char| !c.is_ascii_lowercase())
-        .filter(|w| w.len() >= TYPO_MIN)
-}
-
-/// [`latin_words`] of normalised characters, appended to `out`.
-fn latin_words_of(chars: &[char], out: &mut Vec<String>) {
+/// The maximal runs of a–z in normalised characters with at least [`TYPO_MIN`] letters,
+/// appended to `out`.
+pub fn latin_words(chars: &[char], out: &mut Vec<String>) {
     for run in chars.split(|c| !c.is_ascii_lowercase()) {
         if run.len() >= TYPO_MIN {
             out.push(run.iter().collect());
@@ -307,7 +301,7 @@ fn mentor_keys(fields: &[String; FIELD_COUNT]) -> MentorKeys {
         each_key(&normalized, |key, pos| {
             all.push(pack(part(key), key, (f as u8, pos as u32)))
         });
-        latin_words_of(&normalized, &mut words);
+        latin_words(&normalized, &mut words);
     }
     all.sort_unstable();
     let all: Vec<(u8, Key, positions::Occurrence)> = all.into_iter().map(unpack).collect();
@@ -468,12 +462,12 @@ mod tests {
     }
 
     #[test]
-    fn latin_words_of_characters_are_those_of_the_text() {
-        let text = "it企業でmanagerとして、product-owner 4年 abcd";
-        let chars: Vec<char> = text.chars().collect();
+    fn latin_words_are_runs_of_four_or_more_ascii_letters() {
+        let chars: Vec<char> = "it企業でmanagerとして、product-owner 4年 abcd"
+            .chars()
+            .collect();
         let mut words = Vec::new();
-        latin_words_of(&chars, &mut words);
-        assert_eq!(words, latin_words(text).collect::<Vec<_>>());
+        latin_words(&chars, &mut words);
         assert_eq!(words, ["manager", "product", "owner", "abcd"]);
     }
 

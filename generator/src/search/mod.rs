@@ -193,7 +193,7 @@ const WORDS_FILE: &str = "words.bin";
 fn typo_words(mut words: Vec<String>, aliases: &[Vec<String>]) -> Vec<String> {
     for group in aliases {
         for alias in group {
-            words.extend(invert::latin_words(alias).map(str::to_string));
+            invert::latin_words(&alias.chars().collect::<Vec<_>>(), &mut words);
         }
     }
     words.sort_unstable();

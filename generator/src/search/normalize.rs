@@ -264,6 +264,7 @@ pub fn key_hash(key: Key) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::Deserialize;
 
     #[test]
     fn the_word_char_fast_path_agrees_with_unicode_everywhere() {
@@ -271,7 +272,6 @@ mod tests {
             assert_eq!(is_word_char(c), c.is_alphanumeric(), "U+{:04X}", c as u32);
         }
     }
-    use serde::Deserialize;
 
     #[derive(Deserialize)]
     struct Vectors {
