@@ -344,6 +344,37 @@ topics:
     }
 
     #[test]
+    fn a_missing_photo_is_reported_with_valid_fields_and_beside_other_problems() {
+        let t = taxonomy();
+        let photo_problems = |text: &str| -> Vec<String> {
+            parse_mentor(
+                text,
+                Path::new("content/mentors/sato.md"),
+                "sato",
+                Some(&t),
+                &|_| false,
+            )
+            .problems
+            .iter()
+            .map(|p| p.to_string())
+            .collect()
+        };
+        let with_photo = VALID.replace("age_band: 40s", "age_band: 40s\nphoto: photos/sato.jpg");
+        let alone = photo_problems(&with_photo);
+        assert_eq!(alone.len(), 1, "{alone:?}");
+        assert!(
+            alone[0].contains("photo \"photos/sato.jpg\" does not exist"),
+            "{alone:?}"
+        );
+        let beside = photo_problems(&with_photo.replace("title: 人事部 部長\n", ""));
+        assert_eq!(beside.len(), 2, "{beside:?}");
+        assert!(
+            beside.iter().any(|p| p.contains("does not exist")),
+            "{beside:?}"
+        );
+    }
+
+    #[test]
     fn wrong_types_say_what_is_expected() {
         let text = VALID.replace(
             "age_band: 40s",

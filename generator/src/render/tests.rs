@@ -189,6 +189,10 @@ fn pages_sitemap_robots_404_and_assets_are_produced() {
     assert!(!sitemap.contains("/diary/"), "{sitemap}");
     assert!(sitemap.contains("<loc>https://mikke.example.jp/apply/</loc>"));
     assert!(html(&files, "robots.txt").contains("\nDisallow: /diary/\n"));
+    assert!(
+        html(&files, "robots.txt").contains("\n\nSitemap: "),
+        "only HTML templates lose their blank lines"
+    );
     // Static files under their own name and their content-hashed one; pages link the latter.
     let source = std::fs::read(templates_dir().join("static/site.css")).unwrap();
     let css: Vec<&OutputFile> = files
