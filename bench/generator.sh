@@ -81,7 +81,6 @@ for count in "${COUNTS[@]}"; do
 
     # Hugo's work copy: our layouts + the same mentor files + the taxonomy for labels.
     site=$SCRATCH/hugo-site-$count
-    rm -rf "$site"
     cp -r bench/hugo-site "$site"
     mkdir -p "$site/content" "$site/data" "$site/static"
     cp -r "$root/content/mentors" "$site/content/mentors"

@@ -11,8 +11,8 @@ use generator::content::{is_base_url, BASE_URL_RULE};
 use generator::site::{self, BuildError, Overrides};
 
 /// A build allocates millions of short strings and lists from both cores at once; mimalloc's
-/// per-thread pages cut the time the system allocator spent in malloc/free (a fifth of the
-/// CPU of a 10,000-profile build) — see BENCHMARKS.md.
+/// per-thread pages cut the time the system allocator spent in malloc/free (~14 % of the
+/// CPU samples of a 10,000-profile build) — see BENCHMARKS.md.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
