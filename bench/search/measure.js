@@ -89,8 +89,8 @@ async function mikkeQuery(query) {
   const uniq = () => [...new Set(seen.filter(searchFile))];
   const firstQuery = uniq().filter((p) => !isDocs(p));
   const sum = (ps) => ps.reduce((s, p) => s + bytesOf(p), 0);
-  // Results are on screen at the first answer; the exact positions that confirm a longer
-  // term are read after it (bytesExact: their Range lengths, already gzip).
+  // Results are on screen at the first answer; the position bits and exact positions that
+  // confirm a longer term are read after it (bytesConfirm: their Range lengths, already gzip).
   const first = detail.first;
   const result = {
     query,
@@ -101,10 +101,10 @@ async function mikkeQuery(query) {
     msToFrame: first.msToFrame,
     msToFinal: detail.msToFrame,
     msAfterDataFinal: detail.msAfterData,
-    bytesExact: detail.bytesExact,
-    bytesFirstQuery: sum(firstQuery) - detail.bytesExact,
+    bytesConfirm: detail.bytesConfirm,
+    bytesFirstQuery: sum(firstQuery) - detail.bytesConfirm,
     filesFirstQuery: firstQuery.length,
-    bytesToResults: sum(resultsFiles.filter((p) => !isDocs(p))) - detail.bytesExact,
+    bytesToResults: sum(resultsFiles.filter((p) => !isDocs(p))) - detail.bytesConfirm,
     bytesSnippets: sum(uniq().filter(isDocs)),
     files: firstQuery.map((p) => `${p} ${bytesOf(p)}`),
   };
@@ -112,7 +112,7 @@ async function mikkeQuery(query) {
   await page.evaluate(() => { for (const d of document.querySelectorAll('#search-facets details')) d.open = true; });
   await page.waitForFunction(() => [...document.querySelectorAll('.search-facet__count')].every((s) => s.textContent !== ''), null, { timeout: 120000 });
   const allCounts = uniq().filter((p) => !isDocs(p));
-  result.bytesAllCounts = sum(allCounts) - detail.bytesExact;
+  result.bytesAllCounts = sum(allCounts) - detail.bytesConfirm;
   result.filesAllCounts = allCounts.length;
   const warm = [];
   const clear = [];

@@ -44,10 +44,12 @@ export const FIELD_COUNT = 5;
 /**
  * One key's list (layout: postings::encode_shard): mentors as a bitset when count * 8 >= docs,
  * else delta varints; then per field a bitset over the list; then, for bigrams, per field one
- * position byte (bit r = a position ≡ r mod 8) for each posting carrying that field.
- * `docsTotal` = mentors in the index. Returns { docs: Uint32Array ascending, masks: Uint8Array,
- * pos: Uint8Array (FIELD_COUNT each), end: where the list ended (its exact positions follow in
- * the single-file layout) }.
+ * position byte (bit r = a position ≡ r mod 8) for each posting carrying that field — unless
+ * the entry says `bitsApart` (a sharded index keeps them in their own member: decodeBits). Until
+ * they are read a bigram's position bytes are 0xff (any position). `docsTotal` = mentors in the
+ * index. Returns { docs: Uint32Array ascending, masks: Uint8Array, pos: Uint8Array
+ * (FIELD_COUNT each), bits: whether pos is read, end: where the list ended (its exact
+ * positions follow in the single-file layout) }.
  */
 export function decodePostings(shard, key, docsTotal) {
   const entry = shard.keys.get(key);
@@ -55,7 +57,7 @@ export function decodePostings(shard, key, docsTotal) {
   const docs = new Uint32Array(n);
   const masks = new Uint8Array(n);
   const pos = new Uint8Array(n * FIELD_COUNT);
-  if (!entry) return { docs, masks, pos, end: 0 };
+  if (!entry) return { docs, masks, pos, bits: true, end: 0 };
   const { bytes } = shard;
   const state = { pos: entry.start };
   readMentors(bytes, state, docs, docsTotal);
@@ -65,12 +67,31 @@ export function decodePostings(shard, key, docsTotal) {
     for (let j = 0; j < n; j++) if (bytes[at + (j >> 3)] & (1 << (j & 7))) masks[j] |= 1 << f;
   }
   state.pos += FIELD_COUNT * width;
-  if (entry.bigram) {
-    for (let f = 0; f < FIELD_COUNT; f++) {
-      for (let j = 0; j < n; j++) if (masks[j] & (1 << f)) pos[j * FIELD_COUNT + f] = bytes[state.pos++];
+  const list = { docs, masks, pos, bits: !entry.bigram, end: state.pos };
+  if (entry.bigram && entry.bitsApart) {
+    for (let j = 0; j < n; j++) {
+      for (let f = 0; f < FIELD_COUNT; f++) if (masks[j] & (1 << f)) pos[j * FIELD_COUNT + f] = 0xff;
     }
+  } else if (entry.bigram) {
+    list.end = decodeBits(bytes, state.pos, bytes.length, list);
   }
-  return { docs, masks, pos, end: state.pos };
+  return list;
+}
+
+/**
+ * A bigram's position bytes (part 3 of its list) from `bytes` at `start`, into `list.pos`;
+ * `end` bounds them (a member of their own must end exactly where they do). Returns where
+ * they ended.
+ */
+export function decodeBits(bytes, start, end, list) {
+  let at = start;
+  const n = list.docs.length;
+  for (let f = 0; f < FIELD_COUNT; f++) {
+    for (let j = 0; j < n; j++) if (list.masks[j] & (1 << f)) list.pos[j * FIELD_COUNT + f] = bytes[at++];
+  }
+  if (at > end) throw new Error('search index: position bits do not fit their list');
+  list.bits = true;
+  return at;
 }
 
 /**
@@ -138,9 +159,9 @@ export function decodeExact(bytes, start, end, list) {
 }
 
 /**
- * A directory file (postings::encode_directory): key → { n, offset, length, exactLength,
- * bigram }: where its list lies in postings.bin, its exact positions right after it (lists of
- * one directory are back to back from a base offset).
+ * A directory file (postings::encode_directory): key → { n, offset, length, bitsLength,
+ * exactLength, bigram }: where its list lies in postings.bin, its position bits and exact
+ * positions right after it (lists of one directory are back to back from a base offset).
  */
 export function parseDirectory(bytes) {
   const state = { pos: 0 };
@@ -153,10 +174,11 @@ export function parseDirectory(bytes) {
     const c2 = readVarint(bytes, state);
     const n = readVarint(bytes, state);
     const length = readVarint(bytes, state);
+    const bitsLength = readVarint(bytes, state);
     const exactLength = readVarint(bytes, state);
     const key = c2 === 0 ? String.fromCodePoint(c1) : String.fromCodePoint(c1, c2);
-    out.set(key, { n, offset, length, exactLength, bigram: c2 !== 0 });
-    offset += length + exactLength;
+    out.set(key, { n, offset, length, bitsLength, exactLength, bigram: c2 !== 0 });
+    offset += length + bitsLength + exactLength;
   }
   return out;
 }

@@ -2,7 +2,7 @@
 // No DOM here: search.js drives the page; node tests can import this module too.
 
 import { keyHash, termKeys } from './search-normalize.js';
-import { decodeExact, decodePostings, inflate, parseDirectory, parseShard, readMentors } from './search-format.js';
+import { decodeBits, decodeExact, decodePostings, inflate, parseDirectory, parseShard } from './search-format.js';
 import { coverOffsets, matchGroups } from './search-match.js';
 import { TYPO_FACTOR } from './search-expand.js';
 
@@ -22,8 +22,8 @@ export class SearchIndex {
     this.cache = new Map();
     this.decoded = new Map();
     this.bytesFetched = 0;
-    // Of which exact positions (confirmations), for the benchmark.
-    this.bytesExact = 0;
+    // Of which what confirms a longer term (position bits, exact positions), for the benchmark.
+    this.bytesConfirm = 0;
     this.loadedFacets = meta.facets.map(() => null);
     this.facetCache = [];
   }
@@ -60,39 +60,6 @@ export class SearchIndex {
       });
     }
     return this.singleParts;
-  }
-
-  /**
-   * Whether mentor `doc` carries value `v` of facet `f`, from the facet's column if loaded,
-   * else from the value's own set in values.bin; undefined until one of them has arrived.
-   */
-  carries(f, v, doc) {
-    const column = this.loadedFacets[f];
-    if (column) return Boolean(column.bits[doc * column.words + (v >> 5)] & (1 << (v & 31)));
-    const set = this.valueSets?.get(`${f}:${v}`);
-    return set ? Boolean(set[doc >> 3] & (1 << (doc & 7))) : undefined;
-  }
-
-  /**
-   * Loads what carries(f, v, ·) needs: the value's set by Range where the index has
-   * values.bin (a few hundred bytes), else the facet's whole column.
-   */
-  loadCarrier(f, v) {
-    const at = this.meta.facets[f].values[v].set;
-    if (!this.layout.values || !at) return this.facet(f);
-    this.valueSets ??= new Map();
-    const cacheKey = `value:${f}:${v}`;
-    if (!this.cache.has(cacheKey)) {
-      const p = this.fetchRange(this.layout.values, at[0], at[1]).then((bytes) => {
-        const docs = readMentors(bytes, { pos: 0 }, new Uint32Array(this.meta.facets[f].values[v].count), this.n);
-        const bitmap = new Uint8Array(Math.ceil(this.n / 8));
-        for (const d of docs) bitmap[d >> 3] |= 1 << (d & 7);
-        this.valueSets.set(`${f}:${v}`, bitmap);
-      });
-      p.catch(() => this.cache.delete(cacheKey));
-      this.cache.set(cacheKey, p);
-    }
-    return this.cache.get(cacheKey);
   }
 
   /** Facet `f`'s bitsets: { words, bits: Uint32Array of `words` words per mentor }. */
@@ -141,7 +108,8 @@ export class SearchIndex {
 
   /**
    * `key`'s list, as a shard ({ bytes, keys }) that decodePostings reads: the single file's
-   * postings, or (sharded) just this key's bytes of postings.bin, fetched with a Range request.
+   * postings, or (sharded) just this key's mentors and field bits from postings.bin, fetched
+   * with a Range request (its position bits follow in confirm()).
    */
   listFor(key) {
     if (this.layout.single) return this.single().then((s) => s.postings);
@@ -151,7 +119,7 @@ export class SearchIndex {
         const e = dir.get(key);
         if (!e) return { bytes: new Uint8Array(0), keys: new Map() };
         const bytes = await this.fetchRange(this.layout.postings, e.offset, e.length);
-        return { bytes, keys: new Map([[key, { start: 0, n: e.n, bigram: e.bigram, exactLength: e.exactLength }]]) };
+        return { bytes, keys: new Map([[key, { ...e, start: 0, bitsApart: true }]]) };
       });
       p.catch(() => this.cache.delete(cacheKey));
       this.cache.set(cacheKey, p);
@@ -197,8 +165,9 @@ export class SearchIndex {
   }
 
   /**
-   * Mentor `doc`'s record [slug, name, title, summary, bio, industry, companySize, [tags],
-   * accepting] (generator/src/search/docs.rs). In a sharded index the bio is empty: bio().
+   * Mentor `doc`'s record [slug, name, title, summary, bio, values] (values: her value
+   * indexes per meta.json facet, generator/src/search/docs.rs). In a sharded index the bio is
+   * empty: bio().
    */
   async card(doc) {
     if (this.layout.single) return (await this.single()).docs[doc];
@@ -234,8 +203,8 @@ export class SearchIndex {
 
   /**
    * Fetches every key `terms` need (in parallel) before `match` runs synchronously. The
-   * single-file layout holds the exact positions too; a sharded index reads them in
-   * confirm(), after the first results are shown.
+   * single-file layout holds the position bits and exact positions too; a sharded index reads
+   * them in confirm(), after the first results are shown.
    */
   async prepare(terms) {
     const plan = terms.map((term) => termKeys(term).map((k, i) => [k, i]));
@@ -250,6 +219,7 @@ export class SearchIndex {
         list = decodePostings(shards[i], k, this.n);
         const entry = shards[i].keys.get(k);
         if (this.layout.single && entry?.bigram) decodeExact(shards[i].bytes, list.end, entry.end, list);
+        list.bitsLength = entry?.bitsLength ?? 0;
         list.exactLength = entry?.exactLength ?? 0;
         this.decoded.set(k, list);
       }
@@ -264,31 +234,48 @@ export class SearchIndex {
     return lists;
   }
 
-  /** Whether match() on `lists` is only a first answer: a covering bigram lacks positions. */
+  /**
+   * Whether match() on `lists` is only a first answer: a term of three or more characters
+   * lacks its bigrams' position bits or its covering bigrams' exact positions.
+   */
   needsConfirm(lists) {
-    return lists.plan.some((keys, t) => keys.some(([k, i]) => lists.cover[t].has(i) && !lists.get(k).exact));
+    return lists.plan.some((keys, t) => keys.length > 1
+      && keys.some(([k, i]) => !lists.get(k).bits || (lists.cover[t].has(i) && !lists.get(k).exact)));
   }
 
-  /** Reads the exact positions of the covering bigrams (sharded layout). */
+  /**
+   * Reads what confirms each term of three or more characters (sharded layout): the
+   * position bits of its bigrams, then the exact positions of the covering ones.
+   */
   async confirm(lists) {
-    const keys = new Set(lists.plan.flatMap((ks, t) => ks.filter(([, i]) => lists.cover[t].has(i)).map(([k]) => k)));
+    const cover = new Set(lists.plan.flatMap((ks, t) => ks.filter(([, i]) => lists.cover[t].has(i)).map(([k]) => k)));
+    const keys = new Set(lists.plan.flatMap((ks) => (ks.length > 1 ? ks.map(([k]) => k) : [])));
     await Promise.all([...keys].map(async (k) => {
       const list = lists.get(k);
-      if (list.exact) return;
-      const bytes = list.docs.length ? await this.exactFor(k) : new Uint8Array(0);
+      if (!list.bits) {
+        const bytes = list.docs.length ? await this.memberAfter(k, 'bits') : new Uint8Array(0);
+        if (!list.bits) decodeBits(bytes, 0, bytes.length, list);
+      }
+      if (!cover.has(k) || list.exact) return;
+      const bytes = list.docs.length ? await this.memberAfter(k, 'exact') : new Uint8Array(0);
       decodeExact(bytes, 0, bytes.length, list);
     }));
   }
 
-  /** `key`'s exact positions: the gzip member after its list in postings.bin, inflated. */
-  exactFor(key) {
-    const cacheKey = `exact:${key}`;
+  /**
+   * `key`'s position bits (`part` 'bits') or exact positions ('exact'): the gzip members
+   * after its list in postings.bin, inflated.
+   */
+  memberAfter(key, part) {
+    const cacheKey = `${part}:${key}`;
     if (!this.cache.has(cacheKey)) {
       const p = this.directoryFor(key).then((dir) => {
         const e = dir.get(key);
-        if (!e || !e.exactLength) return new Uint8Array(0);
-        this.bytesExact += e.exactLength;
-        return this.fetchRange(this.layout.postings, e.offset + e.length, e.exactLength);
+        const length = part === 'bits' ? e?.bitsLength : e?.exactLength;
+        if (!length) return new Uint8Array(0);
+        this.bytesConfirm += length;
+        const offset = e.offset + e.length + (part === 'bits' ? 0 : e.bitsLength);
+        return this.fetchRange(this.layout.postings, offset, length);
       });
       p.catch(() => this.cache.delete(cacheKey));
       this.cache.set(cacheKey, p);

@@ -37,10 +37,12 @@ function matchOne(t, lists) {
   // Intersect the term's key lists (ascending). A mentor stays while some field holds every
   // bigram so far at its offset: with exact positions, some start p with each bigram at
   // p + offset; before they arrive, position bits, each rotated by the bigram's offset in
-  // the term, that still share a bit in that field (a superset: positions mod 8).
+  // the term, that still share a bit in that field (a superset: positions mod 8; before the
+  // bits arrive, 0xff: the field holds every bigram somewhere).
   const cur = lists.get(keys[0][0]);
   const cover = lists.cover[t];
-  const exact = keys.length > 1 && keys.every(([k, i]) => !cover.has(i) || lists.get(k).exact);
+  const exact = keys.length > 1
+    && keys.every(([k, i]) => lists.get(k).bits && (!cover.has(i) || lists.get(k).exact));
   let tDocs = cur.docs;
   let tMask = cur.masks;
   let tPos = cur.pos;

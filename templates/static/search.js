@@ -378,12 +378,12 @@ class DirectorySearch {
     const { order, terms, termInfo, seq } = this.results;
     const marks = terms.flat();
     const shown = order.slice(0, this.limit);
-    const records = this.cards ? null : await Promise.all(shown.map((d) => this.index.card(d)));
+    // The records also say which labels a card carries (「該当：…」), page cards or not.
+    const records = await Promise.all(shown.map((d) => this.index.card(d)));
     const cardsAt = performance.now();
     if (this.results?.seq !== seq) return null;
     const frag = document.createDocumentFragment();
     const bios = [];
-    const needLabels = new Map();
     shown.forEach((doc, i) => {
       const card = this.cards ? this.cards[doc].cloneNode(true) : this.buildCard(records[i]);
       frag.append(card);
@@ -393,7 +393,7 @@ class DirectorySearch {
       const missingWords = terms.map((ts, j) => j).filter((j) => masks[j] && !terms[j].some((t) => found.has(t)));
       const missing = missingWords.flatMap((j) => terms[j]);
       if (!missing.length) return;
-      const labels = this.labelsMatching(doc, missing, needLabels);
+      const labels = this.labelsMatching(records[i], missing);
       if (labels.length) {
         card.append(el('p', { class: 'search-snippet search-snippet--labels' },
           '該当：', markedText(labels.join('、'), findRanges(labels.join('、'), missing))));
@@ -403,12 +403,6 @@ class DirectorySearch {
       if (inBio) bios.push([doc, card]);
     });
     this.resultList.replaceChildren(frag);
-    // Label-only matches (「該当：…」) need to know which values holding a term the mentor has.
-    if (needLabels.size) {
-      Promise.all([...needLabels.values()].map(([f, v]) => this.index.loadCarrier(f, v))).then(() => {
-        if (this.results?.seq === seq) this.render();
-      });
-    }
     this.swapTo(this.resultList);
     this.list.removeAttribute('aria-busy');
     const rest = order.length - shown.length;
@@ -427,25 +421,24 @@ class DirectorySearch {
   }
 
   /**
-   * Vocabulary labels of mentor `doc` that contain one of `terms` (for label-only matches).
-   * Values not known yet are added to `needLabels` as [facet, value] (loaded, then redrawn).
+   * Vocabulary labels a mentor carries (her index record's values) that contain one of
+   * `terms`, in meta.json order (for label-only matches).
    */
-  labelsMatching(doc, terms, needLabels) {
+  labelsMatching([, , , , , values], terms) {
     const out = [];
     this.meta.facets.forEach((facet, f) => {
       if (facet.key === 'accepting') return;
       facet.values.forEach((v, i) => {
-        if (!terms.some((t) => normalize(v.label).includes(t))) return;
-        const carries = this.index.carries(f, i, doc);
-        if (carries === undefined) needLabels.set(`${f}:${i}`, [f, i]);
-        else if (carries) out.push(v.label);
+        if (values[f].includes(i) && terms.some((t) => normalize(v.label).includes(t))) out.push(v.label);
       });
     });
     return out;
   }
 
   /** A card from the index's record, the same markup as templates/partials/mentor_card.html. */
-  buildCard([slug, name, title, summary, , industry, size, tags, accepting]) {
+  buildCard([slug, name, title, summary, , values]) {
+    const [[industry], [size], , , tags] = values;
+    const accepting = values.at(-1).length > 0;
     const label = (f, v) => this.meta.facets[f].values[v]?.label ?? '';
     const card = el('li', { class: 'mentor-card', 'data-slug': slug },
       el('h3', { class: 'mentor-card__name' }, el('a', { href: `/mentors/${slug}/`, text: name })),
@@ -508,7 +501,7 @@ class DirectorySearch {
       msAfterData: renderedAt - dataAt,
       msTotal: renderedAt - startedAt,
       bytesFetched: this.index.bytesFetched,
-      bytesExact: this.index.bytesExact,
+      bytesConfirm: this.index.bytesConfirm,
       final,
     };
     // Tests wait for this: the list shows the final answer for the URL.

@@ -1,9 +1,11 @@
 //! What the browser shows for a result: each mentor's card data and her bio (for snippets).
 //!
 //! The directory pages hold only their own page of cards, so with JavaScript the results are
-//! drawn from this data. A record is `[slug, name, title, summary, bio, industry, companySize,
-//! [tags…], accepting]`, the three facet values as indexes into meta.json's `facets[0]`,
-//! `facets[1]` and `facets[4]` values, `accepting` 0 or 1.
+//! drawn from this data. A record is `[slug, name, title, summary, bio, values]`, `values`
+//! being her value indexes per meta.json facet (`facets[f].values`), the last one the
+//! accepting toggle (`[0]` or `[]`). A card shows the first industry, the company size and the
+//! tags; a card found only through a label says which of her labels hold the query
+//! (「該当：…」), from the same record — no facet data needs to be read for it.
 //!
 //! A small index keeps every record (bio included) in its one file. A sharded one keeps
 //! them where a query can read just the ones it shows, by HTTP Range:
@@ -25,14 +27,8 @@ pub const CARD_BLOCK: usize = 4;
 /// Mentors per bio block: bios are long and read rarely; bigger blocks compress better.
 pub const BIO_BLOCK: usize = 16;
 
-/// Facet positions (meta.json order = `render::FACETS`) a card shows.
-const INDUSTRY: usize = 0;
-const COMPANY_SIZE: usize = 1;
-const TAGS: usize = 4;
-
 /// One mentor's record; `values`: her facet value indexes ([`super::facets::mentor_values`]).
 pub fn record(mentor: &Mentor, values: &[Vec<usize>], with_bio: bool) -> Value {
-    let first = |f: usize| values[f].first().copied();
     json!([
         mentor.slug,
         mentor.front.name,
@@ -43,10 +39,7 @@ pub fn record(mentor: &Mentor, values: &[Vec<usize>], with_bio: bool) -> Value {
         } else {
             ""
         },
-        first(INDUSTRY),
-        first(COMPANY_SIZE),
-        values[TAGS],
-        u8::from(mentor.front.accepting),
+        values,
     ])
 }
 

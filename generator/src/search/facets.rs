@@ -1,10 +1,9 @@
-//! Facet definitions for meta.json, the per-mentor facet bitsets and each value's mentor set.
+//! Facet definitions for meta.json and the per-mentor facet bitsets.
 //!
 //! The browser needs every mentor's values of a facet to count "how many would each value
 //! leave" for any query, so a facet's column (a bitset per mentor; about 4 bytes per mentor
 //! for all seven after gzip at 10,000 mentors) is loaded whole when its counts are shown or
-//! it filters. To say which label a card matched, one value's mentor set is enough
-//! ([`encode_value_set`]).
+//! it filters. Which labels a shown card carries comes with its record ([`super::docs`]).
 
 use mikke_catalog::Taxonomy;
 use serde::Serialize;
@@ -31,10 +30,6 @@ pub struct FacetValueMeta {
     pub label: String,
     /// Mentors carrying this value with no query and no filter.
     pub count: usize,
-    /// Sharded layout: `[offset, length]` of the value's mentor set in `values.bin` (see
-    /// [`encode_value_set`]).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub set: Option<[usize; 2]>,
 }
 
 /// The accepting-now toggle is stored as a facet with one value.
@@ -77,7 +72,6 @@ pub fn definitions(taxonomy: &Taxonomy, values: &[Vec<Vec<usize>>]) -> Vec<Facet
                     id: id.clone(),
                     label: label.clone(),
                     count: 0,
-                    set: None,
                 })
                 .collect(),
         })
@@ -91,7 +85,6 @@ pub fn definitions(taxonomy: &Taxonomy, values: &[Vec<Vec<usize>>]) -> Vec<Facet
             id: "1".to_string(),
             label: "今すぐ申し込めるメンターだけ".to_string(),
             count: 0,
-            set: None,
         }],
     });
     for mentor in values {
@@ -123,25 +116,6 @@ pub fn encode_one(def: &FacetMeta, f: usize, values: &[Vec<Vec<usize>>]) -> Vec<
     out
 }
 
-/// The mentors carrying value `v` of facet `f`, as the mentors part of a postings list
-/// ([`postings::encode_mentors`](super::postings::encode_mentors); the browser knows the
-/// count from meta.json). One gzip member each in `values.bin`, read by Range: a card that
-/// matched a query only through a label (「該当：管理職」) needs to know which of the labels
-/// holding the term its mentor carries — a few value sets, not whole facet columns.
-pub fn encode_value_set(f: usize, v: usize, values: &[Vec<Vec<usize>>]) -> Vec<u8> {
-    let mentors: Vec<u32> = (0..values.len() as u32)
-        .filter(|&d| values[d as usize][f].contains(&v))
-        .collect();
-    let mut out = Vec::new();
-    super::postings::encode_mentors(
-        &mut out,
-        mentors.len(),
-        mentors.iter().copied(),
-        values.len() as u32,
-    );
-    out
-}
-
 /// The single-file layout's facets: for each facet in order, for each mentor in order, a little-endian bitset of
 /// `width(values)` bytes (bit i = the facet's i-th value).
 pub fn encode(defs: &[FacetMeta], values: &[Vec<Vec<usize>>]) -> Vec<u8> {
@@ -169,7 +143,6 @@ mod tests {
                         id: v.to_string(),
                         label: String::new(),
                         count: 0,
-                        set: None,
                     })
                     .collect(),
             })

@@ -27,7 +27,7 @@
 //! - `meta.json` (plain JSON, always): `version` (1), `docs` (mentor count), `slugHash`
 //!   (FNV-1a 32 of the slugs joined by `\n`, UTF-8: lets the browser check that the page's
 //!   cards are in index order), `fields` (`[{name, bit, weight}]`), `facets`
-//!   (`[{key, label, multi, dir, values: [{id, label, count, set?}]}]`, the six taxonomy facets then
+//!   (`[{key, label, multi, dir, values: [{id, label, count}]}]`, the six taxonomy facets then
 //!   `accepting`; `count` = mentors with that value, unfiltered), `aliases` (the taxonomy's alias groups,
 //!   normalised, the label word first), `words` (`{file, count, min}` when there are any: the gzip
 //!   JSON list of Latin words of 4+ letters in the index and the aliases, which the browser
@@ -41,25 +41,22 @@
 //!   - *postings shard* (single layout): every key with its list ([`postings::encode_shard`]
 //!     documents the bytes; mentors as delta varints or, for keys in ≥ 1/8 of the mentors, a
 //!     bitset; field masks, position bits and exact positions as separate streams).
-//!   - *docs*: JSON records `[slug, name, title, summary, bio, industry, companySize, [tags],
-//!     accepting]` ([`docs`]): the cards of results (the pages hold only their own page of
-//!     cards) and the bios snippets are cut from.
+//!   - *docs*: JSON records `[slug, name, title, summary, bio, values]` ([`docs`]): the cards
+//!     of results (the pages hold only their own page of cards), the labels a card matched
+//!     through, and the bios snippets are cut from.
 //! - `layout` is either `{"single": "index.bin"}` — one file: `u32le len` + facets,
 //!   `u32le len` + the only postings shard, then every doc record — chosen while that file
 //!   stays under [`SINGLE_FILE_LIMIT`] compressed; or, sharded, `{"facets": "f/{}.bin",
-//!   "values": "values.bin", "postings": "postings.bin", "directories": K, "directory":
+//!   "postings": "postings.bin", "directories": K, "directory":
 //!   "k/{}.bin", "cards": "cards.bin", "cardBlock": 4, "cardBlocks": C, "bios": "bios.bin",
 //!   "bioBlock": 16, "blockIndex": "blocks.idx"}` where `{}` is a number:
 //!   - `f/{n}.bin`: facet n's column alone ([`facets::encode_one`]), fetched when the visitor
 //!     filters by it or opens its group;
-//!   - `values.bin`: each taxonomy value's mentor set as its own gzip member, at the
-//!     `set: [offset, length]` its meta.json entry gives ([`facets::encode_value_set`]),
-//!     read by Range when a card matched only through labels holding the term and the
-//!     browser shows which ones (「該当：…」);
 //!   - `k/{n}.bin`: the directory of keys whose [`normalize::key_hash`] `% K` is n: where
 //!     each key's list lies in `postings.bin` ([`postings::encode_directory`]);
-//!   - `postings.bin`: every key's list as its own gzip member, read with an HTTP Range
-//!     request, so a query downloads exactly its keys' lists (Range is served by every
+//!   - `postings.bin`: every key's list as gzip members (mentors and field bits; position
+//!     bits; exact positions: [`postings::encode_directory`]), read with HTTP Range
+//!     requests, so a query downloads exactly its keys' lists (Range is served by every
 //!     static host: S3/CloudFront, nginx, GitHub Pages, `generator serve`; a host that
 //!     ignores it makes the browser read the file up to the list's end).
 //!
@@ -107,7 +104,7 @@ pub fn build_index(content: &Content) -> Vec<OutputFile> {
         .iter()
         .map(|m| facets::mentor_values(m, taxonomy))
         .collect();
-    let mut facet_defs = facets::definitions(taxonomy, &facet_values);
+    let facet_defs = facets::definitions(taxonomy, &facet_values);
     let facet_bytes = facets::encode(&facet_defs, &facet_values);
     let mut inverted = invert::invert_with(content.mentors.len(), |i| {
         field_texts(&content.mentors[i], taxonomy)
@@ -147,7 +144,7 @@ pub fn build_index(content: &Content) -> Vec<OutputFile> {
         None => sharded(
             &mut files,
             inverted,
-            &mut facet_defs,
+            &facet_defs,
             &facet_values,
             &content.mentors,
         ),
@@ -223,31 +220,36 @@ fn aliases(taxonomy: &mikke_catalog::Taxonomy) -> Vec<Vec<String>> {
 fn sharded(
     files: &mut Vec<OutputFile>,
     inverted: invert::Inverted,
-    facet_defs: &mut [facets::FacetMeta],
+    facet_defs: &[facets::FacetMeta],
     facet_values: &[Vec<Vec<usize>>],
     mentors: &[crate::content::Mentor],
 ) -> serde_json::Value {
     let n_docs = mentors.len() as u32;
-    // Each key's list compressed on its own, so a query reads exactly its keys' bytes; its
-    // exact positions in a second member, read only for longer terms.
+    // Each key's list compressed on its own, so a query reads exactly its keys' bytes: its
+    // mentors and field bits in one member, then its position bits and its exact positions in
+    // two more, read only to confirm a term of three or more characters. (At 100,000 mentors
+    // the bits of a common bigram are most of its list; a first answer does without them.)
     // Each list is dropped once encoded, so the packed lists give way to their compressed bytes.
-    let mut lists: Vec<(Key, u32, Vec<u8>, Vec<u8>)> = inverted
+    let mut lists: Vec<(Key, u32, [Vec<u8>; 3])> = inverted
         .into_lists()
         .into_par_iter()
         .map(|(key, list)| {
-            let mut raw = Vec::new();
-            postings::encode_list(&mut raw, key, &list.postings(), n_docs);
-            let exact = if list.exact.is_empty() {
-                Vec::new()
-            } else {
-                gzip_level(&list.exact, POSTINGS_GZIP_LEVEL)
+            let postings = list.postings();
+            let mut head = Vec::new();
+            postings::encode_head(&mut head, &postings, n_docs);
+            let member = |raw: &[u8]| {
+                if raw.is_empty() {
+                    Vec::new()
+                } else {
+                    gzip_level(raw, POSTINGS_GZIP_LEVEL)
+                }
             };
-            (
-                key,
-                list.len() as u32,
-                gzip_level(&raw, POSTINGS_GZIP_LEVEL),
-                exact,
-            )
+            let mut bits = Vec::new();
+            if key.1 != normalize::UNIGRAM {
+                postings::encode_bits(&mut bits, &postings);
+            }
+            let members = [member(&head), member(&bits), member(&list.exact)];
+            (key, list.len() as u32, members)
         })
         .collect();
     let dirs = lists
@@ -258,16 +260,18 @@ fn sharded(
     lists.sort_unstable_by_key(|(key, ..)| (key_hash(*key) % dirs, *key));
     let mut postings_file = Vec::new();
     let mut directories: Vec<Vec<DirectoryEntry>> = (0..dirs).map(|_| Vec::new()).collect();
-    for (key, count, bytes, exact) in &lists {
+    for (key, count, [head, bits, exact]) in &lists {
         directories[(key_hash(*key) % dirs) as usize].push(DirectoryEntry {
             key: *key,
             count: *count,
             offset: postings_file.len(),
-            length: bytes.len(),
+            length: head.len(),
+            bits_length: bits.len(),
             exact_length: exact.len(),
         });
-        postings_file.extend_from_slice(bytes);
-        postings_file.extend_from_slice(exact);
+        for member in [head, bits, exact] {
+            postings_file.extend_from_slice(member);
+        }
     }
     files.push(OutputFile::bytes("search/postings.bin", postings_file));
     for (i, entries) in directories.iter().enumerate() {
@@ -283,17 +287,12 @@ fn sharded(
             gzip_level(&column, POSTINGS_GZIP_LEVEL),
         ));
     }
-    files.push(OutputFile::bytes(
-        "search/values.bin",
-        value_sets(facet_defs, facet_values),
-    ));
     let docs = docs::sharded(mentors, facet_values, gzip);
     files.push(OutputFile::bytes("search/cards.bin", docs.cards));
     files.push(OutputFile::bytes("search/bios.bin", docs.bios));
     files.push(OutputFile::bytes("search/blocks.idx", docs.index));
     json!({
         "facets": "f/{}.bin",
-        "values": "values.bin",
         "postings": "postings.bin",
         "directories": dirs,
         "directory": "k/{}.bin",
@@ -304,26 +303,6 @@ fn sharded(
         "bioBlock": docs::BIO_BLOCK,
         "blockIndex": "blocks.idx",
     })
-}
-
-/// `values.bin`: every taxonomy facet value's mentor set as its own gzip member (the
-/// accepting toggle's column is always loaded instead); records each one's place in `defs`.
-fn value_sets(defs: &mut [facets::FacetMeta], facet_values: &[Vec<Vec<usize>>]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (f, def) in defs.iter_mut().enumerate() {
-        if def.key == facets::ACCEPTING_KEY {
-            continue;
-        }
-        for (v, value) in def.values.iter_mut().enumerate() {
-            let member = gzip_level(
-                &facets::encode_value_set(f, v, facet_values),
-                POSTINGS_GZIP_LEVEL,
-            );
-            value.set = Some([out.len(), member.len()]);
-            out.extend_from_slice(&member);
-        }
-    }
-    out
 }
 
 /// Postings, directories and facets are read on a visitor's first query, so they get the

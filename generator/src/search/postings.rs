@@ -89,6 +89,15 @@ pub fn encode_mentors(
 
 /// Appends one key's list, parts 1–3 of what [`encode_shard`] describes, to `body`.
 pub fn encode_list(body: &mut Vec<u8>, key: Key, postings: &[Posting], docs: u32) {
+    encode_head(body, postings, docs);
+    if key.1 != UNIGRAM {
+        encode_bits(body, postings);
+    }
+}
+
+/// Parts 1–2 of a list: its mentors and, per field, which of them hold the key — all a term
+/// of one or two characters needs, and the first answer for a longer one.
+pub fn encode_head(body: &mut Vec<u8>, postings: &[Posting], docs: u32) {
     encode_mentors(body, postings.len(), postings.iter().map(|p| p.0), docs);
     for f in 0..FIELD_COUNT {
         let start = body.len();
@@ -99,12 +108,14 @@ pub fn encode_list(body: &mut Vec<u8>, key: Key, postings: &[Posting], docs: u32
             }
         }
     }
-    if key.1 != UNIGRAM {
-        for f in 0..FIELD_COUNT {
-            for &(_, mask, positions) in postings {
-                if mask & (1 << f) != 0 {
-                    body.push(positions[f]);
-                }
+}
+
+/// Part 3 of a bigram's list: per field, the position byte of each posting carrying it.
+pub fn encode_bits(body: &mut Vec<u8>, postings: &[Posting]) {
+    for f in 0..FIELD_COUNT {
+        for &(_, mask, positions) in postings {
+            if mask & (1 << f) != 0 {
+                body.push(positions[f]);
             }
         }
     }
@@ -119,9 +130,13 @@ pub struct DirectoryEntry {
     /// Byte offset of the list's gzip member in `postings.bin` (not stored: lists of one
     /// directory are contiguous).
     pub offset: usize,
-    /// Its length in bytes.
+    /// Length of the gzip member of its head (mentors and field bits, parts 1–2).
     pub length: usize,
-    /// Length of the gzip member of its exact positions, right after the list (0: none).
+    /// Length of the gzip member of its position bits (part 3), right after the head (0:
+    /// none, a single character).
+    pub bits_length: usize,
+    /// Length of the gzip member of its exact positions (part 4), right after the bits (0:
+    /// none).
     pub exact_length: usize,
 }
 
@@ -129,11 +144,13 @@ pub struct DirectoryEntry {
 /// is n, sorted, whose lists lie back to back in `postings.bin` from `base`:
 /// `varint entryCount, varint base`, then per key `varint c1Delta (from the previous entry's
 /// first character, the first from 0), varint c2 (0 = single character), varint count,
-/// varint length, varint exactLength`. A key's list starts where the previous key's exact
-/// positions ended. The browser fetches bytes `offset .. offset + length` of `postings.bin`
-/// with an HTTP Range request: one gzip member holding parts 1–3 of the list
-/// [`encode_shard`] describes; for a term of three or more characters, after showing its
-/// results, the next `exactLength` bytes: a gzip member holding part 4.
+/// varint length, varint bitsLength, varint exactLength`. A key's list starts where the
+/// previous key's exact positions ended. The browser fetches bytes `offset .. offset +
+/// length` of `postings.bin` with an HTTP Range request: one gzip member holding parts 1–2 of
+/// the list [`encode_shard`] describes, enough for a term of one or two characters and for the
+/// first answer to a longer one. To confirm a term of three or more characters it then reads
+/// the next `bitsLength` bytes (part 3) of each of the term's bigrams and the `exactLength`
+/// bytes after them (part 4) of the bigrams that cover it.
 pub fn encode_directory(entries: &[DirectoryEntry]) -> Vec<u8> {
     let mut out = Vec::new();
     varint(&mut out, entries.len() as u32);
@@ -155,9 +172,10 @@ pub fn encode_directory(entries: &[DirectoryEntry]) -> Vec<u8> {
         );
         varint(&mut out, e.count);
         varint(&mut out, e.length as u32);
+        varint(&mut out, e.bits_length as u32);
         varint(&mut out, e.exact_length as u32);
         prev_c1 = e.key.0 as u32;
-        next_offset = e.offset + e.length + e.exact_length;
+        next_offset = e.offset + e.length + e.bits_length + e.exact_length;
     }
     out
 }
@@ -222,13 +240,14 @@ mod tests {
     }
 
     #[test]
-    fn a_directory_stores_both_lengths_and_first_character_deltas_from_one_base() {
+    fn a_directory_stores_all_three_lengths_and_first_character_deltas_from_one_base() {
         let entries = [
             DirectoryEntry {
                 key: ('a', UNIGRAM),
                 count: 3,
                 offset: 300,
                 length: 20,
+                bits_length: 0,
                 exact_length: 0,
             },
             DirectoryEntry {
@@ -236,12 +255,13 @@ mod tests {
                 count: 1,
                 offset: 320,
                 length: 130,
+                bits_length: 7,
                 exact_length: 5,
             },
         ];
         assert_eq!(
             encode_directory(&entries),
-            vec![2, 0xAC, 0x02, 97, 0, 3, 20, 0, 2, 100, 1, 0x82, 0x01, 5]
+            vec![2, 0xAC, 0x02, 97, 0, 3, 20, 0, 0, 2, 100, 1, 0x82, 0x01, 7, 5]
         );
     }
 
@@ -295,6 +315,7 @@ mod tests {
                 count: e["n"].as_u64().unwrap() as u32,
                 offset: e["offset"].as_u64().unwrap() as usize,
                 length: e["length"].as_u64().unwrap() as usize,
+                bits_length: e["bitsLength"].as_u64().unwrap() as usize,
                 exact_length: e["exactLength"].as_u64().unwrap() as usize,
             })
             .collect();

@@ -252,23 +252,26 @@ fn decode(files: &[OutputFile]) -> Decoded {
                 };
                 let count = read_varint(&bytes, &mut pos) as usize;
                 let length = read_varint(&bytes, &mut pos) as usize;
+                let bits_length = read_varint(&bytes, &mut pos) as usize;
                 let exact_length = read_varint(&bytes, &mut pos) as usize;
                 assert_eq!(
                     c2 == UNIGRAM,
-                    exact_length == 0,
-                    "{c1}{c2}: exact for bigrams"
+                    exact_length == 0 && bits_length == 0,
+                    "{c1}{c2}: position bits and exact positions for bigrams"
                 );
                 assert_eq!(
                     key_hash((c1, c2)) % dirs,
                     i,
                     "{c1}{c2} in its hash's directory"
                 );
-                // The Ranges a browser asks for: one gzip member, exactly the key's list; and
-                // the next one, its exact positions.
+                // The Ranges a browser asks for: one gzip member, the key's mentors and field
+                // bits; the next two, its position bits and its exact positions.
                 let mut list = gunzip(&all[offset..offset + length]);
-                let end = offset + length + exact_length;
+                let bits_end = offset + length + bits_length;
+                let end = bits_end + exact_length;
                 if exact_length > 0 {
-                    list.extend(gunzip(&all[offset + length..end]));
+                    list.extend(gunzip(&all[offset + length..bits_end]));
+                    list.extend(gunzip(&all[bits_end..end]));
                 }
                 let mut shard = Vec::new();
                 postings::varint(&mut shard, 1);
@@ -278,7 +281,7 @@ fn decode(files: &[OutputFile]) -> Decoded {
                 postings::varint(&mut shard, count as u32);
                 shard.extend_from_slice(&list);
                 postings.extend(decode_shard(&shard, n_docs));
-                covered += length + exact_length;
+                covered += length + bits_length + exact_length;
                 offset = end;
             }
         }
@@ -607,27 +610,8 @@ fn a_large_catalogue_is_sharded_within_the_file_budget_and_finds_the_same() {
     assert!(bios[4].as_str().unwrap().contains("の経験"), "{}", bios[4]);
 }
 
-/// A value's mentors as stored in `values.bin` (postings' mentor part, `count` from meta).
-fn value_set(files: &[OutputFile], value: &serde_json::Value, docs: u32) -> Vec<u32> {
-    let [offset, length] = [0, 1].map(|i| value["set"][i].as_u64().unwrap() as usize);
-    let bytes = gunzip(&file(files, "search/values.bin")[offset..offset + length]);
-    let count = value["count"].as_u64().unwrap() as usize;
-    let mut out = Vec::new();
-    if count * 8 >= docs as usize {
-        out.extend((0..docs).filter(|&d| bytes[d as usize / 8] & (1 << (d % 8)) != 0));
-    } else {
-        let (mut pos, mut doc) = (0, 0);
-        for _ in 0..count {
-            doc += read_varint(&bytes, &mut pos);
-            out.push(doc);
-        }
-        assert_eq!(pos, bytes.len());
-    }
-    out
-}
-
 #[test]
-fn a_sharded_index_stores_each_values_mentors_for_label_matches() {
+fn a_sharded_cards_record_carries_every_value_of_its_mentor_for_label_matches() {
     let mentors: Vec<Mentor> = (0..3000)
         .map(|i| {
             // Varied numbers make the index too big for one file.
@@ -640,43 +624,49 @@ fn a_sharded_index_stores_each_values_mentors_for_label_matches() {
                 1..=4 => vec!["parenting".into(), "stem".into()],
                 _ => Vec::new(),
             };
+            m.front.accepting = i % 2 == 0;
             m
         })
         .collect();
     let files = build_index(&content(mentors));
     let d = decode(&files);
-    assert_eq!(d.meta["layout"]["values"], "values.bin");
-    let tags = d.meta["facets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["key"] == "tags")
-        .unwrap();
-    let value = |id: &str| {
-        tags["values"]
+    assert!(d.meta["layout"]["cards"].is_string(), "sharded");
+    assert!(
+        !files.iter().any(|f| f.path.ends_with("values.bin")),
+        "no value sets: the records say which labels a card carries"
+    );
+    let facets = d.meta["facets"].as_array().unwrap();
+    let tags = facets.iter().position(|f| f["key"] == "tags").unwrap();
+    let id_of =
+        |v: &serde_json::Value| facets[tags]["values"][v.as_u64().unwrap() as usize]["id"].clone();
+    // Card block 10 = mentors 40..44: stem; parenting and stem (×3).
+    let idx = file(&files, "search/blocks.idx");
+    let at = |i: usize| u32::from_le_bytes(idx[4 * i..4 * i + 4].try_into().unwrap()) as usize;
+    let cards = gunzip(&file(&files, "search/cards.bin")[at(10)..at(11)]);
+    let cards: serde_json::Value = serde_json::from_slice(&cards).unwrap();
+    let values = |card: usize| cards[card][5].as_array().unwrap().clone();
+    assert_eq!(values(0).len(), facets.len(), "one list per facet");
+    let ids = |card: usize| -> Vec<serde_json::Value> {
+        values(card)[tags]
             .as_array()
             .unwrap()
             .iter()
-            .find(|v| v["id"] == id)
-            .unwrap()
-            .clone()
+            .map(id_of)
+            .collect()
     };
-    let stem: Vec<u32> = (0..3000).filter(|i| i % 40 <= 4).collect();
-    let parenting: Vec<u32> = (0..3000).filter(|i| (1..=4).contains(&(i % 40))).collect();
+    assert_eq!(ids(0), vec!["stem"]);
+    let mut both = ids(1);
+    both.sort_by_key(|v| v.to_string());
+    assert_eq!(both, vec!["parenting", "stem"]);
     assert_eq!(
-        value_set(&files, &value("stem"), 3000),
-        stem,
-        "an eighth: a bitset"
+        values(0).last().unwrap(),
+        &serde_json::json!([0]),
+        "accepting"
     );
     assert_eq!(
-        value_set(&files, &value("parenting"), 3000),
-        parenting,
-        "fewer: delta varints"
-    );
-    let accepting = d.meta["facets"].as_array().unwrap().last().unwrap();
-    assert!(
-        accepting["values"][0].get("set").is_none(),
-        "its column is always loaded"
+        values(1).last().unwrap(),
+        &serde_json::json!([]),
+        "not accepting"
     );
 }
 

@@ -112,21 +112,23 @@ test('a first query reads its keys\' lists by Range and a few small files, not t
   const ranges = reqs.filter((r) => r.path === '/search/postings.bin');
   assert.ok(ranges.every((r) => /^bytes=\d+-\d+$/.test(r.range)), 'only byte ranges of postings.bin');
   const bounds = ranges.map((r) => r.range.slice(6).split('-').map(Number));
-  // 6 bigrams: each list; then the exact positions of a covering set (first, last, never
-  // two neighbours skipped: 4 to 6 of them).
+  // 6 bigrams: each list's mentors and fields first; then, to confirm, each one's position
+  // bits (the member right after its list) and the exact positions of a covering set (first,
+  // last, never two neighbours skipped: 4 to 6 of them, each right after its bits).
   const lists = bounds.slice(0, 6);
-  const exact = bounds.slice(6);
+  const after = (reads) => ([start]) => reads.some(([, end]) => end + 1 === start);
+  const bits = bounds.slice(6).filter(after(lists));
+  const exact = bounds.slice(6).filter(after(bits));
+  assert.equal(bits.length, 6, 'position bits of every bigram');
   assert.ok(exact.length >= 4 && exact.length <= 6, `${exact.length} exact-position reads`);
-  assert.ok(exact.every(([start]) => lists.some(([, end]) => end + 1 === start)),
-    'each exact-positions read starts where a list ended');
-  const byRange = ['/search/postings.bin', '/search/values.bin', '/search/cards.bin', '/search/blocks.idx'];
+  assert.equal(bits.length + exact.length, bounds.length - 6, 'nothing else read from postings.bin');
+  const byRange = ['/search/postings.bin', '/search/cards.bin', '/search/blocks.idx'];
   const files = reqs.filter((r) => !byRange.includes(r.path));
   assert.ok(files.every((r) => /^\/search\/(k|f)\/\d+\.bin$/.test(r.path)), files.map((r) => r.path).join(' '));
-  // Label-only matches (「該当：男性が多い職場でキャリアを築いた」) read value sets by Range, not facet columns;
-  // the only column is the always-visible accepting toggle's.
+  // Label-only matches (「該当：男性が多い職場でキャリアを築いた」) come from the cards' records;
+  // the only facet column is the always-visible accepting toggle's.
   const accepting = `/search/f/${oracle.meta.facets.length - 1}.bin`;
   assert.deepEqual(files.filter((r) => r.path.startsWith('/search/f/')).map((r) => r.path), [accepting]);
-  assert.ok(reqs.filter((r) => r.path === '/search/values.bin').every((r) => /^bytes=\d+-\d+$/.test(r.range)));
   assert.ok(files.filter((r) => r.path.startsWith('/search/k/')).length <= 6, 'one directory per key at most');
   // The shown cards come from their blocks of cards.bin (≤ 30), each found in blocks.idx.
   const cards = reqs.filter((r) => r.path === '/search/cards.bin');
@@ -137,7 +139,7 @@ test('a first query reads its keys\' lists by Range and a few small files, not t
   await page.context().close();
 });
 
-test('a card found only through its labels says which (「該当：…」), read from the value sets', async () => {
+test('a card found only through its labels says which (「該当：…」), from its record', async () => {
   const page = await open('/');
   await type(page, '理系');
   await waitFor(page, () => document.querySelector('#mentor-list .search-snippet--labels'));

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { REPO } from '../lib/harness.js';
-import { decodePostings, decodeExact, parseDirectory, FIELD_COUNT } from '../../../templates/static/search-format.js';
+import { decodeBits, decodePostings, decodeExact, parseDirectory, FIELD_COUNT } from '../../../templates/static/search-format.js';
 import { coverOffsets } from '../../../templates/static/search-match.js';
 
 const vectors = JSON.parse(readFileSync(`${REPO}/generator/src/search/postings_vectors.json`, 'utf8'));
@@ -22,6 +22,25 @@ test('lists decode to the postings they were encoded from (varint and bitset men
   }
   assert.ok(vectors.lists.some((c) => c.postings.length * 8 >= c.docs), 'a bitset case is covered');
   assert.ok(vectors.lists.some((c) => c.postings.length * 8 < c.docs), 'a varint case is covered');
+});
+
+test('position bits read apart from the list (a sharded index) fill in the same list', () => {
+  for (const c of vectors.lists.filter((l) => [...l.key].length === 2)) {
+    const bytes = bytesOf(c.hex);
+    const entry = { start: 0, n: c.postings.length, bigram: true };
+    const whole = decodePostings({ bytes, keys: new Map([[c.key, entry]]) }, c.key, c.docs);
+    const head = decodePostings({ bytes, keys: new Map([[c.key, { ...entry, bitsApart: true }]]) }, c.key, c.docs);
+    assert.equal(head.bits, false);
+    assert.deepEqual([...head.docs], [...whole.docs]);
+    assert.deepEqual([...head.masks], [...whole.masks]);
+    // Until the bits arrive every field holding the key allows any position.
+    assert.deepEqual([...head.pos], [...whole.masks].flatMap((m) => [0, 1, 2, 3, 4].map((f) => (m & (1 << f) ? 0xff : 0))));
+    const bits = bytes.subarray(head.end);
+    assert.equal(decodeBits(bits, 0, bits.length, head), bits.length, `${c.key}: the bits fill their member`);
+    assert.equal(head.bits, true);
+    assert.deepEqual([...head.pos], [...whole.pos], `position bits of ${c.key}`);
+    assert.throws(() => decodeBits(bits.subarray(0, bits.length - 1), 0, bits.length - 1, head), /do not fit/);
+  }
 });
 
 test('exact positions decode to the occurrences they were encoded from, per posting and field', () => {
@@ -51,7 +70,7 @@ test('a key missing from its shard decodes to an empty list', () => {
 test('a directory file gives each key its byte range in postings.bin', () => {
   const dir = parseDirectory(bytesOf(vectors.directory.hex));
   assert.deepEqual(
-    [...dir].map(([key, e]) => ({ key, n: e.n, offset: e.offset, length: e.length, exactLength: e.exactLength })),
+    [...dir].map(([key, e]) => ({ key, n: e.n, offset: e.offset, length: e.length, bitsLength: e.bitsLength, exactLength: e.exactLength })),
     vectors.directory.entries,
   );
   assert.equal(dir.get('a').bigram, false);
