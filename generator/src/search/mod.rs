@@ -12,11 +12,13 @@
 //! field, its positions modulo 8 as a bit set, and a term's bigrams must sit at consecutive
 //! positions (after rotating each by its offset in the term), so a field holding 新幹 … 幹線
 //! apart, or 名前299 for the query 名前2999, does not match. That is exact for fields under 8
-//! characters and shows results at once; for longer fields stray bigrams can agree modulo 8,
-//! so the rest of each position ([`positions`]) follows in a second member that the browser
-//! reads for terms of three or more characters and confirms the results with: the final
-//! answer is exact. (Full positions in the first member would have doubled what a first query
-//! downloads.)
+//! characters; for longer fields stray bigrams can agree modulo 8, so the rest of each
+//! position ([`positions`]) is stored too. A sharded index keeps both apart from each key's
+//! mentors and field bits: the browser shows a first answer from those (the mentors with every
+//! bigram of the term in one field), then reads the bits and positions of a term of three or
+//! more characters and confirms the results with them: the final answer is exact. (At 100,000
+//! mentors the bits are two thirds of a common bigram's bytes; full positions in the first
+//! read would have doubled it again.)
 //!
 //! # Ranking
 //! A term scores the highest weight among the fields it matched in (name 10, title 6,
