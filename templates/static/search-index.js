@@ -2,9 +2,17 @@
 // No DOM here: search.js drives the page; node tests can import this module too.
 
 import { keyHash, termKeys } from './search-normalize.js';
-import { decodeBits, decodeExact, decodePostings, inflate, parseDirectory, parseShard } from './search-format.js';
+import { NONE, decodeBits, decodeExact, decodePostings, inflate, parseDirectory, parseShard } from './search-format.js';
 import { coverOffsets, matchGroups } from './search-match.js';
 import { TYPO_FACTOR } from './search-expand.js';
+
+/**
+ * The list of a key a query did not read because its term matches nothing anyway (prepare):
+ * empty, and with nothing left to confirm.
+ */
+const UNREAD = Object.freeze({
+  docs: new Uint32Array(0), masks: new Uint8Array(0), pos: new Uint8Array(0), bits: true, exact: NONE, exactLength: 0,
+});
 
 /** Loads meta.json; every other file is fetched lazily and at most once. */
 export async function openIndex(base) {
@@ -209,12 +217,20 @@ export class SearchIndex {
   async prepare(terms) {
     const plan = terms.map((term) => termKeys(term).map((k, i) => [k, i]));
     const keys = [...new Set(plan.flat().map(([k]) => k))];
-    const shards = await Promise.all(keys.map((k) => this.listFor(k)));
+    // A sharded index looks the keys up first: a term with a key in no mentor matches
+    // nothing, so the lists only it needs are not read (an alias reading such as かんりしょく
+    // often is such a term, and its other bigrams can be common ones).
+    const live = this.layout.single ? null : await this.liveKeys(plan, keys);
+    const shards = await Promise.all(keys.map((k) => (!live || live.has(k) ? this.listFor(k) : null)));
     const lists = new Map();
     keys.forEach((k, i) => {
       // Decoded once per key (match() only reads them), so exact positions read for one
       // query serve the next one at once.
       let list = this.decoded.get(k);
+      if (!list && !shards[i]) {
+        lists.set(k, UNREAD);
+        return;
+      }
       if (!list) {
         list = decodePostings(shards[i], k, this.n);
         const entry = shards[i].keys.get(k);
@@ -231,7 +247,17 @@ export class SearchIndex {
     // still cover every character.
     lists.cover = plan.map((keys) => new Set(keys.length < 2 ? [] : coverOffsets(
       keys.map(([k]) => (lists.get(k).exact ? 0 : lists.get(k).exactLength)))));
+    // Terms of three or more characters to confirm: those whose every bigram is in some
+    // mentor (confirming only removes mentors; a term without them has none).
+    lists.confirming = plan.map((keys) => keys.length > 1 && keys.every(([k]) => lists.get(k).docs.length > 0));
     return lists;
+  }
+
+  /** Of `keys` (plan: per term, its [key, offset]s), those of terms whose every key exists. */
+  async liveKeys(plan, keys) {
+    const dirs = await Promise.all(keys.map((k) => this.directoryFor(k)));
+    const present = new Set(keys.filter((k, i) => dirs[i].has(k)));
+    return new Set(plan.filter((ks) => ks.every(([k]) => present.has(k))).flat().map(([k]) => k));
   }
 
   /**
@@ -239,7 +265,7 @@ export class SearchIndex {
    * lacks its bigrams' position bits or its covering bigrams' exact positions.
    */
   needsConfirm(lists) {
-    return lists.plan.some((keys, t) => keys.length > 1
+    return lists.plan.some((keys, t) => lists.confirming[t]
       && keys.some(([k, i]) => !lists.get(k).bits || (lists.cover[t].has(i) && !lists.get(k).exact)));
   }
 
@@ -248,8 +274,9 @@ export class SearchIndex {
    * position bits of its bigrams, then the exact positions of the covering ones.
    */
   async confirm(lists) {
-    const cover = new Set(lists.plan.flatMap((ks, t) => ks.filter(([, i]) => lists.cover[t].has(i)).map(([k]) => k)));
-    const keys = new Set(lists.plan.flatMap((ks) => (ks.length > 1 ? ks.map(([k]) => k) : [])));
+    const confirming = lists.plan.filter((ks, t) => lists.confirming[t]);
+    const cover = new Set(lists.plan.flatMap((ks, t) => (lists.confirming[t] ? ks.filter(([, i]) => lists.cover[t].has(i)).map(([k]) => k) : [])));
+    const keys = new Set(confirming.flatMap((ks) => ks.map(([k]) => k)));
     await Promise.all([...keys].map(async (k) => {
       const list = lists.get(k);
       if (!list.bits) {

@@ -269,10 +269,18 @@ test('without JavaScript every mentor is reached exactly once through the direct
   await page.context().close();
 });
 
-test('a term found in no mentor says so on the sharded index', async () => {
+test('a term found in no mentor says so on the sharded index, without reading its lists', async () => {
   const page = await open('/');
   await type(page, 'ぬぬぬぬ');
   assert.equal((await shown(page)).length, 0);
   assert.equal(await page.isVisible('#search-nohit'), true);
+  // Common bigrams, then one in no mentor: the directories say so, and no list is read.
+  const before = page.requests.length;
+  await type(page, '女性初の管理職ぬ');
+  assert.equal((await shown(page)).length, 0);
+  const reqs = page.requests.slice(before);
+  assert.ok(reqs.some((r) => r.path.startsWith('/search/k/')), 'its keys were looked up');
+  assert.deepEqual(reqs.filter((r) => r.path === '/search/postings.bin'), [], 'no list read');
+  assert.deepEqual(page.errors, []);
   await page.context().close();
 });
