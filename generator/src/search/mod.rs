@@ -65,7 +65,8 @@
 //!   - `cards.bin`, `bios.bin`, `blocks.idx`: the doc records in small blocks read by Range
 //!     ([`docs`] documents the bytes).
 //!
-//!   K ≤ 200 keeps the index within ~215 files at any size.
+//!   K ≤ 250 at 10,000 mentors and ≤ 960 at any size keep the index within ~265 and ~975
+//!   files.
 
 pub mod docs;
 pub mod document;
@@ -92,11 +93,17 @@ use postings::DirectoryEntry;
 /// is 100 KB including the script), so the index is sharded.
 pub const SINGLE_FILE_LIMIT: usize = 80 * 1024;
 
-/// Keys per directory file (≈ 0.5 KB gzip): a query reads one directory file per key.
-const KEYS_PER_DIRECTORY: usize = 64;
-/// At most this many directory files: with the docs shards, the facet columns and the two
-/// fixed files the index stays under 300 files at any size.
-const MAX_DIRECTORIES: u32 = 200;
+/// Keys per directory file (≈ 0.2 KB gzip): a query reads one directory file per key, so
+/// the fewer keys share one, the fewer bytes a query reads for keys it does not need (at
+/// 100,000 synthetic mentors, 64 keys a file cost 5–13 KB of directories per query).
+const KEYS_PER_DIRECTORY: usize = 16;
+/// At most this many directory files for `docs` mentors (a large vocabulary fills them past 16
+/// keys each): the index's file budget grows with the catalogue, ≤ 300 files at 10,000 mentors
+/// (issue 3) and ≤ 1,000 at any size (issue 16), with the docs files, the facet columns and
+/// meta.json beside them.
+fn max_directories(docs: usize) -> usize {
+    (docs / 40).clamp(200, 960)
+}
 
 /// Builds every file of the search index for `content` (paths relative to the output root).
 pub fn build_index(content: &Content) -> Vec<OutputFile> {
@@ -257,7 +264,7 @@ fn sharded(
     let dirs = lists
         .len()
         .div_ceil(KEYS_PER_DIRECTORY)
-        .clamp(1, MAX_DIRECTORIES as usize) as u32;
+        .clamp(1, max_directories(mentors.len())) as u32;
     // Grouped by directory, sorted within: each directory's lists lie back to back.
     lists.sort_unstable_by_key(|(key, ..)| (key_hash(*key) % dirs, *key));
     let mut postings_file = Vec::new();

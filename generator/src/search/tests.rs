@@ -586,7 +586,7 @@ fn a_large_catalogue_is_sharded_within_the_file_budget_and_finds_the_same() {
         })
         .collect();
     let files = build_index(&content(mentors));
-    assert!(files.len() <= 300, "{} files", files.len());
+    assert!(files.len() <= 1000, "{} files", files.len());
     let d = decode(&files);
     assert_eq!(d.meta["layout"]["postings"], "postings.bin");
     let stem: Vec<u32> = (0..3000).filter(|i| i % 3 == 0).collect();
@@ -681,4 +681,21 @@ fn meta_stamp_changes_with_the_content() {
             .clone()
     };
     assert_ne!(stamp(&a), stamp(&b));
+}
+
+#[test]
+fn the_directory_budget_keeps_the_index_within_its_file_limits() {
+    // Beside the directories: meta.json, postings.bin, words.bin, cards.bin, bios.bin,
+    // blocks.idx and the seven facet columns.
+    let others = 6 + 7;
+    assert!(
+        max_directories(10_000) + others <= 300,
+        "issue 3: ≤ 300 files at 10,000"
+    );
+    assert!(
+        max_directories(10_000_000) + others <= 1_000,
+        "≤ 1,000 files at any size"
+    );
+    assert_eq!(max_directories(100_000), 960);
+    assert_eq!(max_directories(500), 200, "a small catalogue keeps a floor");
 }
