@@ -38,6 +38,31 @@ export function parseShard(bytes) {
   return { bytes, keys };
 }
 
+/**
+ * Bytes of a facet's column of `values` values over `n` mentors (search/facets.rs
+ * column_len): a bitset of ceil(values / 8) bytes per mentor, or for a facet of one value (the
+ * accepting toggle) one bit per mentor.
+ */
+export function columnLength(values, n) {
+  return values === 1 ? Math.ceil(n / 8) : Math.max(1, Math.ceil(values / 8)) * n;
+}
+
+/** A facet's column, decoded: { words, bits: Uint32Array of `words` words per mentor }. */
+export function decodeColumn(bytes, values, n) {
+  if (values === 1) {
+    const bits = new Uint32Array(n);
+    for (let d = 0; d < n; d++) bits[d] = (bytes[d >> 3] >> (d & 7)) & 1;
+    return { words: 1, bits };
+  }
+  const width = Math.max(1, Math.ceil(values / 8));
+  const words = Math.ceil(width / 4);
+  const bits = new Uint32Array(n * words);
+  for (let d = 0; d < n; d++) {
+    for (let b = 0; b < width; b++) bits[d * words + (b >> 2)] |= bytes[d * width + b] << ((b & 3) * 8);
+  }
+  return { words, bits };
+}
+
 /** Field bit f = 1 << f (name, title, labels, summary, bio). */
 export const FIELD_COUNT = 5;
 

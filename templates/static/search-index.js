@@ -2,7 +2,9 @@
 // No DOM here: search.js drives the page; node tests can import this module too.
 
 import { keyHash, termKeys } from './search-normalize.js';
-import { NONE, decodeBits, decodeExact, decodePostings, inflate, parseDirectory, parseShard } from './search-format.js';
+import {
+  NONE, columnLength, decodeBits, decodeColumn, decodeExact, decodePostings, inflate, parseDirectory, parseShard,
+} from './search-format.js';
 import { coverOffsets, matchGroups } from './search-match.js';
 import { TYPO_FACTOR } from './search-expand.js';
 
@@ -74,24 +76,15 @@ export class SearchIndex {
   facet(f) {
     if (!this.facetCache[f]) {
       const facet = this.meta.facets[f];
-      const width = Math.max(1, Math.ceil(facet.values.length / 8));
       let raw;
       if (this.layout.single) {
-        const offset = this.meta.facets.slice(0, f)
-          .reduce((s, g) => s + this.n * Math.max(1, Math.ceil(g.values.length / 8)), 0);
-        raw = this.single().then((s) => s.facets.subarray(offset, offset + this.n * width));
+        const offset = this.meta.facets.slice(0, f).reduce((s, g) => s + columnLength(g.values.length, this.n), 0);
+        raw = this.single().then((s) => s.facets.subarray(offset, offset + columnLength(facet.values.length, this.n)));
       } else {
         raw = this.fetchFile(this.layout.facets.replace('{}', f));
       }
       const p = raw.then((bytes) => {
-        const words = Math.ceil(width / 4);
-        const bits = new Uint32Array(this.n * words);
-        for (let d = 0; d < this.n; d++) {
-          for (let b = 0; b < width; b++) {
-            bits[d * words + (b >> 2)] |= bytes[d * width + b] << ((b & 3) * 8);
-          }
-        }
-        this.loadedFacets[f] = { words, bits };
+        this.loadedFacets[f] = decodeColumn(bytes, facet.values.length, this.n);
         return this.loadedFacets[f];
       });
       p.catch(() => { this.facetCache[f] = null; });

@@ -102,12 +102,32 @@ pub fn width(value_count: usize) -> usize {
     value_count.div_ceil(8).max(1)
 }
 
+/// Bytes of a facet's column for `mentors` mentors (see [`encode_one`]).
+pub fn column_len(value_count: usize, mentors: usize) -> usize {
+    if value_count == 1 {
+        mentors.div_ceil(8)
+    } else {
+        width(value_count) * mentors
+    }
+}
+
 /// One facet's column (`f/{f}.bin` of a sharded index): for each mentor in order, a
-/// little-endian bitset of `width(values)` bytes. The browser fetches a facet's column only
-/// when it filters by it or shows its counts, so a first query does not pay for all seven.
+/// little-endian bitset of `width(values)` bytes; a facet of one value (the accepting toggle)
+/// is instead one bit per mentor (bit `d % 8` of byte `d / 8`), since its column is read on
+/// every first query (at 100,000 mentors: 9.2 → 6.7 KB). The browser fetches any other
+/// column only when it filters by it or shows its counts, so a first query does not pay for
+/// all seven.
 pub fn encode_one(def: &FacetMeta, f: usize, values: &[Vec<Vec<usize>>]) -> Vec<u8> {
+    let mut out = vec![0u8; column_len(def.values.len(), values.len())];
+    if def.values.len() == 1 {
+        for (d, mentor) in values.iter().enumerate() {
+            if !mentor[f].is_empty() {
+                out[d / 8] |= 1 << (d % 8);
+            }
+        }
+        return out;
+    }
     let w = width(def.values.len());
-    let mut out = vec![0u8; w * values.len()];
     for (d, mentor) in values.iter().enumerate() {
         for &i in &mentor[f] {
             out[d * w + i / 8] |= 1 << (i % 8);
@@ -116,8 +136,7 @@ pub fn encode_one(def: &FacetMeta, f: usize, values: &[Vec<Vec<usize>>]) -> Vec<
     out
 }
 
-/// The single-file layout's facets: for each facet in order, for each mentor in order, a little-endian bitset of
-/// `width(values)` bytes (bit i = the facet's i-th value).
+/// The single-file layout's facets: each facet's column ([`encode_one`]) in order.
 pub fn encode(defs: &[FacetMeta], values: &[Vec<Vec<usize>>]) -> Vec<u8> {
     defs.iter()
         .enumerate()
@@ -147,6 +166,17 @@ mod tests {
                     .collect(),
             })
             .collect()
+    }
+
+    #[test]
+    fn a_facet_of_one_value_is_one_bit_per_mentor() {
+        let defs = defs_with(&[1]);
+        let values: Vec<Vec<Vec<usize>>> = (0..10)
+            .map(|d| vec![if d % 3 == 0 { vec![0] } else { vec![] }])
+            .collect();
+        // mentors 0, 3, 6, 9
+        assert_eq!(encode(&defs, &values), vec![0b0100_1001, 0b10]);
+        assert_eq!(column_len(1, 10), 2);
     }
 
     #[test]

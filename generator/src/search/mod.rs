@@ -39,7 +39,7 @@
 //!   no configuration and the bytes on disk are the bytes transferred; the browser inflates
 //!   them with `DecompressionStream`). Their inflated contents:
 //!   - *facets*: per facet (meta order), per mentor (index order), a little-endian bitset of
-//!     `ceil(values/8)` bytes ([`facets::encode`]).
+//!     `ceil(values/8)` bytes; a facet of one value, one bit per mentor ([`facets::encode`]).
 //!   - *postings shard* (single layout): every key with its list ([`postings::encode_shard`]
 //!     documents the bytes; mentors as delta varints or, for keys in ≥ 1/8 of the mentors, a
 //!     bitset; field masks, position bits and exact positions as separate streams).

@@ -515,7 +515,7 @@ fn facets_carry_labels_counts_and_one_bitset_per_mentor() {
     assert_eq!(&d.facets[0..6], &[0b10, 0, 0b1, 0, 0b1, 0]);
     let total: usize = facets
         .iter()
-        .map(|f| facets::width(f["values"].as_array().unwrap().len()) * 3)
+        .map(|f| facets::column_len(f["values"].as_array().unwrap().len(), 3))
         .sum();
     assert_eq!(d.facets.len(), total);
 }

@@ -4,7 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { REPO } from '../lib/harness.js';
-import { decodeBits, decodePostings, decodeExact, parseDirectory, FIELD_COUNT } from '../../../templates/static/search-format.js';
+import {
+  columnLength, decodeBits, decodeColumn, decodePostings, decodeExact, parseDirectory, FIELD_COUNT,
+} from '../../../templates/static/search-format.js';
 import { coverOffsets } from '../../../templates/static/search-match.js';
 
 const vectors = JSON.parse(readFileSync(`${REPO}/generator/src/search/postings_vectors.json`, 'utf8'));
@@ -90,4 +92,17 @@ test('a term is confirmed by the cheapest bigrams that still fix every character
     assert.equal(c.at(-1), w.length - 1);
     for (let k = 1; k < c.length; k++) assert.ok(c[k] - c[k - 1] <= 2, `${w}: ${c}`);
   }
+});
+
+test('facet columns: a bitset per mentor, or one bit per mentor for a facet of one value', () => {
+  // The bytes generator/src/search/facets.rs is tested to write (mentors 0, 3, 6, 9 of 10).
+  const one = decodeColumn(Uint8Array.from([0b0100_1001, 0b10]), 1, 10);
+  assert.equal(one.words, 1);
+  assert.deepEqual([...one.bits], [1, 0, 0, 1, 0, 0, 1, 0, 0, 1]);
+  assert.equal(columnLength(1, 10), 2);
+  // 13 values: two bytes per mentor, bit i = value i.
+  const wide = decodeColumn(Uint8Array.from([0b10, 0, 0b1, 0b10000, 0, 0]), 13, 3);
+  assert.equal(wide.words, 1);
+  assert.deepEqual([...wide.bits], [0b10, 0b1000000000001, 0]);
+  assert.equal(columnLength(13, 3), 6);
 });
