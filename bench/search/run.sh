@@ -74,12 +74,12 @@ console.log('|---|---|---|');
 console.log('| index on disk | ' + kb($MIKKE_BYTES) + ' KB in $MIKKE_FILES files | ' + kb($PF_BYTES) + ' KB in $PF_FILES files |');
 console.log('| index build time | $INDEX_MS ms (search::build_index) of $BUILD_MS ms full generator build | $PAGEFIND_MS ms (pagefind CLI, separate step) |');
 console.log('');
-console.log('| query | mikke hits (first answer) | mikke KB until results shown | KB first query incl. shown counts (files) | KB with all 7 facets\' counts (files) | + exact positions KB | + snippet KB | keystroke→rendered ms (cold / to next frame) | → confirmed ms (to frame) | warm / clear→full list ms (to frame) | of which after data ms (cold) | Pagefind hits | Pagefind KB (files) | Pagefind search ms / +5 results ms |');
+console.log('| query | mikke hits (first answer) | mikke KB until results shown | KB first query incl. shown counts (files) | KB with all 7 facets\' counts (files) | + confirmation KB (position bits, exact positions) | of which snippet KB | keystroke→rendered ms (cold / to next frame) | → confirmed ms (to frame) | warm / clear→full list ms (to frame) | of which after data ms (cold) | Pagefind hits | Pagefind KB (files) | Pagefind search ms / +5 results ms |');
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 m.mikke.forEach((r, i) => {
   const p = m.pagefind[i] || {};
   const pf = p.error ? ['error: ' + p.error.replace(/\|/g, '/'), '-', '-'] : [p.count ?? '-', p.bytesFirstQuery ? kb(p.bytesFirstQuery) + ' (' + p.filesFirstQuery + ')' : '-', p.msSearch ? f1(p.msSearch) + ' / ' + f1(p.msWithFragments) : '-'];
-  console.log('| ' + r.query + ' | ' + r.count + (r.countFirst !== r.count ? ' (' + r.countFirst + ')' : '') + ' | ' + kb(r.bytesToResults) + ' | ' + kb(r.bytesFirstQuery) + ' (' + r.filesFirstQuery + ') | ' + kb(r.bytesAllCounts) + ' (' + r.filesAllCounts + ') | ' + kb(r.bytesExact) + ' | ' + kb(r.bytesSnippets) + ' | ' + f1(r.msKeystrokeToRendered) + ' / ' + f1(r.msToFrame) + ' | ' + f1(r.msToFinal) + ' | ' + f1(r.msWarmToFrame) + ' / ' + f1(r.msClearToFrame) + ' | ' + f1(r.msAfterData) + ' | ' + pf.join(' | ') + ' |');
+  console.log('| ' + r.query + ' | ' + r.count + (r.countFirst !== r.count ? ' (' + r.countFirst + ')' : '') + ' | ' + kb(r.bytesToResults) + ' | ' + kb(r.bytesFirstQuery) + ' (' + r.filesFirstQuery + ') | ' + kb(r.bytesAllCounts) + ' (' + r.filesAllCounts + ') | ' + kb(r.bytesConfirm) + ' | ' + kb(r.bytesSnippets) + ' | ' + f1(r.msKeystrokeToRendered) + ' / ' + f1(r.msToFrame) + ' | ' + f1(r.msToFinal) + ' | ' + f1(r.msWarmToFrame) + ' / ' + f1(r.msClearToFrame) + ' | ' + f1(r.msAfterData) + ' | ' + pf.join(' | ') + ' |');
 });
 JS
 echo "steady state (results → results, cached): $(cat "$WORK/steady.json")" >> "$WORK/results.md"
