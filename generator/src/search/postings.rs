@@ -65,13 +65,8 @@ pub fn list_len(list: &KeyList, docs: u32) -> usize {
 }
 
 /// Appends `count` mentors (ascending) out of `docs` as part 1 of [`encode_shard`] describes:
-/// a bitset when `count * 8 >= docs`, else delta varints. Facet value sets use it too.
-pub fn encode_mentors(
-    body: &mut Vec<u8>,
-    count: usize,
-    mentors: impl Iterator<Item = u32>,
-    docs: u32,
-) {
+/// a bitset when `count * 8 >= docs`, else delta varints.
+fn encode_mentors(body: &mut Vec<u8>, count: usize, mentors: impl Iterator<Item = u32>, docs: u32) {
     if use_bitset(count, docs) {
         let start = body.len();
         body.resize(start + (docs as usize).div_ceil(8), 0);
