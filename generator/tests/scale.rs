@@ -9,7 +9,7 @@ mod common;
 
 use common::tree;
 use generator::content;
-use generator::render::FACETS;
+use generator::render::{FACETS, LINES_PER_CARD};
 use generator::site;
 
 const COUNT: usize = 300;
@@ -52,9 +52,9 @@ fn listed(html: &str) -> Vec<String> {
         .collect()
 }
 
-/// Follows rel=next from `first`, checking rel=prev points back; returns the slugs in order
-/// and the number of pages.
-fn walk(out: &Path, first: &str) -> (Vec<String>, usize) {
+/// Follows rel=next from `first`, checking rel=prev points back and that no page lists more
+/// than `per_page` mentors; returns the slugs in order and the number of pages.
+fn walk(out: &Path, first: &str, per_page: usize) -> (Vec<String>, usize) {
     let (mut url, mut prev) = (first.to_string(), None::<String>);
     let (mut slugs, mut pages) = (Vec::new(), 0);
     loop {
@@ -62,7 +62,7 @@ fn walk(out: &Path, first: &str) -> (Vec<String>, usize) {
         assert_eq!(rel(&html, "prev"), prev, "{url}: rel=prev");
         let on_page = listed(&html);
         assert!(
-            on_page.len() <= PAGE_SIZE,
+            on_page.len() <= per_page,
             "{url}: {} mentors",
             on_page.len()
         );
@@ -92,7 +92,7 @@ fn the_paginated_directory_and_facet_pages_list_every_mentor_exactly_once() {
     let all: Vec<String> = content.mentors.iter().map(|m| m.slug.clone()).collect();
     assert_eq!(all.len(), COUNT);
 
-    let (slugs, pages) = walk(&out, "/");
+    let (slugs, pages) = walk(&out, "/", PAGE_SIZE);
     assert_eq!(
         slugs, all,
         "the directory's pages: every mentor once, in catalogue order"
@@ -109,6 +109,8 @@ fn the_paginated_directory_and_facet_pages_list_every_mentor_exactly_once() {
         "a link to the last page"
     );
 
+    // Facet values long enough to need more than one page of lines.
+    let mut paged_values = 0;
     for facet in FACETS {
         for id in content.taxonomy.vocab(facet.kind).keys() {
             let expected: BTreeSet<&str> = content
@@ -117,7 +119,14 @@ fn the_paginated_directory_and_facet_pages_list_every_mentor_exactly_once() {
                 .filter(|m| facet.values(m).contains(id))
                 .map(|m| m.slug.as_str())
                 .collect();
-            let (slugs, _) = walk(&out, &facet.value_url(id));
+            let lines = PAGE_SIZE * LINES_PER_CARD;
+            let (slugs, pages) = walk(&out, &facet.value_url(id), lines);
+            assert_eq!(
+                pages,
+                expected.len().div_ceil(lines).max(1),
+                "{id}: full pages"
+            );
+            paged_values += usize::from(pages > 1);
             let unique: BTreeSet<&str> = slugs.iter().map(String::as_str).collect();
             assert_eq!(unique.len(), slugs.len(), "{}{id}: nobody twice", facet.dir);
             assert_eq!(
@@ -127,6 +136,10 @@ fn the_paginated_directory_and_facet_pages_list_every_mentor_exactly_once() {
             );
         }
     }
+    assert!(
+        paged_values > 5,
+        "{paged_values} facet values span several pages"
+    );
 }
 
 #[test]

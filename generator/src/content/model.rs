@@ -115,8 +115,9 @@ pub struct SiteConfig {
     /// How the service sends mail (issue 13); without it the site sends none.
     #[serde(default)]
     pub mail: Option<MailSettings>,
-    /// Mentors per page of the directory (`/`, `/mentors/page/N/`) and of each facet page:
-    /// what keeps every page light at any number of mentors. Default [`DEFAULT_PAGE_SIZE`].
+    /// Cards per page of the directory (`/`, `/mentors/page/N/`); a facet value's page lists
+    /// `render::LINES_PER_CARD` times as many one-line entries. What keeps every page light
+    /// at any number of mentors. Default [`DEFAULT_PAGE_SIZE`].
     #[serde(default = "default_page_size")]
     pub page_size: usize,
 }

@@ -4,8 +4,9 @@
 //! Speed and memory at 100,000 mentors come from streaming and paging: one Tera instance
 //! shared by all threads; every page rendered and handed to the [`Sink`] by the same parallel
 //! task, so the site is never held in memory; the directory and each facet value paged
-//! ([`pager`], `site.page_size` per page) so no page grows with the catalogue, facet pages
-//! with a one-line entry per mentor instead of her full card; contexts that borrow from
+//! ([`pager`], `site.page_size` cards per page) so no page grows with the catalogue, facet
+//! pages with a one-line entry per mentor instead of her full card ([`LINES_PER_CARD`] lines
+//! for a card); contexts that borrow from
 //! `Content` instead of cloning it.
 
 mod assets;
@@ -27,6 +28,7 @@ use crate::content::Content;
 use crate::output::{Collect, OutputFile, Sink, WriteError};
 
 pub use facets::{group, Facet, FACETS};
+pub use listing::LINES_PER_CARD;
 pub use site_files::{uses_mentor_ids, MENTOR_LIST_LIMIT};
 pub use views::{
     mentor_url, photo_output_path, FacetView, MentorLine, MentorView, PageLink, ValueLink,
