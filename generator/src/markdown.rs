@@ -5,7 +5,8 @@
 //!
 //! - Safety: staff write Markdown, visitors read it. Raw HTML and `javascript:` links
 //!   must never run, so the HTML is passed through ammonia (which keeps harmless tags such
-//!   as `<br>` and removes scripts, event handlers and dangerous URL schemes).
+//!   as `<br>` and removes scripts, event handlers and dangerous URL schemes) — unless it
+//!   holds nothing ammonia could change ([`needs_sanitiser`]).
 //! - Headings: the page around a bio or content page already has the `<h1>` (the
 //!   mentor's name, the page title). Whatever level staff start at (`#` or `##`), the
 //!   shallowest heading in the text becomes `<h2>` and deeper ones keep their relative
