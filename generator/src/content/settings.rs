@@ -66,7 +66,7 @@ pub fn parse_site(text: &str) -> Result<SiteConfig, Vec<Problem>> {
         "page_size",
         &site.page_size.to_string(),
         site.page_size >= 1,
-        "must be at least 1: the mentors shown per page of the directory and of each facet page (e.g. 50)",
+        "must be at least 1: the cards shown per page of the directory (facet pages list more, shorter entries), e.g. 50",
     );
     for b in site.briefings.iter().filter(|b| b.capacity == Some(0)) {
         problems.push(Problem::field(

@@ -6,8 +6,7 @@
 //! task, so the site is never held in memory; the directory and each facet value paged
 //! ([`pager`], `site.page_size` cards per page) so no page grows with the catalogue, facet
 //! pages with a one-line entry per mentor instead of her full card ([`LINES_PER_CARD`] lines
-//! for a card); contexts that borrow from
-//! `Content` instead of cloning it.
+//! for a card); contexts that borrow from `Content` instead of cloning it.
 
 mod assets;
 mod facets;
