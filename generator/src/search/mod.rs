@@ -71,14 +71,12 @@
 pub mod docs;
 pub mod document;
 pub mod facets;
+pub mod gzip;
 pub mod invert;
 pub mod normalize;
 pub mod positions;
 pub mod postings;
 
-use std::io::Write;
-
-use flate2::{write::GzEncoder, Compression};
 use rayon::prelude::*;
 use serde_json::json;
 
@@ -86,6 +84,7 @@ use crate::content::Content;
 use crate::output::OutputFile;
 
 use document::{field_texts, FIELDS};
+use gzip::gzip_level;
 use normalize::{key_hash, Key};
 use postings::DirectoryEntry;
 
@@ -322,12 +321,6 @@ const POSTINGS_GZIP_LEVEL: u32 = 6;
 /// Level 3: at 10,000 mentors it costs ~1 CPU-second less than level 6 for ~4% more bytes.
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     gzip_level(bytes, 3)
-}
-
-fn gzip_level(bytes: &[u8], level: u32) -> Vec<u8> {
-    let mut enc = GzEncoder::new(Vec::new(), Compression::new(level));
-    enc.write_all(bytes).expect("writing to a Vec cannot fail");
-    enc.finish().expect("writing to a Vec cannot fail")
 }
 
 /// FNV-1a 32 over bytes, continuing from `h`.
