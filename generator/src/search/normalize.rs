@@ -37,10 +37,16 @@ pub fn normalize_chars(text: &str) -> Vec<char> {
     // Lower-casing a character at a time equals `str::to_lowercase` (which the browser's
     // `toLowerCase` matches) except for a word-final capital sigma.
     let base: Vec<char> = if nfkc && !text.contains('Σ') {
-        text.chars()
-            .flat_map(char::to_lowercase)
-            .map(fold_kana)
-            .collect()
+        let mut base = Vec::with_capacity(text.len() / 2);
+        for c in text.chars() {
+            match c {
+                // Kana and the CJK block have no case: skip Unicode's case table for them.
+                '\u{3041}'..='\u{9FFF}' => base.push(fold_kana(c)),
+                _ if c.is_ascii() => base.push(c.to_ascii_lowercase()),
+                _ => base.extend(c.to_lowercase().map(fold_kana)),
+            }
+        }
+        base
     } else {
         let nfkc: String = if nfkc {
             text.into()
@@ -49,7 +55,9 @@ pub fn normalize_chars(text: &str) -> Vec<char> {
         };
         nfkc.to_lowercase().chars().map(fold_kana).collect()
     };
-    fold(&base).into_iter().flatten().collect()
+    let mut out = Vec::with_capacity(base.len());
+    fold_into(&base, &mut out);
+    out
 }
 
 fn fold_kana(c: char) -> char {
@@ -86,8 +94,20 @@ fn is_hiragana(c: char) -> bool {
 /// Folds spelling variants in NFKC'd, lower-cased, hiragana text: one output per input
 /// character (`None` = dropped), exactly as `foldChars` in search-normalize.js.
 pub fn fold(chars: &[char]) -> Vec<Option<char>> {
-    let table = variants();
     let mut out = Vec::with_capacity(chars.len());
+    fold_with(chars, |c| out.push(c));
+    out
+}
+
+/// [`fold`]'s characters, the dropped ones left out, appended to `out` (what the tokeniser
+/// walks, without a list of options in between).
+fn fold_into(chars: &[char], out: &mut Vec<char>) {
+    fold_with(chars, |c| out.extend(c));
+}
+
+/// [`fold`], handing each input character's output to `emit` in order.
+fn fold_with(chars: &[char], mut emit: impl FnMut(Option<char>)) {
+    let table = variants();
     let mut last: Option<char> = None;
     let mut i = 0;
     while i < chars.len() {
@@ -111,8 +131,8 @@ pub fn fold(chars: &[char]) -> Vec<Option<char>> {
                     _ => None,
                 };
                 if let Some(b) = b_row {
-                    out.push(Some(b));
-                    out.push(None);
+                    emit(Some(b));
+                    emit(None);
                     last = Some(b);
                     i += 2;
                     continue;
@@ -140,10 +160,9 @@ pub fn fold(chars: &[char]) -> Vec<Option<char>> {
         if let Some(o) = out_c {
             last = Some(o);
         }
-        out.push(out_c);
+        emit(out_c);
         i += 1;
     }
-    out
 }
 
 /// A normalised reading with its long vowels shortened: う after an o- or u-row kana and お
@@ -265,6 +284,14 @@ pub fn key_hash(key: Key) -> u32 {
 mod tests {
     use super::*;
     use serde::Deserialize;
+
+    #[test]
+    fn kana_and_cjk_have_no_case_so_lower_casing_may_skip_them() {
+        for c in ('\u{3041}'..='\u{9FFF}').chain('\0'..='\x7f') {
+            let lower: Vec<char> = c.to_lowercase().collect();
+            assert_eq!(lower, vec![c.to_ascii_lowercase()], "U+{:04X}", c as u32);
+        }
+    }
 
     #[test]
     fn the_word_char_fast_path_agrees_with_unicode_everywhere() {
