@@ -56,7 +56,7 @@ pub fn normalize_chars(text: &str) -> Vec<char> {
         nfkc.to_lowercase().chars().map(fold_kana).collect()
     };
     let mut out = Vec::with_capacity(base.len());
-    fold_into(&base, &mut out);
+    fold(&base, &mut out);
     out
 }
 
@@ -91,22 +91,10 @@ fn is_hiragana(c: char) -> bool {
     ('\u{3041}'..='\u{3096}').contains(&c)
 }
 
-/// Folds spelling variants in NFKC'd, lower-cased, hiragana text: one output per input
-/// character (`None` = dropped), exactly as `foldChars` in search-normalize.js.
-pub fn fold(chars: &[char]) -> Vec<Option<char>> {
-    let mut out = Vec::with_capacity(chars.len());
-    fold_with(chars, |c| out.push(c));
-    out
-}
-
-/// [`fold`]'s characters, the dropped ones left out, appended to `out` (what the tokeniser
-/// walks, without a list of options in between).
-fn fold_into(chars: &[char], out: &mut Vec<char>) {
-    fold_with(chars, |c| out.extend(c));
-}
-
-/// [`fold`], handing each input character's output to `emit` in order.
-fn fold_with(chars: &[char], mut emit: impl FnMut(Option<char>)) {
+/// Folds spelling variants in NFKC'd, lower-cased, hiragana text, appending the characters
+/// that remain to `out`: as `foldChars` in search-normalize.js, which keeps one output per
+/// input character (`''` = dropped) so the browser's marks map back.
+pub fn fold(chars: &[char], out: &mut Vec<char>) {
     let table = variants();
     let mut last: Option<char> = None;
     let mut i = 0;
@@ -131,8 +119,7 @@ fn fold_with(chars: &[char], mut emit: impl FnMut(Option<char>)) {
                     _ => None,
                 };
                 if let Some(b) = b_row {
-                    emit(Some(b));
-                    emit(None);
+                    out.push(b);
                     last = Some(b);
                     i += 2;
                     continue;
@@ -160,7 +147,7 @@ fn fold_with(chars: &[char], mut emit: impl FnMut(Option<char>)) {
         if let Some(o) = out_c {
             last = Some(o);
         }
-        emit(out_c);
+        out.extend(out_c);
         i += 1;
     }
 }
