@@ -15,6 +15,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::normalize::{each_key, normalize_chars, Key, UNIGRAM};
+use super::packed::{Packed, U64_POSITIONS};
 use super::positions;
 use super::postings::{varint, Posting, FIELD_COUNT};
 
@@ -264,10 +265,12 @@ where
 /// A key's field mask and per-field position bits within one mentor.
 type Occurrence = (u8, [u8; FIELD_COUNT]);
 
+type Entry = (Key, Occurrence, Range<usize>);
+
 /// One mentor's keys grouped by part: (key, occurrence, range of its exact stream in
 /// `arena`), part p's keys at `entries[parts[p]..parts[p + 1]]`.
 struct MentorKeys {
-    entries: Vec<(Key, Occurrence, Range<usize>)>,
+    entries: Vec<Entry>,
     arena: Vec<u8>,
     parts: [usize; PARTS + 1],
     /// Her Latin words of [`TYPO_MIN`]+ letters (the browser corrects typing mistakes to them).
@@ -288,51 +291,21 @@ pub fn latin_words(chars: &[char], out: &mut Vec<String>) {
 }
 
 /// One mentor's keys, each with its field mask, position bits and exact positions. Sorting
-/// every (part, key, field, position) once groups a key's occurrences in the order the exact
-/// stream is written, and the keys by part, without a map or an allocation per key.
+/// every (key, field, position) once groups a key's occurrences in the order the exact stream
+/// is written, without a map or an allocation per key; the keys are then dealt to their parts.
 fn mentor_keys(fields: &[String; FIELD_COUNT]) -> MentorKeys {
-    // Each occurrence packed into one integer whose order is (part, key, sort_key): sorting
-    // plain integers is several times faster than sorting tuples by a key function.
-    // Two keys (its unigram, a bigram) at most per character.
-    let mut all: Vec<u128> = Vec::with_capacity(fields.iter().map(|t| 2 * t.len() / 3 + 2).sum());
+    let normalized: Vec<Vec<char>> = fields.iter().map(|t| normalize_chars(t)).collect();
     let mut words = Vec::new();
-    for (f, text) in fields.iter().enumerate() {
-        let normalized = normalize_chars(text);
-        each_key(&normalized, |key, pos| {
-            all.push(pack(part(key), key, (f as u8, pos as u32)))
-        });
-        latin_words(&normalized, &mut words);
-    }
-    all.sort_unstable();
-    let all: Vec<(u8, Key, positions::Occurrence)> = all.into_iter().map(unpack).collect();
-    let mut entries = Vec::new();
-    let mut arena = Vec::new();
-    let mut occurrences = Vec::new();
-    let mut parts = [0; PARTS + 1];
-    for group in all.chunk_by(|a, b| a.1 == b.1) {
-        let (p, key) = (group[0].0 as usize, group[0].1);
-        let mut occurrence: Occurrence = (0, [0; FIELD_COUNT]);
-        for &(_, _, (f, pos)) in group {
-            occurrence.0 |= 1 << f;
-            if key.1 != UNIGRAM {
-                occurrence.1[f as usize] |= 1 << (pos % 8);
-            }
-        }
-        let start = arena.len();
-        if key.1 != UNIGRAM {
-            occurrences.clear();
-            occurrences.extend(group.iter().map(|(_, _, occ)| *occ));
-            positions::encode(&mut arena, &occurrences);
-        }
-        entries.push((key, occurrence, start..arena.len()));
-        parts[p + 1] = entries.len();
-    }
-    // Parts without keys end where the previous one did.
-    for p in 1..=PARTS {
-        parts[p] = parts[p].max(parts[p - 1]);
+    for chars in &normalized {
+        latin_words(chars, &mut words);
     }
     words.sort_unstable();
     words.dedup();
+    let (entries, arena, parts) = if normalized.iter().all(|c| c.len() < U64_POSITIONS) {
+        grouped::<u64>(&normalized)
+    } else {
+        grouped::<u128>(&normalized)
+    };
     MentorKeys {
         entries,
         arena,
@@ -341,25 +314,58 @@ fn mentor_keys(fields: &[String; FIELD_COUNT]) -> MentorKeys {
     }
 }
 
-/// (part, key, occurrence) as one integer ordered like (part, key, [`positions::sort_key`]):
-/// part 5 bits, the key's chars 21 bits each, field 3, position mod 8 then position 32.
-fn pack(part: usize, key: Key, (field, pos): positions::Occurrence) -> u128 {
-    debug_assert!(part < 32 && (field as usize) < 8);
-    ((part as u128) << 80)
-        | ((key.0 as u128) << 59)
-        | ((key.1 as u128) << 38)
-        | ((field as u128) << 35)
-        | (((pos % 8) as u128) << 32)
-        | pos as u128
-}
+type Grouped = (Vec<Entry>, Vec<u8>, [usize; PARTS + 1]);
 
-fn unpack(n: u128) -> (u8, Key, positions::Occurrence) {
-    let char_at = |shift: u32| char::from_u32(((n >> shift) & 0x1F_FFFF) as u32).expect("packed");
-    (
-        (n >> 80) as u8,
-        (char_at(59), char_at(38)),
-        (((n >> 35) & 7) as u8, n as u32),
-    )
+fn grouped<P: Packed>(normalized: &[Vec<char>]) -> Grouped {
+    // Two keys (its unigram, a bigram) at most per character.
+    let mut all: Vec<P> = Vec::with_capacity(normalized.iter().map(|c| 2 * c.len()).sum());
+    for (f, chars) in normalized.iter().enumerate() {
+        each_key(chars, |key, pos| {
+            all.push(P::pack(key, (f as u8, pos as u32)))
+        });
+    }
+    all.sort_unstable();
+    let mut by_key = Vec::new();
+    let mut arena = Vec::new();
+    let mut occurrences = Vec::new();
+    for group in all.chunk_by(|a, b| a.key_bits() == b.key_bits()) {
+        let key = group[0].key();
+        let mut occurrence: Occurrence = (0, [0; FIELD_COUNT]);
+        occurrences.clear();
+        occurrences.extend(group.iter().map(|p| p.occurrence()));
+        for &(f, pos) in &occurrences {
+            occurrence.0 |= 1 << f;
+            if key.1 != UNIGRAM {
+                occurrence.1[f as usize] |= 1 << (pos % 8);
+            }
+        }
+        let start = arena.len();
+        if key.1 != UNIGRAM {
+            positions::encode(&mut arena, &occurrences);
+        }
+        by_key.push((key, occurrence, start..arena.len()));
+    }
+    // Dealt to parts in one counting pass; within a part, key order (it does not matter: each
+    // part's keys go into a map).
+    let of: Vec<usize> = by_key.iter().map(|e| part(e.0)).collect();
+    let mut parts = [0; PARTS + 1];
+    for &p in &of {
+        parts[p + 1] += 1;
+    }
+    for p in 1..=PARTS {
+        parts[p] += parts[p - 1];
+    }
+    let mut next = parts;
+    let mut slots: Vec<Option<Entry>> = vec![None; by_key.len()];
+    for (entry, p) in by_key.into_iter().zip(of) {
+        slots[next[p]] = Some(entry);
+        next[p] += 1;
+    }
+    let entries = slots
+        .into_iter()
+        .map(|e| e.expect("every slot dealt"))
+        .collect();
+    (entries, arena, parts)
 }
 
 #[cfg(test)]
@@ -472,22 +478,21 @@ mod tests {
     }
 
     #[test]
-    fn packed_occurrences_sort_like_their_tuples() {
-        let mut tuples = vec![
-            (3u8, ('b', 'a'), (0u8, 9u32)),
-            (3, ('b', 'a'), (0, 1)),
-            (3, ('a', UNIGRAM), (4, 70_000)),
-            (0, ('z', 'z'), (1, 8)),
-            (3, ('b', 'a'), (0, 17)),
-            (31, ('\u{10FFFF}', '\u{10FFFE}'), (7, u32::MAX)),
-        ];
-        let mut packed: Vec<u128> = tuples
-            .iter()
-            .map(|&(p, k, o)| pack(p as usize, k, o))
-            .collect();
-        packed.sort_unstable();
-        tuples.sort_unstable_by_key(|(p, k, o)| (*p, *k, positions::sort_key(o)));
-        assert_eq!(packed.into_iter().map(unpack).collect::<Vec<_>>(), tuples);
+    fn both_packings_group_a_mentor_alike() {
+        let fields = &docs(&[("育休 太郎", "育休から復帰した。育休の話、manager経験も")])[0];
+        let normalized: Vec<Vec<char>> = fields.iter().map(|t| normalize_chars(t)).collect();
+        assert_eq!(grouped::<u64>(&normalized), grouped::<u128>(&normalized));
+    }
+
+    #[test]
+    fn a_field_too_long_for_the_narrow_packing_keeps_its_far_positions() {
+        let bio = "あ".repeat(U64_POSITIONS) + "育休";
+        let inv = invert(&docs(&[("", &bio)]));
+        let list = &inv[&('育', '休')];
+        assert_eq!(list.postings(), vec![(0, 16, [0, 0, 0, 0, 1])]);
+        let mut exact = Vec::new();
+        varint(&mut exact, (U64_POSITIONS as u32 / 8) << 1);
+        assert_eq!(list.exact, exact, "residue 0, quotient 2^16");
     }
 
     #[test]

@@ -74,6 +74,7 @@ pub mod facets;
 pub mod gzip;
 pub mod invert;
 pub mod normalize;
+pub mod packed;
 pub mod positions;
 pub mod postings;
 
