@@ -60,7 +60,8 @@ pub fn check<T: DeserializeOwned>(
     specs: &[Spec],
     ctx: &Ctx,
 ) -> (Option<T>, Vec<Problem>) {
-    let value: Value = match serde_yaml::from_str(yaml) {
+    let parsed = super::plain_yaml::parse(yaml).map_or_else(|| serde_yaml::from_str(yaml), Ok);
+    let value: Value = match parsed {
         Ok(v) => v,
         Err(e) => {
             return (

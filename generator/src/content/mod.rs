@@ -15,6 +15,7 @@ mod fields;
 mod front_matter;
 pub mod mail;
 mod model;
+mod plain_yaml;
 mod profile;
 mod routes;
 mod settings;
