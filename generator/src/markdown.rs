@@ -155,9 +155,9 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
 /// are headings, paragraphs, lists and emphasis: pulldown-cmark writes those as bare tags the
 /// sanitiser keeps, with their text escaped, so the sanitiser (an html5ever parse and
 /// serialisation, ~10 % of `generator check`'s CPU at 10,000) would return the same bytes — a
-/// test holds every event allowed here to that. Raw HTML, links, images, code blocks (`class`), tables (`style`),
-/// numbered lists from another number (`start`), void tags (`<br />`) and everything else
-/// still go through it.
+/// test holds every event allowed here to that. Raw HTML, links, images, code blocks
+/// (`class`), tables (`style`), numbered lists from another number (`start`), void tags
+/// (`<br />`) and everything else still go through it.
 fn needs_sanitiser(event: &Event) -> bool {
     match event {
         Event::Start(tag) => {
