@@ -1,7 +1,7 @@
 // What every enhanced form on the site tells its user, in one place: the status line, the
 // handler's Japanese messages beside their fields (and in the summary), and the idempotency
 // key a retry reuses. Used by forms.js (the application and inquiry forms) and diary.js (the
-// mentoring sheet and the mentor's reply); both build their forms with macros/form.html's markup.
+// mentoring sheet and the mentor's reply); both build their forms with components/form.html's markup.
 
 export const SENDING = "送信しています…";
 export const RETRY =

@@ -1,6 +1,6 @@
-//! The options of the site's forms, in taxonomy order. Tera sees maps sorted by key (serde_json
-//! without `preserve_order`), so a form iterating `taxonomy.industries` would list 「その他」 in
-//! the middle; these lists keep the order staff wrote in content/taxonomy.yaml.
+//! The options of the site's forms, in taxonomy order, as lists: a form reads its options from
+//! here rather than iterating a taxonomy map, so the order staff wrote in content/taxonomy.yaml
+//! holds whatever a map's order is on its way into a template.
 
 use std::collections::BTreeMap;
 

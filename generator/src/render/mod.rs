@@ -175,15 +175,15 @@ pub(crate) struct Renderer<'a> {
     /// `templates/static/`, named by content (pages link the hashed names).
     assets: assets::Assets,
     dir: &'a Path,
-    base: Context,
     /// `site.base_url` without its trailing `/`.
     base_url: &'a str,
 }
 
 impl<'a> Renderer<'a> {
     fn new(content: &'a Content, dir: &'a Path) -> Result<Renderer<'a>, RenderError> {
-        let tera = templates::load(dir)?;
-        let mut base = Context::new();
+        let mut tera = templates::load(dir)?;
+        // What every page shows goes into Tera's global context, put in once for all pages.
+        let base = tera.global_context();
         base.insert("site", &content.site);
         base.insert("footer_pages", &views::page_links(&content.pages));
         // Facet headings by vocabulary key (`headings.industries` = 業種), so templates
@@ -199,7 +199,6 @@ impl<'a> Renderer<'a> {
             tera,
             assets,
             dir,
-            base,
             base_url,
         })
     }
@@ -212,20 +211,17 @@ impl<'a> Renderer<'a> {
         self.tera.get_template_names()
     }
 
-    /// The shared context plus `current_path`, which the nav uses for aria-current.
+    /// A page's context at `current_path` (the nav uses it for aria-current); the shared
+    /// part is Tera's global context.
     fn base(&self, current_path: &str) -> Context {
         let mut ctx = Context::new();
         self.rebase(&mut ctx, current_path);
         ctx
     }
 
-    /// Makes `ctx` a page's context at `current_path` again: the shared part put in once,
-    /// the path's keys replaced. Keys the previous page added stay (every page of one kind
-    /// sets the same ones).
+    /// Makes `ctx` a page's context at `current_path` again, the path's keys replaced. Keys
+    /// the previous page added stay (every page of one kind sets the same ones).
     fn rebase(&self, ctx: &mut Context, current_path: &str) {
-        if !ctx.contains_key("site") {
-            ctx.extend(self.base.clone());
-        }
         ctx.insert("current_path", current_path);
         ctx.insert("canonical_url", &format!("{}{current_path}", self.base_url));
     }

@@ -244,8 +244,8 @@ pub(super) fn sitemap_and_robots(
     Ok(out)
 }
 
-/// Tera's HTML escaping also escapes `/`, which is legal but unreadable in a sitemap; URLs are
-/// escaped here for XML and inserted with `| safe`.
+/// URLs are escaped here for XML and inserted with `| safe`: the sitemap is escaped as XML,
+/// not by the page templates' HTML escaping.
 fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")

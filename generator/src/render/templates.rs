@@ -32,13 +32,7 @@ pub fn load(templates_dir: &Path) -> Result<Tera, RenderError> {
         });
     }
 
-    let mut tera = Tera::default();
-    // Tera's default list, stated here so no one has to wonder: every page template is
-    // escaped; `| safe` is used only for sanitised bios/pages and pre-rendered cards.
-    tera.autoescape_on(vec![".html", ".htm", ".xml"]);
-    tera.set_escape_fn(escape_html);
-    // Parse one file at a time so a syntax error names its file; inheritance is resolved
-    // after all are in.
+    let mut texts: Vec<(String, String)> = Vec::with_capacity(files.len());
     for (path, name) in &files {
         let text = std::fs::read_to_string(path).map_err(|e| RenderError::Io {
             path: path.clone(),
@@ -46,36 +40,39 @@ pub fn load(templates_dir: &Path) -> Result<Tera, RenderError> {
         })?;
         // HTML only: a blank line may mean something elsewhere (robots.txt groups).
         let text = if name.ends_with(".html") {
-            without_indentation(&text)
+            without_indentation(&text).into_owned()
         } else {
-            text.as_str().into()
+            text
         };
-        tera.add_raw_templates(vec![(name.as_str(), text.as_ref())])
-            .or_else(|e| {
-                // Only a syntax error is this file's fault; a child parsed before its parent (or
-                // a macro file not loaded yet) fails the cross-file checks, which run again below
-                // once every file is in.
-                if is_parse_error(&e) {
-                    Err(RenderError::Template {
-                        template: path.clone(),
-                        message: chain(&e),
-                    })
-                } else {
-                    Ok(())
-                }
-            })?;
+        texts.push((name.clone(), text));
     }
-    tera.build_inheritance_chains()
+
+    let mut tera = Tera::new();
+    // Tera's default list, stated here so no one has to wonder: every page template is
+    // escaped; `| safe` is used only for sanitised bios/pages and pre-rendered cards.
+    tera.autoescape_on(vec![".html", ".htm", ".xml"]);
+    tera.set_escape_fn(escape_html);
+    // All at once: a page may use a component another file defines, or extend a parent that
+    // sorts after it. A syntax error still names its own file (and line), from Tera's report.
+    tera.add_raw_templates(texts.iter().map(|(n, t)| (n.as_str(), t.as_str())))
         .map_err(|e| RenderError::Template {
-            template: templates_dir.to_path_buf(),
-            message: chain(&e),
-        })?;
-    tera.check_macro_files()
-        .map_err(|e| RenderError::Template {
-            template: templates_dir.to_path_buf(),
+            template: error_file(&e)
+                .map_or_else(|| templates_dir.to_path_buf(), |f| templates_dir.join(f)),
             message: chain(&e),
         })?;
     Ok(tera)
+}
+
+/// The template file a Tera error points into, when it points into one.
+pub fn error_file(e: &tera::Error) -> Option<&str> {
+    match e.kind() {
+        tera::ErrorKind::SyntaxError(report) | tera::ErrorKind::RenderingError(report)
+            if !report.filename().is_empty() =>
+        {
+            Some(report.filename())
+        }
+        _ => None,
+    }
 }
 
 /// The template's text with each line's leading spaces and tabs and its blank lines removed.
@@ -99,30 +96,25 @@ pub fn without_indentation(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// Tera's default also escapes `/` (as `&#x2F;`), which turns every URL in an attribute into
 /// noise. `&`, `<`, `>`, `"` and `'` are what HTML text and quoted attributes need.
-pub fn escape_html(input: &str) -> String {
+pub fn escape_html(input: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     // Byte by byte, copying the runs between the five: they are ASCII, so never inside a
     // multi-byte character, and most text (Japanese, 3 bytes a character) has none of them.
-    let mut out = String::with_capacity(input.len() + input.len() / 8);
+    let bytes = input.as_bytes();
     let mut start = 0;
-    for (i, b) in input.bytes().enumerate() {
-        let entity = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#39;",
+    for (i, b) in bytes.iter().enumerate() {
+        let entity: &[u8] = match b {
+            b'&' => b"&amp;",
+            b'<' => b"&lt;",
+            b'>' => b"&gt;",
+            b'"' => b"&quot;",
+            b'\'' => b"&#39;",
             _ => continue,
         };
-        out.push_str(&input[start..i]);
-        out.push_str(entity);
+        out.write_all(&bytes[start..i])?;
+        out.write_all(entity)?;
         start = i + 1;
     }
-    out.push_str(&input[start..]);
-    out
-}
-
-fn is_parse_error(e: &tera::Error) -> bool {
-    e.to_string().starts_with("Failed to parse")
+    out.write_all(&bytes[start..])
 }
 
 fn is_hidden(path: &Path) -> bool {
@@ -155,15 +147,21 @@ pub fn chain(e: &dyn std::error::Error) -> String {
 mod tests {
     use super::*;
 
+    fn escape(input: &str) -> String {
+        let mut out = Vec::new();
+        escape_html(input, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
     #[test]
     fn escaping_replaces_the_five_and_keeps_everything_else_byte_for_byte() {
         assert_eq!(
-            escape_html("<a href=\"/x/?a=1&b='2'\">育休＆復帰</a>"),
+            escape("<a href=\"/x/?a=1&b='2'\">育休＆復帰</a>"),
             "&lt;a href=&quot;/x/?a=1&amp;b=&#39;2&#39;&quot;&gt;育休＆復帰&lt;/a&gt;"
         );
-        assert_eq!(escape_html("宮崎 麻美"), "宮崎 麻美");
-        assert_eq!(escape_html(""), "");
-        assert_eq!(escape_html("&"), "&amp;");
+        assert_eq!(escape("宮崎 麻美"), "宮崎 麻美");
+        assert_eq!(escape(""), "");
+        assert_eq!(escape("&"), "&amp;");
     }
 
     #[test]

@@ -347,3 +347,18 @@ fn the_forms_offer_every_taxonomy_entry_and_briefing_date_without_template_chang
     assert!(html(&files, "corporate/index.html")
         .contains(r#"<input type="hidden" name="kind" value="corporate">"#));
 }
+
+#[test]
+fn a_form_component_called_with_an_unknown_argument_names_the_file_and_line() {
+    let dir = templates_copy();
+    let path = dir.path().join("pages/diary.html");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let broken = text.replacen("{{<form.textarea name=", "{{<form.textarea nme=", 1);
+    assert_ne!(text, broken, "diary.html calls form.textarea");
+    std::fs::write(&path, broken).unwrap();
+    let err = render_site(&content(), dir.path()).unwrap_err().to_string();
+    assert!(
+        err.contains("pages/diary.html:") && err.contains("`nme`"),
+        "{err}"
+    );
+}
