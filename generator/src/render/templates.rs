@@ -64,7 +64,7 @@ pub fn load(templates_dir: &Path) -> Result<Tera, RenderError> {
 }
 
 /// The template file a Tera error points into, when it points into one.
-pub fn error_file(e: &tera::Error) -> Option<&str> {
+fn error_file(e: &tera::Error) -> Option<&str> {
     match e.kind() {
         tera::ErrorKind::SyntaxError(report) | tera::ErrorKind::RenderingError(report)
             if !report.filename().is_empty() =>
@@ -94,8 +94,9 @@ pub fn without_indentation(text: &str) -> std::borrow::Cow<'_, str> {
     out.into()
 }
 
-/// Tera's default also escapes `/` (as `&#x2F;`), which turns every URL in an attribute into
-/// noise. `&`, `<`, `>`, `"` and `'` are what HTML text and quoted attributes need.
+/// `&`, `<`, `>`, `"` and `'`: what HTML text and quoted attributes need (`/` stays as it is,
+/// so URLs in attributes stay readable; Tera 1 escaped it). The same five as Tera 2's own
+/// escaping, which writes byte by byte.
 pub fn escape_html(input: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     // Byte by byte, copying the runs between the five: they are ASCII, so never inside a
     // multi-byte character, and most text (Japanese, 3 bytes a character) has none of them.
