@@ -134,8 +134,8 @@ pub fn render_scoped(
         Scope::All => content.mentors.iter().collect(),
         Scope::Mentors(touched) => touched.iter().map(|&i| &content.mentors[i]).collect(),
     };
-    // One context per thread, its page keys overwritten page by page: cloning the shared part
-    // (site, footer, headings, assets) for every page and dropping it again was ~3 % of a build.
+    // One context per thread, its page keys overwritten page by page; the shared part (site,
+    // footer, headings, assets) is Tera's global context, never copied per page.
     profiles
         .par_iter()
         .try_for_each_init(Context::new, |ctx, mentor| {
