@@ -1,7 +1,7 @@
 //! Loading the Tera templates once per build. Everything under `templates/` except `static/`
 //! is a template, named by its path relative to `templates/` (`partials/mentor_card.html`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use tera::Tera;
 use walkdir::WalkDir;
@@ -12,7 +12,8 @@ use super::RenderError;
 pub const STATIC_DIR: &str = "static";
 
 pub fn load(templates_dir: &Path) -> Result<Tera, RenderError> {
-    let mut files: Vec<(PathBuf, String)> = Vec::new();
+    // (name, text) of every template, in path order.
+    let mut texts: Vec<(String, String)> = Vec::new();
     let walker = WalkDir::new(templates_dir).sort_by_file_name().into_iter();
     for entry in walker.filter_entry(|e| !(e.depth() == 1 && e.file_name() == STATIC_DIR)) {
         let entry = entry.map_err(|e| RenderError::Io {
@@ -23,19 +24,8 @@ pub fn load(templates_dir: &Path) -> Result<Tera, RenderError> {
             continue;
         }
         let name = template_name(templates_dir, entry.path());
-        files.push((entry.into_path(), name));
-    }
-    if files.is_empty() {
-        return Err(RenderError::Io {
-            path: templates_dir.to_path_buf(),
-            message: "no templates found (is this the templates/ directory?)".into(),
-        });
-    }
-
-    let mut texts: Vec<(String, String)> = Vec::with_capacity(files.len());
-    for (path, name) in &files {
-        let text = std::fs::read_to_string(path).map_err(|e| RenderError::Io {
-            path: path.clone(),
+        let text = std::fs::read_to_string(entry.path()).map_err(|e| RenderError::Io {
+            path: entry.path().to_path_buf(),
             message: e.to_string(),
         })?;
         // HTML only: a blank line may mean something elsewhere (robots.txt groups).
@@ -44,7 +34,13 @@ pub fn load(templates_dir: &Path) -> Result<Tera, RenderError> {
         } else {
             text
         };
-        texts.push((name.clone(), text));
+        texts.push((name, text));
+    }
+    if texts.is_empty() {
+        return Err(RenderError::Io {
+            path: templates_dir.to_path_buf(),
+            message: "no templates found (is this the templates/ directory?)".into(),
+        });
     }
 
     let mut tera = Tera::new();
